@@ -1,0 +1,195 @@
+// Package genai holds the neutral record of one LLM call.
+//
+// Provider packages (openaitrace, bedrocktrace) fill a Call from wire data or
+// typed SDK values; the semconv package renders it into span attributes and
+// metric attributes. Nothing here knows an attribute name or parses JSON: the
+// types are plain data so that every provider and every convention meet on the
+// same shape.
+package genai
+
+// Operation names, as in gen_ai.operation.name.
+const (
+	OpChat           = "chat"
+	OpEmbeddings     = "embeddings"
+	OpTextCompletion = "text_completion"
+)
+
+// Providers, as in gen_ai.system.
+const (
+	ProviderOpenAI  = "openai"
+	ProviderBedrock = "aws.bedrock"
+)
+
+// Call is everything known about one LLM call (one HTTP attempt for OpenAI,
+// one SDK operation for Bedrock).
+type Call struct {
+	// Operation is OpChat, OpEmbeddings or OpTextCompletion.
+	Operation string
+	// Provider is ProviderOpenAI or ProviderBedrock.
+	Provider string
+	// API names the provider API that was called, for conventions whose span
+	// names depend on it (for example "converse" or "invoke_model" on Bedrock,
+	// "chat.completions" or "responses" on OpenAI).
+	API string
+	// Streaming is true for streamed responses.
+	Streaming bool
+
+	// ServerAddress and ServerPort describe the endpoint (port 0: unknown or
+	// the scheme's default).
+	ServerAddress string
+	ServerPort    int
+	// ResendCount is the number of the HTTP attempt (0 for the first).
+	ResendCount int
+
+	Request  Request
+	Response Response
+
+	// TimeToFirstChunk is the number of seconds from the start of the call to
+	// the first streamed chunk; negative when unknown.
+	TimeToFirstChunk float64
+
+	// Err describes a failed call; nil on success.
+	Err *Error
+}
+
+// Request holds the request parameters and the prompt.
+type Request struct {
+	Model            string
+	Temperature      Float
+	TopP             Float
+	TopK             Float
+	MaxTokens        Int
+	PresencePenalty  Float
+	FrequencyPenalty Float
+	Seed             Int
+	// ResponseFormat is the requested response format type ("text",
+	// "json_object", "json_schema").
+	ResponseFormat string
+	// ServiceTier is the requested service tier.
+	ServiceTier string
+	// User is the end user the request was made for.
+	User string
+	// EncodingFormats and Dimensions describe an embeddings request.
+	EncodingFormats []string
+	Dimensions      Int
+	// PreviousResponseID and ConversationID link a Responses API call to
+	// earlier state.
+	PreviousResponseID string
+	ConversationID     string
+	// AgentID, AgentAliasID, SessionID and GuardrailID describe Bedrock agent
+	// and guardrail calls.
+	AgentID      string
+	AgentAliasID string
+	SessionID    string
+	GuardrailID  string
+
+	Messages []Message
+	Tools    []Tool
+}
+
+// Response holds what the model answered.
+type Response struct {
+	ID                string
+	Model             string
+	ServiceTier       string
+	SystemFingerprint string
+	// FinishReasons lists the finish reason of every choice, in order.
+	FinishReasons []string
+	Choices       []Choice
+	Usage         Usage
+	// Embeddings holds embedding vectors (only filled when content is captured).
+	Embeddings []Embedding
+}
+
+// Message is one prompt message.
+type Message struct {
+	Role string
+	// Content is the text of the message; HasContent tells whether the message
+	// had any text at all (an empty string is still content).
+	Content    string
+	HasContent bool
+	ToolCallID string
+	ToolCalls  []ToolCall
+}
+
+// Choice is one completion the model returned.
+type Choice struct {
+	Role         string
+	FinishReason string
+	Content      string
+	HasContent   bool
+	ToolCalls    []ToolCall
+}
+
+// ToolCall is a function call requested by the model.
+type ToolCall struct {
+	ID   string
+	Type string
+	Name string
+	// Arguments is the JSON text of the arguments.
+	Arguments string
+}
+
+// Tool is a tool definition offered to the model.
+type Tool struct {
+	Type        string
+	Name        string
+	Description string
+	// Parameters is the JSON schema of the parameters, as JSON text.
+	Parameters string
+}
+
+// Usage counts tokens. Each count is meaningful only when its Has flag is set.
+type Usage struct {
+	InputTokens           Int
+	OutputTokens          Int
+	CacheReadInputTokens  Int
+	CacheWriteInputTokens Int
+	ReasoningTokens       Int
+}
+
+// Embedding is one embedding vector and its index in the response.
+type Embedding struct {
+	Index  int
+	Vector []float64
+}
+
+// Error describes a failed call.
+type Error struct {
+	// Type is a short, low-cardinality error type (an API error code, an
+	// exception name, an HTTP status code or "timeout").
+	Type string
+	// Message is a human-readable description.
+	Message string
+}
+
+// Float is an optional float64.
+type Float struct {
+	V   float64
+	Set bool
+}
+
+// Int is an optional int64.
+type Int struct {
+	V   int64
+	Set bool
+}
+
+// SetFloat returns a set Float.
+func SetFloat(v float64) Float { return Float{V: v, Set: true} }
+
+// SetInt returns a set Int.
+func SetInt(v int64) Int { return Int{V: v, Set: true} }
+
+// Reset clears c for reuse while keeping the capacity of its slices.
+func (c *Call) Reset() {
+	msgs := c.Request.Messages[:0]
+	tools := c.Request.Tools[:0]
+	choices := c.Response.Choices[:0]
+	fr := c.Response.FinishReasons[:0]
+	*c = Call{TimeToFirstChunk: -1}
+	c.Request.Messages = msgs
+	c.Request.Tools = tools
+	c.Response.Choices = choices
+	c.Response.FinishReasons = fr
+}

@@ -1,0 +1,167 @@
+// Package instr is the machinery every provider package shares: options and
+// their defaults, the run-time kill switch, the tracer and metric instruments,
+// the span lifecycle (start, end, status and error.type, metrics) and the
+// panic guard.
+package instr
+
+import (
+	"os"
+	"strings"
+	"sync/atomic"
+
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/tracekit-go/tracekit/semconv"
+)
+
+// EnvCaptureContent is the environment variable that turns content capture on
+// when its value is "true" (in any case).
+const EnvCaptureContent = "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT"
+
+// Config is the resolved configuration of one instrumentation.
+type Config struct {
+	TracerProvider trace.TracerProvider
+	MeterProvider  metric.MeterProvider
+	// Capture overrides the environment variable when non-nil.
+	Capture     *bool
+	Conventions semconv.Convention
+}
+
+// Option configures an instrumentation. Provider packages re-export it under
+// their own name so that both packages take the same options.
+type Option interface {
+	apply(*Config)
+}
+
+type optionFunc func(*Config)
+
+func (f optionFunc) apply(c *Config) { f(c) }
+
+// WithTracerProvider sets the TracerProvider spans are created with.
+func WithTracerProvider(tp trace.TracerProvider) Option {
+	return optionFunc(func(c *Config) {
+		if tp != nil {
+			c.TracerProvider = tp
+		}
+	})
+}
+
+// WithMeterProvider sets the MeterProvider the gen_ai.client.* metrics are
+// recorded with.
+func WithMeterProvider(mp metric.MeterProvider) Option {
+	return optionFunc(func(c *Config) {
+		if mp != nil {
+			c.MeterProvider = mp
+		}
+	})
+}
+
+// WithCaptureContent turns content capture on or off, overriding the
+// environment variable.
+func WithCaptureContent(on bool) Option {
+	return optionFunc(func(c *Config) { c.Capture = &on })
+}
+
+// CaptureFromEnv reports whether the environment turns content capture on.
+func CaptureFromEnv() bool {
+	return strings.EqualFold(strings.TrimSpace(os.Getenv(EnvCaptureContent)), "true")
+}
+
+// Package is the state one provider package keeps: its instrumentation scope,
+// the kill switch and the defaults given to Instrument.
+type Package struct {
+	scope, version string
+	disabled       atomic.Bool
+	defaults       atomic.Pointer[[]Option]
+	gen            atomic.Uint64
+}
+
+// NewPackage returns the state of a provider package; tracing starts enabled.
+func NewPackage(scope, version string) *Package {
+	return &Package{scope: scope, version: version}
+}
+
+// Enabled reports whether tracing is on: one atomic load.
+func (p *Package) Enabled() bool { return !p.disabled.Load() }
+
+// Instrument turns tracing on and makes opts the defaults of every
+// instrumentation of the package.
+func (p *Package) Instrument(opts ...Option) {
+	cp := append([]Option(nil), opts...)
+	p.defaults.Store(&cp)
+	p.gen.Add(1)
+	p.disabled.Store(false)
+}
+
+// Uninstrument turns tracing off: every instrumentation of the package
+// becomes a pass-through until Instrument is called.
+func (p *Package) Uninstrument() { p.disabled.Store(true) }
+
+// Instrumentation is one configured hook (a middleware, a client). It
+// resolves its options against the package defaults and the OTel globals
+// lazily, and again after every Instrument call.
+type Instrumentation struct {
+	pkg  *Package
+	opts []Option
+	cur  atomic.Pointer[Resolved]
+}
+
+// New returns an instrumentation of the package with opts.
+func (p *Package) New(opts ...Option) *Instrumentation {
+	return &Instrumentation{pkg: p, opts: append([]Option(nil), opts...)}
+}
+
+// Resolved returns the tracer, instruments and settings in force.
+func (in *Instrumentation) Resolved() *Resolved {
+	gen := in.pkg.gen.Load()
+	if r := in.cur.Load(); r != nil && r.gen == gen {
+		return r
+	}
+	r := in.resolve(gen)
+	in.cur.Store(r)
+	return r
+}
+
+func (in *Instrumentation) resolve(gen uint64) *Resolved {
+	var cfg Config
+	if d := in.pkg.defaults.Load(); d != nil {
+		for _, o := range *d {
+			o.apply(&cfg)
+		}
+	}
+	for _, o := range in.opts {
+		o.apply(&cfg)
+	}
+	if cfg.TracerProvider == nil {
+		cfg.TracerProvider = otel.GetTracerProvider()
+	}
+	if cfg.MeterProvider == nil {
+		cfg.MeterProvider = otel.GetMeterProvider()
+	}
+	if cfg.Conventions == 0 {
+		cfg.Conventions = semconv.Tracekit
+	}
+	capture := CaptureFromEnv()
+	if cfg.Capture != nil {
+		capture = *cfg.Capture
+	}
+	r := &Resolved{
+		gen:         gen,
+		Tracer:      cfg.TracerProvider.Tracer(in.pkg.scope, trace.WithInstrumentationVersion(in.pkg.version)),
+		Capture:     capture,
+		Conventions: cfg.Conventions,
+	}
+	r.metrics = newMetrics(cfg.MeterProvider.Meter(in.pkg.scope, metric.WithInstrumentationVersion(in.pkg.version)))
+	return r
+}
+
+// Resolved is the configuration in force for one instrumentation.
+type Resolved struct {
+	gen         uint64
+	Tracer      trace.Tracer
+	Capture     bool
+	Conventions semconv.Convention
+	metrics     metrics
+}

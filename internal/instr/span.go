@@ -1,0 +1,101 @@
+package instr
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/tracekit-go/tracekit/internal/genai"
+	"github.com/tracekit-go/tracekit/semconv"
+)
+
+// attrPool recycles attribute slices: the SDK copies attributes it is given,
+// so a slice can be reused as soon as Start or SetAttributes returns.
+var attrPool = sync.Pool{New: func() any { s := make([]attribute.KeyValue, 0, 64); return &s }}
+
+func getAttrs() *[]attribute.KeyValue { return attrPool.Get().(*[]attribute.KeyValue) }
+
+func putAttrs(p *[]attribute.KeyValue) {
+	if cap(*p) > 4096 {
+		return
+	}
+	clear((*p)[:cap(*p)]) // drop references to strings
+	*p = (*p)[:0]
+	attrPool.Put(p)
+}
+
+// Span is the span of one call, from Start to End.
+type Span struct {
+	res   *Resolved
+	span  trace.Span
+	ctx   context.Context
+	start time.Time
+	once  sync.Once
+}
+
+// Start starts the CLIENT span of call with its request attributes (so that
+// samplers see them) and returns the context that carries it.
+func (r *Resolved) Start(ctx context.Context, call *genai.Call) (context.Context, *Span) {
+	s := &Span{res: r, start: time.Now()}
+	p := getAttrs()
+	*p = semconv.RequestAttrs((*p)[:0], call, r.Capture)
+	ctx, s.span = r.Tracer.Start(ctx, semconv.SpanName(call),
+		trace.WithSpanKind(trace.SpanKindClient),
+		trace.WithTimestamp(s.start),
+		trace.WithAttributes(*p...))
+	putAttrs(p)
+	s.ctx = ctx
+	return ctx, s
+}
+
+// StartTime is when the span started.
+func (s *Span) StartTime() time.Time { return s.start }
+
+// Recording reports whether the span records attributes.
+func (s *Span) Recording() bool { return s.span.IsRecording() }
+
+// SetAttributes adds extra attributes to the span (for example prompts that
+// are learnt only while a stream is read).
+func (s *Span) SetAttributes(kv ...attribute.KeyValue) { s.span.SetAttributes(kv...) }
+
+// End ends the span exactly once with what call holds: the response
+// attributes on success, status Error with error.type on failure. It also
+// records the gen_ai.client.* metrics. Later calls do nothing.
+func (s *Span) End(call *genai.Call) {
+	s.once.Do(func() {
+		defer Guard()
+		s.end(call)
+	})
+}
+
+func (s *Span) end(call *genai.Call) {
+	now := time.Now()
+	p := getAttrs()
+	defer putAttrs(p)
+	if s.span.IsRecording() {
+		if call.Err != nil {
+			s.span.SetStatus(codes.Error, call.Err.Message)
+			*p = append((*p)[:0], semconv.ErrorType(call.Err.Type))
+		} else {
+			*p = semconv.ResponseAttrs((*p)[:0], call, s.res.Capture)
+		}
+		s.span.SetAttributes(*p...)
+	}
+	s.span.End(trace.WithTimestamp(now))
+	s.res.metrics.record(s.ctx, call, now.Sub(s.start).Seconds(), (*p)[:0])
+}
+
+// Guard recovers a panic inside tracing and reports it through otel.Handle.
+// Use it as `defer instr.Guard()` in every function that tracing runs on the
+// caller's goroutine.
+func Guard() {
+	if r := recover(); r != nil {
+		otel.Handle(fmt.Errorf("tracekit: recovered from a panic in tracing: %v", r))
+	}
+}

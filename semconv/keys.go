@@ -1,0 +1,190 @@
+package semconv
+
+import (
+	"strconv"
+
+	"go.opentelemetry.io/otel/attribute"
+)
+
+// Keys shared by every convention and by the metrics.
+const (
+	KeyOperationName     = attribute.Key("gen_ai.operation.name")
+	KeySystem            = attribute.Key("gen_ai.system")
+	KeyRequestModel      = attribute.Key("gen_ai.request.model")
+	KeyResponseModel     = attribute.Key("gen_ai.response.model")
+	KeyServerAddress     = attribute.Key("server.address")
+	KeyServerPort        = attribute.Key("server.port")
+	KeyErrorType         = attribute.Key("error.type")
+	KeyTokenType         = attribute.Key("gen_ai.token.type")
+	KeyResendCount       = attribute.Key("http.request.resend_count")
+	KeyTimeToFirstChunk  = attribute.Key("gen_ai.response.time_to_first_chunk")
+	KeyRequestUser       = attribute.Key("gen_ai.request.user")
+	KeyResponseID        = attribute.Key("gen_ai.response.id")
+	KeyFinishReasons     = attribute.Key("gen_ai.response.finish_reasons")
+	KeyInputTokens       = attribute.Key("gen_ai.usage.input_tokens")
+	KeyOutputTokens      = attribute.Key("gen_ai.usage.output_tokens")
+	KeyCacheReadTokens   = attribute.Key("gen_ai.usage.cache_read.input_tokens")
+	KeyCacheWriteTokens  = attribute.Key("gen_ai.usage.cache_creation.input_tokens")
+	KeyReasoningTokens   = attribute.Key("gen_ai.usage.reasoning.output_tokens")
+	KeyTemperature       = attribute.Key("gen_ai.request.temperature")
+	KeyTopP              = attribute.Key("gen_ai.request.top_p")
+	KeyTopK              = attribute.Key("gen_ai.request.top_k")
+	KeyMaxTokens         = attribute.Key("gen_ai.request.max_tokens")
+	KeyPresencePenalty   = attribute.Key("gen_ai.request.presence_penalty")
+	KeyFrequencyPenalty  = attribute.Key("gen_ai.request.frequency_penalty")
+	KeyEncodingFormats   = attribute.Key("gen_ai.request.encoding_formats")
+	KeyEmbeddingDims     = attribute.Key("gen_ai.embeddings.dimension.count")
+	KeyAgentID           = attribute.Key("gen_ai.agent.id")
+	KeyConversationID    = attribute.Key("gen_ai.conversation.id")
+	KeyBedrockAgentAlias = attribute.Key("gen_ai.bedrock.agent_alias.id")
+	KeyGuardrailID       = attribute.Key("aws.bedrock.guardrail.id")
+
+	KeyOpenAISeed               = attribute.Key("gen_ai.openai.request.seed")
+	KeyOpenAIResponseFormat     = attribute.Key("gen_ai.openai.request.response_format")
+	KeyOpenAIRequestTier        = attribute.Key("gen_ai.openai.request.service_tier")
+	KeyOpenAIResponseTier       = attribute.Key("gen_ai.openai.response.service_tier")
+	KeyOpenAIFingerprint        = attribute.Key("gen_ai.openai.response.system_fingerprint")
+	KeyOpenAIPreviousResponseID = attribute.Key("gen_ai.openai.request.previous_response_id")
+	KeyOpenAIConversationID     = attribute.Key("gen_ai.openai.request.conversation_id")
+)
+
+// Values of gen_ai.token.type.
+const (
+	TokenTypeInput  = "input"
+	TokenTypeOutput = "output"
+)
+
+// Metric instrument names, units and descriptions (the same in every convention).
+const (
+	MetricOperationDuration     = "gen_ai.client.operation.duration"
+	MetricOperationDurationUnit = "s"
+	MetricOperationDurationDesc = "GenAI operation duration"
+	MetricTokenUsage            = "gen_ai.client.token.usage"
+	MetricTokenUsageUnit        = "{token}"
+	MetricTokenUsageDesc        = "Measures number of input and output tokens used"
+)
+
+// DurationBuckets and TokenBuckets are the explicit bucket boundaries of the
+// two metrics, as in the GenAI semantic conventions and llm-tracekit.
+var (
+	DurationBuckets = []float64{0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92}
+	TokenBuckets    = []float64{1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216, 67108864}
+)
+
+// Indexed keys of the Tracekit convention. Each family is a prefix, an index
+// and a suffix, e.g. "gen_ai.prompt." + "3" + ".role".
+const (
+	prefixPrompt     = "gen_ai.prompt."
+	prefixCompletion = "gen_ai.completion."
+	prefixTools      = "gen_ai.request.tools."
+	prefixEmbeddings = "gen_ai.embeddings."
+
+	sufRole         = ".role"
+	sufContent      = ".content"
+	sufToolCallID   = ".tool_call_id"
+	sufFinishReason = ".finish_reason"
+	sufType         = ".type"
+	sufFuncName     = ".function.name"
+	sufFuncDesc     = ".function.description"
+	sufFuncParams   = ".function.parameters"
+	sufVector       = ".vector"
+
+	// tool_calls.<j>.* below a prompt or completion index.
+	midToolCalls = ".tool_calls."
+	sufTCID      = ".id"
+	sufTCType    = ".type"
+	sufTCName    = ".function.name"
+	sufTCArgs    = ".function.arguments"
+)
+
+// precomputed is the number of indices whose keys are built once at init, so
+// that rendering a typical call allocates no key strings.
+const precomputed = 32
+
+// keyTable holds the precomputed keys of one family for indices < precomputed.
+type keyTable struct {
+	prefix, suffix string
+	keys           [precomputed]attribute.Key
+}
+
+func newKeyTable(prefix, suffix string) *keyTable {
+	t := &keyTable{prefix: prefix, suffix: suffix}
+	for i := range t.keys {
+		t.keys[i] = attribute.Key(prefix + strconv.Itoa(i) + suffix)
+	}
+	return t
+}
+
+func (t *keyTable) at(i int) attribute.Key {
+	if i < precomputed {
+		return t.keys[i]
+	}
+	return attribute.Key(t.prefix + strconv.Itoa(i) + t.suffix)
+}
+
+// toolCallKeys holds the tool_calls.<j>.* keys below one message family.
+type toolCallKeys struct {
+	prefix string // "gen_ai.prompt." or "gen_ai.completion."
+	// keys[i][j] for i, j < precomputedTC.
+	id, typ, name, args [precomputedTC][precomputedTC]attribute.Key
+}
+
+const precomputedTC = 8
+
+func newToolCallKeys(prefix string) *toolCallKeys {
+	t := &toolCallKeys{prefix: prefix}
+	for i := 0; i < precomputedTC; i++ {
+		for j := 0; j < precomputedTC; j++ {
+			t.id[i][j] = t.build(i, j, sufTCID)
+			t.typ[i][j] = t.build(i, j, sufTCType)
+			t.name[i][j] = t.build(i, j, sufTCName)
+			t.args[i][j] = t.build(i, j, sufTCArgs)
+		}
+	}
+	return t
+}
+
+func (t *toolCallKeys) build(i, j int, suffix string) attribute.Key {
+	return attribute.Key(t.prefix + strconv.Itoa(i) + midToolCalls + strconv.Itoa(j) + suffix)
+}
+
+func (t *toolCallKeys) key(tab *[precomputedTC][precomputedTC]attribute.Key, i, j int, suffix string) attribute.Key {
+	if i < precomputedTC && j < precomputedTC {
+		return tab[i][j]
+	}
+	return t.build(i, j, suffix)
+}
+
+var (
+	promptRole       = newKeyTable(prefixPrompt, sufRole)
+	promptContent    = newKeyTable(prefixPrompt, sufContent)
+	promptToolCallID = newKeyTable(prefixPrompt, sufToolCallID)
+	promptToolCalls  = newToolCallKeys(prefixPrompt)
+
+	completionRole      = newKeyTable(prefixCompletion, sufRole)
+	completionContent   = newKeyTable(prefixCompletion, sufContent)
+	completionFinish    = newKeyTable(prefixCompletion, sufFinishReason)
+	completionToolCalls = newToolCallKeys(prefixCompletion)
+
+	toolType   = newKeyTable(prefixTools, sufType)
+	toolName   = newKeyTable(prefixTools, sufFuncName)
+	toolDesc   = newKeyTable(prefixTools, sufFuncDesc)
+	toolParams = newKeyTable(prefixTools, sufFuncParams)
+
+	embeddingVector = newKeyTable(prefixEmbeddings, sufVector)
+)
+
+// PromptRoleKey returns gen_ai.prompt.<i>.role.
+func PromptRoleKey(i int) attribute.Key { return promptRole.at(i) }
+
+// PromptContentKey returns gen_ai.prompt.<i>.content.
+func PromptContentKey(i int) attribute.Key { return promptContent.at(i) }
+
+// CompletionRoleKey returns gen_ai.completion.<i>.role.
+func CompletionRoleKey(i int) attribute.Key { return completionRole.at(i) }
+
+// CompletionContentKey returns gen_ai.completion.<i>.content.
+func CompletionContentKey(i int) attribute.Key { return completionContent.at(i) }
+
+// CompletionFinishReasonKey returns gen_ai.completion.<i>.finish_reason.
+func CompletionFinishReasonKey(i int) attribute.Key { return completionFinish.at(i) }
