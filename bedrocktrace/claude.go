@@ -1,0 +1,175 @@
+package bedrocktrace
+
+// Anthropic Claude messages API bodies -> genai.Call.
+
+import (
+	"github.com/tidwall/gjson"
+
+	"github.com/tracekit-go/tracekit/internal/genai"
+)
+
+func claudeRequest(c *genai.Call, js string, capture bool) {
+	r := &c.Request
+	setInt(&r.MaxTokens, gjson.Get(js, "max_tokens"))
+	setFloat(&r.Temperature, gjson.Get(js, "temperature"))
+	setFloat(&r.TopP, gjson.Get(js, "top_p"))
+	setFloat(&r.TopK, gjson.Get(js, "top_k"))
+	if sys := gjson.Get(js, "system"); sys.Exists() {
+		m := genai.Message{Role: "system"}
+		if capture {
+			// Fix: the reference drops a block-array system prompt; its text
+			// blocks are joined here.
+			m.Content, m.HasContent = claudeText(sys)
+		}
+		r.Messages = append(r.Messages, m)
+	}
+	gjson.Get(js, "messages").ForEach(func(_, msg gjson.Result) bool {
+		r.Messages = appendClaudeMessage(r.Messages, msg.Get("role").Str, msg.Get("content"), capture)
+		return true
+	})
+	gjson.Get(js, "tools").ForEach(func(_, t gjson.Result) bool {
+		tool := genai.Tool{Type: "function", Name: t.Get("name").Str, Description: t.Get("description").Str}
+		if s := t.Get("input_schema"); s.IsObject() {
+			tool.Parameters = s.Raw
+		}
+		r.Tools = append(r.Tools, tool)
+		return true
+	})
+}
+
+// claudeText is a string content, or the text blocks of a block array joined.
+func claudeText(v gjson.Result) (string, bool) {
+	if v.Type == gjson.String {
+		return v.Str, true
+	}
+	var j textJoiner
+	v.ForEach(func(_, b gjson.Result) bool {
+		if b.Get("type").Str == "text" {
+			j.add(b.Get("text").Str)
+		}
+		return true
+	})
+	return j.String(), j.n > 0
+}
+
+// appendClaudeMessage flattens a Claude message as llm-tracekit does: string
+// content is one message; an assistant block list is one message (text
+// joined, tool_use blocks as tool calls); a user block list is one "tool"
+// message per tool_result, then one "user" message with the text joined.
+// Images and documents are ignored.
+func appendClaudeMessage(dst []genai.Message, role string, content gjson.Result, capture bool) []genai.Message {
+	if content.Type == gjson.String {
+		m := genai.Message{Role: role}
+		if capture {
+			m.Content, m.HasContent = content.Str, true
+		}
+		return append(dst, m)
+	}
+	start := len(dst)
+	var text textJoiner
+	var calls []genai.ToolCall
+	content.ForEach(func(_, b gjson.Result) bool {
+		switch b.Get("type").Str {
+		case "text":
+			text.add(b.Get("text").Str)
+		case "tool_use":
+			tc := genai.ToolCall{ID: b.Get("id").Str, Type: "function", Name: b.Get("name").Str}
+			if capture {
+				tc.Arguments = b.Get("input").Raw
+			}
+			calls = append(calls, tc)
+		case "tool_result":
+			m := genai.Message{Role: "tool", ToolCallID: b.Get("tool_use_id").Str}
+			if capture {
+				// Fix: the reference keeps only string content; text blocks
+				// of a list content are joined here.
+				m.Content, m.HasContent = claudeText(b.Get("content"))
+			}
+			dst = append(dst, m)
+		}
+		return true
+	})
+	if text.n > 0 || len(calls) > 0 || (role == "assistant") {
+		m := genai.Message{Role: role, ToolCalls: calls}
+		if text.n > 0 && capture {
+			m.Content, m.HasContent = text.String(), true
+		}
+		if role == "assistant" || text.n > 0 || len(calls) > 0 {
+			dst = append(dst, m)
+		}
+	}
+	if len(dst) == start {
+		dst = append(dst, genai.Message{Role: role})
+	}
+	return dst
+}
+
+func claudeResponse(c *genai.Call, js string, capture bool) {
+	r := &c.Response
+	r.ID = gjson.Get(js, "id").Str
+	if m := gjson.Get(js, "model").Str; m != "" {
+		r.Model = m
+	}
+	claudeUsage(&r.Usage, gjson.Get(js, "usage"))
+	finish := gjson.Get(js, "stop_reason").Str
+	msgs := appendClaudeMessage(nil, "assistant", gjson.Get(js, "content"), capture)
+	ch := genai.Choice{Role: "assistant", FinishReason: finish}
+	if len(msgs) > 0 {
+		ch.Content, ch.HasContent, ch.ToolCalls = msgs[0].Content, msgs[0].HasContent, msgs[0].ToolCalls
+	}
+	r.Choices = append(r.Choices, ch)
+	if finish != "" {
+		r.FinishReasons = []string{finish}
+	}
+}
+
+func claudeUsage(u *genai.Usage, v gjson.Result) {
+	if !v.Exists() {
+		return
+	}
+	setInt(&u.InputTokens, v.Get("input_tokens"))
+	setInt(&u.OutputTokens, v.Get("output_tokens"))
+	setInt(&u.CacheReadInputTokens, v.Get("cache_read_input_tokens"))
+	setInt(&u.CacheWriteInputTokens, v.Get("cache_creation_input_tokens"))
+}
+
+// claudeChunk applies one streamed Claude event; message_stop is terminal.
+func claudeChunk(a *streamAcc, js string, capture bool) bool {
+	switch gjson.Get(js, "type").Str {
+	case "message_start":
+		m := gjson.Get(js, "message")
+		setClone(&a.id, m.Get("id").Str) // fix: the reference drops the id of streams
+		setClone(&a.model, m.Get("model").Str)
+		setClone(&a.choice(0).role, m.Get("role").Str)
+		claudeUsage(&a.usage, m.Get("usage"))
+	case "content_block_start":
+		idx := int(gjson.Get(js, "index").Int())
+		b := gjson.Get(js, "content_block")
+		ch := a.choice(0)
+		switch b.Get("type").Str {
+		case "tool_use":
+			if t := a.tool(ch, idx); t != nil {
+				setClone(&t.id, b.Get("id").Str)
+				setClone(&t.name, b.Get("name").Str)
+			}
+		case "text":
+			a.appendText(ch, b.Get("text").Str, capture)
+		}
+	case "content_block_delta":
+		idx := int(gjson.Get(js, "index").Int())
+		d := gjson.Get(js, "delta")
+		ch := a.choice(0)
+		switch d.Get("type").Str {
+		case "text_delta":
+			a.appendText(ch, d.Get("text").Str, capture)
+		case "input_json_delta":
+			a.appendArgs(a.existingTool(ch, idx), d.Get("partial_json").Str, capture)
+		}
+	case "message_delta":
+		setClone(&a.choice(0).finish, gjson.Get(js, "delta.stop_reason").Str)
+		setInt(&a.usage.OutputTokens, gjson.Get(js, "usage.output_tokens"))
+	case "message_stop":
+		return true
+	}
+	return false
+}

@@ -1,0 +1,219 @@
+package bedrocktrace
+
+// Converse and ConverseStream: typed SDK values -> genai.Call.
+
+import (
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime"
+	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime/types"
+
+	"github.com/tracekit-go/tracekit/internal/genai"
+)
+
+// converseRequest fills the request part of c from a Converse or
+// ConverseStream input.
+func converseRequest(c *genai.Call, modelID *string, msgs []types.Message, system []types.SystemContentBlock,
+	inf *types.InferenceConfiguration, tc *types.ToolConfiguration, md map[string]string, capture bool) {
+	r := &c.Request
+	r.Model = aws.ToString(modelID)
+	if inf != nil {
+		if inf.Temperature != nil {
+			r.Temperature = genai.SetFloat(float64(*inf.Temperature))
+		}
+		if inf.TopP != nil {
+			r.TopP = genai.SetFloat(float64(*inf.TopP))
+		}
+		if inf.MaxTokens != nil {
+			r.MaxTokens = genai.SetInt(int64(*inf.MaxTokens))
+		}
+	}
+	// requestMetadata "user", else "userId".
+	if u, ok := md["user"]; ok && u != "" {
+		r.User = u
+	} else if u, ok := md["userId"]; ok {
+		r.User = u
+	}
+	r.Messages = make([]genai.Message, 0, len(system)+len(msgs)+1)
+	for _, b := range system {
+		switch b := b.(type) {
+		case *types.SystemContentBlockMemberText:
+			r.Messages = append(r.Messages, genai.Message{Role: "system", Content: b.Value, HasContent: true})
+		case *types.SystemContentBlockMemberGuardContent:
+			// Fix: the reference records a content-less system prompt; the
+			// guarded text is the system prompt.
+			m := genai.Message{Role: "system"}
+			if t, ok := b.Value.(*types.GuardrailConverseContentBlockMemberText); ok {
+				m.Content, m.HasContent = aws.ToString(t.Value.Text), true
+			}
+			r.Messages = append(r.Messages, m)
+		case *types.SystemContentBlockMemberCachePoint:
+			// A cache marker, not a message (the reference records an
+			// empty system prompt for it).
+		}
+	}
+	for i := range msgs {
+		r.Messages = appendConverseMessage(r.Messages, string(msgs[i].Role), msgs[i].Content, capture)
+	}
+	if tc != nil {
+		r.Tools = make([]genai.Tool, 0, len(tc.Tools))
+		for _, t := range tc.Tools {
+			switch t := t.(type) {
+			case *types.ToolMemberToolSpec:
+				tool := genai.Tool{Type: "function", Name: aws.ToString(t.Value.Name), Description: aws.ToString(t.Value.Description)}
+				if js, ok := t.Value.InputSchema.(*types.ToolInputSchemaMemberJson); ok {
+					tool.Parameters = documentJSON(js.Value)
+				}
+				r.Tools = append(r.Tools, tool)
+			case *types.ToolMemberSystemTool:
+				r.Tools = append(r.Tools, genai.Tool{Type: "system_tool", Name: aws.ToString(t.Value.Name)})
+			}
+		}
+	}
+}
+
+// documentJSON returns the JSON text of a smithy document, or "".
+func documentJSON(d interface{ MarshalSmithyDocument() ([]byte, error) }) string {
+	if d == nil {
+		return ""
+	}
+	b, err := d.MarshalSmithyDocument()
+	if err != nil {
+		return ""
+	}
+	return string(b)
+}
+
+// textJoiner joins text blocks with "" and allocates only when there are
+// several.
+type textJoiner struct {
+	first string
+	n     int
+	b     strings.Builder
+}
+
+func (j *textJoiner) add(s string) {
+	switch j.n {
+	case 0:
+		j.first = s
+	case 1:
+		j.b.Grow(len(j.first) + len(s))
+		j.b.WriteString(j.first)
+		j.b.WriteString(s)
+	default:
+		j.b.WriteString(s)
+	}
+	j.n++
+}
+
+func (j *textJoiner) String() string {
+	if j.n <= 1 {
+		return j.first
+	}
+	return j.b.String()
+}
+
+// appendConverseMessage flattens one Converse message as llm-tracekit does:
+// an assistant message becomes one message (text joined, toolUse blocks as
+// tool calls); a user message becomes one "tool" message per toolResult, then
+// one "user" message with the text blocks joined. Images, documents, videos
+// and reasoning blocks are ignored. A message with nothing usable keeps its
+// role.
+func appendConverseMessage(dst []genai.Message, role string, blocks []types.ContentBlock, capture bool) []genai.Message {
+	start := len(dst)
+	var text textJoiner
+	var calls []genai.ToolCall
+	for _, b := range blocks {
+		switch b := b.(type) {
+		case *types.ContentBlockMemberText:
+			if capture {
+				text.add(b.Value)
+			} else {
+				text.n++
+			}
+		case *types.ContentBlockMemberToolUse:
+			tc := genai.ToolCall{ID: aws.ToString(b.Value.ToolUseId), Type: "function", Name: aws.ToString(b.Value.Name)}
+			if capture {
+				tc.Arguments = documentJSON(b.Value.Input)
+			}
+			calls = append(calls, tc)
+		case *types.ContentBlockMemberToolResult:
+			m := genai.Message{Role: "tool", ToolCallID: aws.ToString(b.Value.ToolUseId)}
+			if capture {
+				m.Content, m.HasContent = toolResultContent(b.Value.Content)
+			}
+			dst = append(dst, m)
+		}
+	}
+	if role == "assistant" {
+		m := genai.Message{Role: role, ToolCalls: calls}
+		if text.n > 0 {
+			m.Content, m.HasContent = text.String(), capture
+		}
+		return append(dst, m)
+	}
+	if text.n > 0 || len(calls) > 0 {
+		m := genai.Message{Role: role, ToolCalls: calls}
+		if text.n > 0 {
+			m.Content, m.HasContent = text.String(), capture
+		}
+		dst = append(dst, m)
+	}
+	if len(dst) == start {
+		dst = append(dst, genai.Message{Role: role})
+	}
+	return dst
+}
+
+// toolResultContent is the first json block as JSON, else the text blocks
+// joined.
+func toolResultContent(blocks []types.ToolResultContentBlock) (string, bool) {
+	var text textJoiner
+	for _, b := range blocks {
+		if j, ok := b.(*types.ToolResultContentBlockMemberJson); ok {
+			if s := documentJSON(j.Value); s != "" {
+				return s, true
+			}
+		}
+	}
+	for _, b := range blocks {
+		if t, ok := b.(*types.ToolResultContentBlockMemberText); ok {
+			text.add(t.Value)
+		}
+	}
+	return text.String(), text.n > 0
+}
+
+// converseResponse fills the response part of c from a Converse output.
+func converseResponse(c *genai.Call, out *bedrockruntime.ConverseOutput, capture bool) {
+	if out == nil {
+		return
+	}
+	r := &c.Response
+	r.Model = c.Request.Model // Converse returns no model
+	if out.StopReason != "" {
+		r.FinishReasons = []string{string(out.StopReason)}
+	}
+	if u := out.Usage; u != nil {
+		r.Usage.InputTokens = int32p(u.InputTokens)
+		r.Usage.OutputTokens = int32p(u.OutputTokens)
+		r.Usage.CacheReadInputTokens = int32p(u.CacheReadInputTokens)
+		r.Usage.CacheWriteInputTokens = int32p(u.CacheWriteInputTokens)
+	}
+	if m, ok := out.Output.(*types.ConverseOutputMemberMessage); ok {
+		msgs := appendConverseMessage(nil, "assistant", m.Value.Content, capture)
+		if len(msgs) > 0 {
+			ch := genai.Choice{Role: "assistant", FinishReason: string(out.StopReason),
+				Content: msgs[0].Content, HasContent: msgs[0].HasContent, ToolCalls: msgs[0].ToolCalls}
+			r.Choices = append(r.Choices, ch)
+		}
+	}
+}
+
+func int32p(p *int32) genai.Int {
+	if p == nil {
+		return genai.Int{}
+	}
+	return genai.SetInt(int64(*p))
+}

@@ -1,0 +1,79 @@
+// Package bedrocktrace traces Amazon Bedrock calls made with the AWS SDK for
+// Go v2 (bedrockruntime and bedrockagentruntime) with OpenTelemetry.
+//
+// Each Converse, ConverseStream, InvokeModel, InvokeModelWithResponseStream
+// and agent-runtime InvokeAgent call gets one CLIENT span named
+// bedrock.converse, bedrock.converse_stream, bedrock.invoke_model,
+// bedrock.invoke_model_with_response_stream or bedrock.invoke_agent, with
+// gen_ai.system=aws.bedrock and the attributes of Coralogix llm-tracekit
+// (gen_ai.request.*, gen_ai.prompt.<i>.*, gen_ai.completion.<i>.*,
+// gen_ai.request.tools.<i>.*, gen_ai.usage.*), plus the
+// gen_ai.client.operation.duration and gen_ai.client.token.usage histograms.
+// Other operations pass through untraced.
+//
+// # Installing
+//
+// Any client built from an aws.Config can be traced:
+//
+//	cfg, _ := config.LoadDefaultConfig(ctx)
+//	bedrocktrace.AppendMiddlewares(&cfg.APIOptions) // every client of cfg
+//	client := bedrockruntime.NewFromConfig(cfg)
+//
+// or per client:
+//
+//	client := bedrocktrace.NewFromConfig(cfg)                     // bedrockruntime
+//	agents := bedrocktrace.NewAgentRuntimeFromConfig(cfg)         // bedrockagentruntime
+//	client = bedrockruntime.NewFromConfig(cfg, bedrocktrace.WithTracing())
+//
+// Installing twice (for example in cfg.APIOptions and again per client) is
+// harmless: the first installation wins and calls get one span.
+//
+// # How calls are observed
+//
+// An Initialize middleware (outermost, once per call, outside the retry loop)
+// reads the typed input, starts the span and, when the call returns, reads the
+// typed output or the error. For InvokeModel the request and response bodies
+// are parsed with one gjson pass each; the request body is copied once so that
+// attribute strings never alias the caller's buffer. A Deserialize middleware
+// (innermost) sees the raw HTTP response: it reads the request id and the
+// X-Amzn-Bedrock-Input/Output-Token-Count headers, and for event streams it
+// wraps the response body in a pass-through tee. The tee hands every byte to
+// the SDK unchanged and at once, and decodes copies of complete event-stream
+// frames to build the response; the SDK's stream reader is never replaced.
+//
+// A streamed call's span ends exactly once, on the first of: the terminal
+// event (Converse metadata, Claude message_stop, the chunk that carries a stop
+// reason for other model families), the end of the body, Close, an exception
+// or error frame (status Error, error.type = the exception type with its first
+// letter upper-cased, as the SDK's error code), a read error, or cancellation
+// of the call's context. No goroutine outlives the call.
+//
+// # Bounds
+//
+// What a span buffers is bounded: the tee keeps at most one partial frame of at
+// most 1 MiB (larger frames are passed through unobserved), the accumulated
+// completion text and tool-call arguments of a stream are capped at 1 MiB in
+// total, at 16 choices and at 128 tool calls per choice; beyond that the
+// attributes are truncated, the call is not affected.
+//
+// # InvokeModel model families
+//
+// Request and response bodies (plain and streamed) are understood for
+// Anthropic Claude (messages API), Meta Llama 2/3/4, Amazon Titan Text, Amazon
+// Nova (messages-v1), Mistral (text and chat), Cohere Command R, AI21 Jamba,
+// DeepSeek and OpenAI gpt-oss (chat completions). The family is chosen from the
+// model id, which may be a bare id, a cross-region inference profile
+// ("us.", "eu.", "apac.", "global.", ...) or an ARN; when the id says nothing
+// (an application inference profile ARN) the request body's shape decides. An
+// unknown family still gets the base attributes and its span still ends.
+// Token usage comes from the body, from amazon-bedrock-invocationMetrics or
+// from the X-Amzn-Bedrock-Input-Token-Count / -Output-Token-Count headers.
+//
+// # Content
+//
+// Message content is recorded only when capture is on (WithCaptureContent or
+// OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT=true). Header values,
+// credentials and signatures are never recorded. A parse failure or a panic in
+// tracing never reaches the caller: it is reported through otel.Handle and
+// the call proceeds untouched.
+package bedrocktrace

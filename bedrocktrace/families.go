@@ -1,0 +1,334 @@
+package bedrocktrace
+
+// Meta Llama, Amazon Titan Text, Amazon Nova and Cohere Command R bodies ->
+// genai.Call.
+
+import (
+	"github.com/tidwall/gjson"
+
+	"github.com/tracekit-go/tracekit/internal/genai"
+)
+
+// ---- Meta Llama 2/3/4: {prompt, max_gen_len, temperature, top_p} ->
+// {generation, prompt_token_count, generation_token_count, stop_reason}.
+
+func llamaRequest(c *genai.Call, js string, capture bool) {
+	r := &c.Request
+	setInt(&r.MaxTokens, gjson.Get(js, "max_gen_len"))
+	setFloat(&r.Temperature, gjson.Get(js, "temperature"))
+	setFloat(&r.TopP, gjson.Get(js, "top_p"))
+	userPrompt(c, gjson.Get(js, "prompt"), capture)
+}
+
+func llamaResponse(c *genai.Call, js string, capture bool) {
+	u := &c.Response.Usage
+	setInt(&u.InputTokens, gjson.Get(js, "prompt_token_count"))
+	setInt(&u.OutputTokens, gjson.Get(js, "generation_token_count"))
+	oneChoice(c, gjson.Get(js, "generation"), gjson.Get(js, "stop_reason").Str, capture)
+}
+
+// llamaChunk: the chunk with a stop reason is the last one.
+func llamaChunk(a *streamAcc, js string, capture bool) bool {
+	ch := a.choice(0)
+	if g := gjson.Get(js, "generation"); g.Exists() {
+		a.appendText(ch, g.Str, capture)
+	}
+	setInt(&a.usage.InputTokens, gjson.Get(js, "prompt_token_count"))
+	setInt(&a.usage.OutputTokens, gjson.Get(js, "generation_token_count"))
+	if s := gjson.Get(js, "stop_reason"); s.Type == gjson.String {
+		setClone(&ch.finish, s.Str)
+		return true
+	}
+	return false
+}
+
+// ---- Amazon Titan Text: {inputText, textGenerationConfig{maxTokenCount,
+// temperature, topP}} -> {inputTextTokenCount, results[{tokenCount,
+// outputText, completionReason}]}.
+
+func titanRequest(c *genai.Call, js string, capture bool) {
+	r := &c.Request
+	cfg := gjson.Get(js, "textGenerationConfig")
+	setInt(&r.MaxTokens, cfg.Get("maxTokenCount"))
+	setFloat(&r.Temperature, cfg.Get("temperature"))
+	setFloat(&r.TopP, cfg.Get("topP"))
+	userPrompt(c, gjson.Get(js, "inputText"), capture)
+}
+
+func titanResponse(c *genai.Call, js string, capture bool) {
+	u := &c.Response.Usage
+	setInt(&u.InputTokens, gjson.Get(js, "inputTextTokenCount"))
+	var out int64
+	var outSet bool
+	gjson.Get(js, "results").ForEach(func(_, res gjson.Result) bool {
+		if n := res.Get("tokenCount"); n.Type == gjson.Number {
+			out += n.Int()
+			outSet = true
+		}
+		oneChoice(c, res.Get("outputText"), res.Get("completionReason").Str, capture)
+		return true
+	})
+	if outSet {
+		u.OutputTokens = genai.SetInt(out)
+	}
+}
+
+// titanChunk: the chunk with a completion reason is the last one.
+func titanChunk(a *streamAcc, js string, capture bool) bool {
+	ch := a.choice(int(gjson.Get(js, "index").Int()))
+	if t := gjson.Get(js, "outputText"); t.Exists() {
+		a.appendText(ch, t.Str, capture)
+	}
+	setInt(&a.usage.InputTokens, gjson.Get(js, "inputTextTokenCount"))
+	setInt(&a.usage.OutputTokens, gjson.Get(js, "totalOutputTextTokenCount"))
+	if r := gjson.Get(js, "completionReason"); r.Type == gjson.String && ch != nil {
+		setClone(&ch.finish, r.Str)
+		return true
+	}
+	return false
+}
+
+// ---- Amazon Nova (messages-v1): Converse-shaped JSON.
+
+func novaRequest(c *genai.Call, js string, capture bool) {
+	r := &c.Request
+	inf := gjson.Get(js, "inferenceConfig")
+	setInt(&r.MaxTokens, first(inf, "max_new_tokens", "maxTokens"))
+	setFloat(&r.Temperature, inf.Get("temperature"))
+	setFloat(&r.TopP, first(inf, "top_p", "topP"))
+	setFloat(&r.TopK, first(inf, "top_k", "topK"))
+	gjson.Get(js, "system").ForEach(func(_, b gjson.Result) bool {
+		if t := b.Get("text"); t.Exists() {
+			m := genai.Message{Role: "system"}
+			if capture {
+				m.Content, m.HasContent = t.Str, true
+			}
+			r.Messages = append(r.Messages, m)
+		}
+		return true
+	})
+	gjson.Get(js, "messages").ForEach(func(_, msg gjson.Result) bool {
+		r.Messages = appendConverseJSONMessage(r.Messages, msg.Get("role").Str, msg.Get("content"), capture)
+		return true
+	})
+	gjson.Get(js, "toolConfig.tools").ForEach(func(_, t gjson.Result) bool {
+		if spec := t.Get("toolSpec"); spec.Exists() {
+			tool := genai.Tool{Type: "function", Name: spec.Get("name").Str, Description: spec.Get("description").Str}
+			if s := spec.Get("inputSchema.json"); s.Exists() {
+				tool.Parameters = s.Raw
+			}
+			r.Tools = append(r.Tools, tool)
+		}
+		return true
+	})
+}
+
+// first returns the first member of v that exists among keys.
+func first(v gjson.Result, keys ...string) gjson.Result {
+	for _, k := range keys {
+		if r := v.Get(k); r.Exists() {
+			return r
+		}
+	}
+	return gjson.Result{}
+}
+
+// appendConverseJSONMessage is appendConverseMessage over JSON.
+func appendConverseJSONMessage(dst []genai.Message, role string, content gjson.Result, capture bool) []genai.Message {
+	start := len(dst)
+	var text textJoiner
+	var calls []genai.ToolCall
+	content.ForEach(func(_, b gjson.Result) bool {
+		if t := b.Get("text"); t.Exists() {
+			text.add(t.Str)
+		} else if tu := b.Get("toolUse"); tu.Exists() {
+			tc := genai.ToolCall{ID: tu.Get("toolUseId").Str, Type: "function", Name: tu.Get("name").Str}
+			if capture {
+				tc.Arguments = tu.Get("input").Raw
+			}
+			calls = append(calls, tc)
+		} else if tr := b.Get("toolResult"); tr.Exists() {
+			m := genai.Message{Role: "tool", ToolCallID: tr.Get("toolUseId").Str}
+			if capture {
+				var tj textJoiner
+				json := ""
+				tr.Get("content").ForEach(func(_, cb gjson.Result) bool {
+					if j := cb.Get("json"); j.Exists() && json == "" {
+						json = j.Raw
+					} else if t := cb.Get("text"); t.Exists() {
+						tj.add(t.Str)
+					}
+					return true
+				})
+				if json != "" {
+					m.Content, m.HasContent = json, true
+				} else {
+					m.Content, m.HasContent = tj.String(), tj.n > 0
+				}
+			}
+			dst = append(dst, m)
+		}
+		return true
+	})
+	if role == "assistant" || text.n > 0 || len(calls) > 0 {
+		m := genai.Message{Role: role, ToolCalls: calls}
+		if text.n > 0 && capture {
+			m.Content, m.HasContent = text.String(), true
+		}
+		dst = append(dst, m)
+	}
+	if len(dst) == start {
+		dst = append(dst, genai.Message{Role: role})
+	}
+	return dst
+}
+
+func novaResponse(c *genai.Call, js string, capture bool) {
+	r := &c.Response
+	finish := gjson.Get(js, "stopReason").Str
+	u := gjson.Get(js, "usage")
+	setInt(&r.Usage.InputTokens, u.Get("inputTokens"))
+	setInt(&r.Usage.OutputTokens, u.Get("outputTokens"))
+	setInt(&r.Usage.CacheReadInputTokens, first(u, "cacheReadInputTokenCount", "cacheReadInputTokens"))
+	setInt(&r.Usage.CacheWriteInputTokens, first(u, "cacheWriteInputTokenCount", "cacheWriteInputTokens"))
+	msgs := appendConverseJSONMessage(nil, "assistant", gjson.Get(js, "output.message.content"), capture)
+	ch := genai.Choice{Role: "assistant", FinishReason: finish}
+	if len(msgs) > 0 {
+		ch.Content, ch.HasContent, ch.ToolCalls = msgs[0].Content, msgs[0].HasContent, msgs[0].ToolCalls
+	}
+	r.Choices = append(r.Choices, ch)
+	if finish != "" {
+		r.FinishReasons = []string{finish}
+	}
+}
+
+// novaChunk: each chunk holds one Converse-shaped event under its name;
+// metadata is the last one.
+func novaChunk(a *streamAcc, js string, capture bool) bool {
+	done := false
+	gjson.Parse(js).ForEach(func(k, v gjson.Result) bool {
+		switch k.Str {
+		case "messageStart", "contentBlockStart", "contentBlockDelta", "contentBlockStop", "messageStop":
+			converseStreamEvent(a, k.Str, v.Raw, capture)
+		case "metadata":
+			u := v.Get("usage")
+			setInt(&a.usage.InputTokens, u.Get("inputTokens"))
+			setInt(&a.usage.OutputTokens, u.Get("outputTokens"))
+			setInt(&a.usage.CacheReadInputTokens, first(u, "cacheReadInputTokenCount", "cacheReadInputTokens"))
+			setInt(&a.usage.CacheWriteInputTokens, first(u, "cacheWriteInputTokenCount", "cacheWriteInputTokens"))
+			done = true
+		}
+		return true
+	})
+	return done
+}
+
+// ---- Cohere Command R: {message, chat_history[{role, message}], preamble,
+// max_tokens, temperature, p, k, tools} -> {response_id, text,
+// finish_reason, tool_calls[{name, parameters}]}.
+
+func cohereRole(r string) string {
+	switch r {
+	case "USER", "user":
+		return "user"
+	case "CHATBOT", "chatbot", "assistant":
+		return "assistant"
+	case "SYSTEM", "system":
+		return "system"
+	case "TOOL", "tool":
+		return "tool"
+	}
+	return r
+}
+
+func cohereRequest(c *genai.Call, js string, capture bool) {
+	r := &c.Request
+	setInt(&r.MaxTokens, gjson.Get(js, "max_tokens"))
+	setFloat(&r.Temperature, gjson.Get(js, "temperature"))
+	setFloat(&r.TopP, gjson.Get(js, "p"))
+	setFloat(&r.TopK, gjson.Get(js, "k"))
+	add := func(role string, v gjson.Result) {
+		m := genai.Message{Role: role}
+		if capture && v.Exists() {
+			m.Content, m.HasContent = v.Str, true
+		}
+		r.Messages = append(r.Messages, m)
+	}
+	if p := gjson.Get(js, "preamble"); p.Exists() {
+		add("system", p)
+	}
+	gjson.Get(js, "chat_history").ForEach(func(_, h gjson.Result) bool {
+		add(cohereRole(h.Get("role").Str), h.Get("message"))
+		return true
+	})
+	gjson.Get(js, "tool_results").ForEach(func(_, tr gjson.Result) bool {
+		m := genai.Message{Role: "tool"}
+		if capture {
+			m.Content, m.HasContent = tr.Get("outputs").Raw, tr.Get("outputs").Exists()
+		}
+		r.Messages = append(r.Messages, m)
+		return true
+	})
+	if m := gjson.Get(js, "message"); m.Exists() {
+		add("user", m)
+	}
+	gjson.Get(js, "tools").ForEach(func(_, t gjson.Result) bool {
+		tool := genai.Tool{Type: "function", Name: t.Get("name").Str, Description: t.Get("description").Str}
+		if p := t.Get("parameter_definitions"); p.Exists() {
+			tool.Parameters = p.Raw
+		}
+		r.Tools = append(r.Tools, tool)
+		return true
+	})
+}
+
+func cohereResponse(c *genai.Call, js string, capture bool) {
+	r := &c.Response
+	r.ID = first(gjson.Parse(js), "response_id", "generation_id").Str
+	bu := gjson.Get(js, "meta.billed_units")
+	setInt(&r.Usage.InputTokens, bu.Get("input_tokens"))
+	setInt(&r.Usage.OutputTokens, bu.Get("output_tokens"))
+	oneChoice(c, gjson.Get(js, "text"), gjson.Get(js, "finish_reason").Str, capture)
+	ch := &r.Choices[len(r.Choices)-1]
+	gjson.Get(js, "tool_calls").ForEach(func(_, t gjson.Result) bool {
+		tc := genai.ToolCall{Type: "function", Name: t.Get("name").Str}
+		if capture {
+			tc.Arguments = t.Get("parameters").Raw
+		}
+		ch.ToolCalls = append(ch.ToolCalls, tc)
+		return true
+	})
+}
+
+// cohereChunk: {"is_finished":false,"event_type":"text-generation","text":..}
+// ... {"is_finished":true,"event_type":"stream-end","finish_reason":..,
+// "response":{..}}.
+func cohereChunk(a *streamAcc, js string, capture bool) bool {
+	ch := a.choice(0)
+	switch gjson.Get(js, "event_type").Str {
+	case "stream-start":
+		setClone(&a.id, gjson.Get(js, "generation_id").Str)
+	case "text-generation":
+		a.appendText(ch, gjson.Get(js, "text").Str, capture)
+	case "tool-calls-generation":
+		gjson.Get(js, "tool_calls").ForEach(func(_, t gjson.Result) bool {
+			if tc := a.tool(ch, len(ch.tools)); tc != nil {
+				setClone(&tc.name, t.Get("name").Str)
+				a.appendArgs(tc, t.Get("parameters").Raw, capture)
+			}
+			return true
+		})
+	case "stream-end":
+		resp := gjson.Get(js, "response")
+		setClone(&a.id, resp.Get("response_id").Str)
+		fr := gjson.Get(js, "finish_reason").Str
+		if fr == "" {
+			fr = resp.Get("finish_reason").Str
+		}
+		setClone(&ch.finish, fr)
+		bu := resp.Get("meta.billed_units")
+		setInt(&a.usage.InputTokens, bu.Get("input_tokens"))
+		setInt(&a.usage.OutputTokens, bu.Get("output_tokens"))
+	}
+	return gjson.Get(js, "is_finished").Type == gjson.True
+}

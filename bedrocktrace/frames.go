@@ -1,0 +1,299 @@
+package bedrocktrace
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/binary"
+	"fmt"
+	"io"
+	"strings"
+	"unsafe"
+
+	"github.com/aws/aws-sdk-go-v2/aws/protocol/eventstream"
+	"github.com/tidwall/gjson"
+	"go.opentelemetry.io/otel"
+
+	"github.com/tracekit-go/tracekit/internal/genai"
+)
+
+// Event-stream frame bounds. A frame is prelude (12 bytes) + headers +
+// payload + CRC (4 bytes). Frames larger than maxObservedFrame are passed to
+// the SDK but not observed, so the tee never holds more than one partial frame
+// of at most that size.
+const (
+	minFrame         = 16
+	maxObservedFrame = 1 << 20
+)
+
+// frameTee passes a response body through untouched and decodes copies of the
+// complete event-stream frames it sees. Read runs on the SDK's stream
+// goroutine; Close may run on another goroutine, so Close touches nothing but
+// the body and the (locked) call state.
+type frameTee struct {
+	rc     io.ReadCloser
+	st     frameSink
+	buf    []byte // partial frame
+	skip   int    // bytes of an oversized frame still to pass unobserved
+	broken bool   // stop observing (malformed stream or a panic)
+
+	dec     *eventstream.Decoder
+	rd      bytes.Reader
+	payload []byte
+}
+
+// frameSink receives decoded frames and the end of the body.
+type frameSink interface {
+	onFrame(f *frame)
+	streamDone(err error)
+}
+
+// frame is one decoded event-stream message. Its byte slices are only valid
+// during onFrame.
+type frame struct {
+	messageType   string // event | exception | error
+	eventType     string
+	exceptionType string
+	errorCode     string
+	errorMessage  string
+	payload       []byte
+}
+
+func newFrameTee(rc io.ReadCloser, st frameSink) *frameTee {
+	return &frameTee{rc: rc, st: st, dec: eventstream.NewDecoder()}
+}
+
+// Read reads from the body and observes what was read. The bytes reach the
+// caller unchanged and at once.
+func (t *frameTee) Read(p []byte) (int, error) {
+	n, err := t.rc.Read(p)
+	if n > 0 && !t.broken {
+		t.observe(p[:n])
+	}
+	if err != nil {
+		if err == io.EOF {
+			t.st.streamDone(nil)
+		} else {
+			t.st.streamDone(err)
+		}
+	}
+	return n, err
+}
+
+// Close closes the body and ends the span if nothing else did.
+func (t *frameTee) Close() error {
+	err := t.rc.Close()
+	t.st.streamDone(nil)
+	return err
+}
+
+func (t *frameTee) observe(b []byte) {
+	defer func() {
+		if r := recover(); r != nil {
+			t.broken = true
+			t.buf = nil
+			otel.Handle(fmt.Errorf("bedrocktrace: recovered from a panic in tracing: %v", r))
+		}
+	}()
+	t.feed(b)
+}
+
+// feed splits b into frames, carrying a partial frame over to the next call.
+// Complete frames inside b are decoded in place, without a copy.
+func (t *frameTee) feed(b []byte) {
+	for len(b) > 0 && !t.broken {
+		if t.skip > 0 {
+			k := min(t.skip, len(b))
+			t.skip -= k
+			b = b[k:]
+			continue
+		}
+		if len(t.buf) > 0 {
+			if len(t.buf) < 4 {
+				k := min(4-len(t.buf), len(b))
+				t.buf = append(t.buf, b[:k]...)
+				b = b[k:]
+				if len(t.buf) < 4 {
+					return
+				}
+				total := int(binary.BigEndian.Uint32(t.buf))
+				if !t.checkTotal(total, len(t.buf)) {
+					t.buf = t.buf[:0]
+					continue
+				}
+			}
+			total := int(binary.BigEndian.Uint32(t.buf))
+			k := min(total-len(t.buf), len(b))
+			t.buf = append(t.buf, b[:k]...)
+			b = b[k:]
+			if len(t.buf) == total {
+				t.frame(t.buf)
+				t.buf = t.buf[:0]
+			}
+			continue
+		}
+		if len(b) < 4 {
+			t.buf = append(t.buf, b...)
+			return
+		}
+		total := int(binary.BigEndian.Uint32(b))
+		if !t.checkTotal(total, 0) {
+			continue
+		}
+		if len(b) >= total {
+			t.frame(b[:total])
+			b = b[total:]
+			continue
+		}
+		t.buf = append(t.buf, b...)
+		return
+	}
+}
+
+// checkTotal validates a frame length; have is how many of its bytes were
+// already consumed. An oversized frame is skipped, a nonsensical one stops
+// observation.
+func (t *frameTee) checkTotal(total, have int) bool {
+	if total < minFrame {
+		t.broken = true
+		return false
+	}
+	if total > maxObservedFrame {
+		t.skip = total - have
+		return false
+	}
+	return true
+}
+
+// frame decodes one complete frame with the SDK's event-stream decoder and
+// hands it to the sink.
+func (t *frameTee) frame(b []byte) {
+	t.rd.Reset(b)
+	m, err := t.dec.Decode(&t.rd, t.payload[:0])
+	if err != nil {
+		return // a corrupt frame is the SDK's to report
+	}
+	t.payload = m.Payload[:0]
+	var f frame
+	for _, h := range m.Headers {
+		s, ok := h.Value.(eventstream.StringValue)
+		if !ok {
+			continue
+		}
+		switch h.Name {
+		case ":message-type":
+			f.messageType = string(s)
+		case ":event-type":
+			f.eventType = string(s)
+		case ":exception-type":
+			f.exceptionType = string(s)
+		case ":error-code":
+			f.errorCode = string(s)
+		case ":error-message":
+			f.errorMessage = string(s)
+		}
+	}
+	f.payload = m.Payload
+	t.st.onFrame(&f)
+}
+
+// bstr views b as a string without a copy; the string is only valid while b
+// is not modified, so anything kept must be cloned.
+func bstr(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }
+
+// onFrame applies one frame to the call. It runs on the SDK's stream goroutine.
+func (st *callState) onFrame(f *frame) {
+	defer st.guardEnd()
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.ended {
+		return
+	}
+	switch f.messageType {
+	case "exception":
+		et := f.exceptionType
+		if et == "" {
+			et = f.eventType
+		}
+		st.call.Err = &genai.Error{Type: exceptionCode(et), Message: gjson.GetBytes(f.payload, "message").String()}
+		st.endLocked()
+		return
+	case "error":
+		code := f.errorCode
+		if code == "" {
+			code = "EventStreamError"
+		}
+		st.call.Err = &genai.Error{Type: code, Message: f.errorMessage}
+		st.endLocked()
+		return
+	}
+	js := bstr(f.payload)
+	done := false
+	switch st.op {
+	case opConverseStream:
+		var content bool
+		done, content = converseStreamEvent(&st.acc, f.eventType, js, st.capture)
+		if content {
+			st.markFirstChunk()
+		}
+	case opInvokeStream:
+		if f.eventType != "chunk" {
+			return
+		}
+		chunk, ok := st.chunkBytes(js)
+		if !ok {
+			return
+		}
+		st.markFirstChunk()
+		done = invokeStreamChunk(st.fam, &st.acc, bstr(chunk), st.capture)
+	case opAgent:
+		switch f.eventType {
+		case "chunk":
+			chunk, ok := st.chunkBytes(js)
+			if !ok {
+				return
+			}
+			st.markFirstChunk()
+			st.agent.chunk(chunk, st.capture)
+		case "trace":
+			st.agent.trace(js, st.capture)
+		}
+	}
+	if done {
+		st.sawTerminal = true
+		st.endLocked()
+	}
+}
+
+// chunkBytes base64-decodes the "bytes" member of a chunk payload into a
+// reused buffer.
+func (st *callState) chunkBytes(js string) ([]byte, bool) {
+	v := gjson.Get(js, "bytes")
+	if v.Type != gjson.String {
+		return nil, false
+	}
+	src := v.Str
+	if v.Raw != "" && len(v.Raw) == len(src)+2 {
+		src = v.Raw[1 : len(v.Raw)-1] // base64 has no escapes: avoid gjson's unescape copy
+	}
+	n := base64.StdEncoding.DecodedLen(len(src))
+	if cap(st.chunkBuf) < n {
+		st.chunkBuf = make([]byte, n)
+	}
+	k, err := base64.StdEncoding.Decode(st.chunkBuf[:n], unsafe.Slice(unsafe.StringData(src), len(src)))
+	if err != nil {
+		return nil, false
+	}
+	return st.chunkBuf[:k], true
+}
+
+// exceptionCode turns an event-stream exception type (throttlingException)
+// into the SDK's error code (ThrottlingException).
+func exceptionCode(s string) string {
+	if s == "" {
+		return "EventStreamError"
+	}
+	if c := s[0]; c >= 'a' && c <= 'z' {
+		return strings.ToUpper(s[:1]) + s[1:]
+	}
+	return s
+}

@@ -1,0 +1,198 @@
+package bedrocktrace
+
+// InvokeModel and InvokeModelWithResponseStream: the model family decides how
+// the request body, the response body and the stream chunks are read.
+
+import (
+	"strings"
+
+	"github.com/tidwall/gjson"
+
+	"github.com/tracekit-go/tracekit/internal/genai"
+)
+
+// family is an InvokeModel body format.
+type family uint8
+
+const (
+	famUnknown family = iota
+	famClaude         // Anthropic Claude, messages API
+	famLlama          // Meta Llama 2/3/4
+	famTitan          // Amazon Titan Text
+	famNova           // Amazon Nova, messages-v1
+	famMistral        // Mistral: text (prompt/outputs) and chat (messages/choices)
+	famCohere         // Cohere Command R / R+
+	famJamba          // AI21 Jamba (chat completions)
+	famDeepSeek       // DeepSeek: text (prompt/choices[].text) and chat
+	famOpenAI         // OpenAI gpt-oss (chat completions)
+)
+
+// familyOf picks the family from a model id: a bare id
+// ("anthropic.claude-3-5-sonnet-20240620-v1:0"), a cross-region inference
+// profile ("us.", "eu.", "apac.", "global." ... prefixes) or an ARN (whose
+// resource part holds one of those).
+func familyOf(model string) family {
+	if i := strings.LastIndexByte(model, '/'); i >= 0 && strings.HasPrefix(model, "arn:") {
+		model = model[i+1:]
+	}
+	switch {
+	case strings.Contains(model, "anthropic.claude"):
+		return famClaude
+	case strings.Contains(model, "meta.llama"):
+		return famLlama
+	case strings.Contains(model, "amazon.titan-text"), strings.Contains(model, "amazon.titan-tg1"):
+		return famTitan
+	case strings.Contains(model, "amazon.nova"):
+		return famNova
+	case strings.Contains(model, "mistral."):
+		return famMistral
+	case strings.Contains(model, "cohere.command-r"):
+		return famCohere
+	case strings.Contains(model, "ai21.jamba"):
+		return famJamba
+	case strings.Contains(model, "deepseek."):
+		return famDeepSeek
+	case strings.Contains(model, "openai."):
+		return famOpenAI
+	}
+	return famUnknown
+}
+
+// familyOfBody guesses the family from a request body, for model ids that
+// say nothing (application inference profiles, custom or imported models).
+func familyOfBody(js string) family {
+	switch {
+	case gjson.Get(js, "anthropic_version").Exists():
+		return famClaude
+	case gjson.Get(js, "max_gen_len").Exists():
+		return famLlama
+	case gjson.Get(js, "inputText").Exists(), gjson.Get(js, "textGenerationConfig").Exists():
+		return famTitan
+	case gjson.Get(js, "schemaVersion").Str == "messages-v1", gjson.Get(js, "messages.0.content.0.text").Exists():
+		return famNova
+	case gjson.Get(js, "chat_history").Exists(), gjson.Get(js, "preamble").Exists():
+		return famCohere
+	case gjson.Get(js, "messages").IsArray():
+		return famOpenAI
+	case gjson.Get(js, "prompt").Exists():
+		return famMistral
+	}
+	return famUnknown
+}
+
+// invokeRequest fills the request part of c from an InvokeModel body and
+// returns the family. The body is copied once; attribute strings alias the
+// copy, never the caller's buffer.
+func invokeRequest(c *genai.Call, body []byte, capture bool) family {
+	fam := familyOf(c.Request.Model)
+	if len(body) == 0 {
+		return fam
+	}
+	js := string(body)
+	if fam == famUnknown {
+		fam = familyOfBody(js)
+	}
+	switch fam {
+	case famClaude:
+		claudeRequest(c, js, capture)
+	case famLlama:
+		llamaRequest(c, js, capture)
+	case famTitan:
+		titanRequest(c, js, capture)
+	case famNova:
+		novaRequest(c, js, capture)
+	case famCohere:
+		cohereRequest(c, js, capture)
+	case famMistral, famJamba, famDeepSeek, famOpenAI:
+		if gjson.Get(js, "messages").IsArray() {
+			chatRequest(c, js, capture)
+		} else {
+			promptRequest(c, js, capture)
+		}
+	}
+	return fam
+}
+
+// invokeResponse fills the response part of c from an InvokeModel response
+// body.
+func invokeResponse(c *genai.Call, fam family, body []byte, capture bool) {
+	c.Response.Model = c.Request.Model
+	if len(body) == 0 || fam == famUnknown {
+		return
+	}
+	js := string(body)
+	switch fam {
+	case famClaude:
+		claudeResponse(c, js, capture)
+	case famLlama:
+		llamaResponse(c, js, capture)
+	case famTitan:
+		titanResponse(c, js, capture)
+	case famNova:
+		novaResponse(c, js, capture)
+	case famCohere:
+		cohereResponse(c, js, capture)
+	case famMistral, famJamba, famDeepSeek, famOpenAI:
+		choicesResponse(c, js, capture)
+	}
+	invocationMetrics(&c.Response.Usage, js)
+}
+
+// invokeStreamChunk applies one decoded chunk of an
+// InvokeModelWithResponseStream response; done reports the final chunk.
+func invokeStreamChunk(fam family, a *streamAcc, js string, capture bool) (done bool) {
+	switch fam {
+	case famClaude:
+		done = claudeChunk(a, js, capture)
+	case famLlama:
+		done = llamaChunk(a, js, capture)
+	case famTitan:
+		done = titanChunk(a, js, capture)
+	case famNova:
+		done = novaChunk(a, js, capture)
+	case famCohere:
+		done = cohereChunk(a, js, capture)
+	case famMistral, famJamba, famDeepSeek, famOpenAI:
+		done = choicesChunk(a, js, capture)
+	}
+	if m := gjson.Get(js, "amazon-bedrock-invocationMetrics"); m.Exists() {
+		setInt(&a.usage.InputTokens, m.Get("inputTokenCount"))
+		setInt(&a.usage.OutputTokens, m.Get("outputTokenCount"))
+		if fam != famClaude { // Claude ends on message_stop, which carries them too
+			done = true
+		}
+	}
+	return done
+}
+
+// invocationMetrics reads amazon-bedrock-invocationMetrics when a body has it.
+func invocationMetrics(u *genai.Usage, js string) {
+	if m := gjson.Get(js, "amazon-bedrock-invocationMetrics"); m.Exists() {
+		setInt(&u.InputTokens, m.Get("inputTokenCount"))
+		setInt(&u.OutputTokens, m.Get("outputTokenCount"))
+	}
+}
+
+// userPrompt records a whole prompt string as one user message.
+func userPrompt(c *genai.Call, v gjson.Result, capture bool) {
+	if !v.Exists() {
+		return
+	}
+	m := genai.Message{Role: "user"}
+	if capture && v.Type == gjson.String {
+		m.Content, m.HasContent = v.Str, true
+	}
+	c.Request.Messages = append(c.Request.Messages, m)
+}
+
+// oneChoice records a single completion.
+func oneChoice(c *genai.Call, text gjson.Result, finish string, capture bool) {
+	ch := genai.Choice{Role: "assistant", FinishReason: finish}
+	if text.Exists() && capture {
+		ch.Content, ch.HasContent = text.String(), true
+	}
+	c.Response.Choices = append(c.Response.Choices, ch)
+	if finish != "" {
+		c.Response.FinishReasons = append(c.Response.FinishReasons, finish)
+	}
+}

@@ -1,0 +1,422 @@
+package bedrocktrace
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/bedrockagentruntime"
+	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime"
+	"github.com/aws/smithy-go"
+	"github.com/aws/smithy-go/middleware"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/attribute"
+
+	"github.com/tracekit-go/tracekit/internal/genai"
+	"github.com/tracekit-go/tracekit/internal/instr"
+	"github.com/tracekit-go/tracekit/semconv"
+)
+
+// Middleware ids. They are unique per stack, which is what makes installing
+// twice detectable.
+const (
+	initID = "tracekit.bedrocktrace.Initialize"
+	deserID = "tracekit.bedrocktrace.RawResponse"
+)
+
+// AppendMiddlewares appends to apiOptions the middlewares that trace
+// Bedrock Runtime and Bedrock Agent Runtime calls. Pass &cfg.APIOptions of an
+// aws.Config to trace every client built from it, or &o.APIOptions of one
+// client's Options. Installing twice does not double spans and does not fail
+// the call: the first installation on a stack wins.
+func AppendMiddlewares(apiOptions *[]func(*middleware.Stack) error, opts ...Option) {
+	if apiOptions == nil {
+		return
+	}
+	h := &hooks{in: pkg.New(opts...)}
+	*apiOptions = append(*apiOptions, h.install)
+}
+
+// WithTracing returns a bedrockruntime option that installs the tracing
+// middlewares, for bedrockruntime.NewFromConfig or for a single call.
+func WithTracing(opts ...Option) func(*bedrockruntime.Options) {
+	return func(o *bedrockruntime.Options) { AppendMiddlewares(&o.APIOptions, opts...) }
+}
+
+// NewFromConfig returns a traced bedrockruntime client: it is
+// bedrockruntime.NewFromConfig(cfg, optFns...) with the tracing middlewares
+// installed with the package defaults (see Instrument).
+func NewFromConfig(cfg aws.Config, optFns ...func(*bedrockruntime.Options)) *bedrockruntime.Client {
+	fns := make([]func(*bedrockruntime.Options), 0, len(optFns)+1)
+	fns = append(fns, WithTracing())
+	return bedrockruntime.NewFromConfig(cfg, append(fns, optFns...)...)
+}
+
+// NewAgentRuntimeFromConfig returns a traced bedrockagentruntime client: it is
+// bedrockagentruntime.NewFromConfig(cfg, optFns...) with the tracing
+// middlewares installed with the package defaults (see Instrument).
+func NewAgentRuntimeFromConfig(cfg aws.Config, optFns ...func(*bedrockagentruntime.Options)) *bedrockagentruntime.Client {
+	fns := make([]func(*bedrockagentruntime.Options), 0, len(optFns)+1)
+	fns = append(fns, func(o *bedrockagentruntime.Options) { AppendMiddlewares(&o.APIOptions) })
+	return bedrockagentruntime.NewFromConfig(cfg, append(fns, optFns...)...)
+}
+
+// hooks is one installation: its options and its two middlewares.
+type hooks struct {
+	in *instr.Instrumentation
+}
+
+func (h *hooks) install(s *middleware.Stack) error {
+	if _, ok := s.Initialize.Get(initID); ok {
+		return nil // already installed on this stack
+	}
+	if err := s.Initialize.Add(initMW{h}, middleware.Before); err != nil {
+		otel.Handle(err)
+		return nil
+	}
+	if _, ok := s.Deserialize.Get(deserID); ok {
+		return nil
+	}
+	if err := s.Deserialize.Add(deserMW{}, middleware.After); err != nil {
+		otel.Handle(err)
+	}
+	return nil
+}
+
+type stateKey struct{}
+
+// initMW starts the span from the typed input and finishes it from the typed
+// output (or leaves it to the stream tee).
+type initMW struct{ h *hooks }
+
+func (initMW) ID() string { return initID }
+
+func (m initMW) HandleInitialize(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+	if !pkg.Enabled() {
+		return next.HandleInitialize(ctx, in)
+	}
+	st := m.h.begin(ctx, in.Parameters)
+	if st == nil {
+		return next.HandleInitialize(ctx, in)
+	}
+	out, md, err := next.HandleInitialize(context.WithValue(st.ctx, stateKey{}, st), in)
+	st.afterCall(out.Result, err)
+	return out, md, err
+}
+
+// deserMW sees the raw HTTP response of every attempt.
+type deserMW struct{}
+
+func (deserMW) ID() string { return deserID }
+
+func (deserMW) HandleDeserialize(ctx context.Context, in middleware.DeserializeInput, next middleware.DeserializeHandler) (middleware.DeserializeOutput, middleware.Metadata, error) {
+	out, md, err := next.HandleDeserialize(ctx, in)
+	if st, ok := ctx.Value(stateKey{}).(*callState); ok && st != nil {
+		if resp, ok := out.RawResponse.(*smithyhttp.Response); ok && resp != nil && resp.Response != nil {
+			st.onResponse(ctx, resp.Response)
+		}
+	}
+	return out, md, err
+}
+
+// opKind is the traced operation.
+type opKind uint8
+
+const (
+	opConverse opKind = iota + 1
+	opConverseStream
+	opInvoke
+	opInvokeStream
+	opAgent
+)
+
+// callState is everything about one traced call. After the stream tee is
+// installed it is shared with the SDK's stream goroutine (and a context
+// AfterFunc), so every access then goes through mu.
+type callState struct {
+	mu      sync.Mutex
+	ctx     context.Context
+	span    *instr.Span
+	call    genai.Call
+	op      opKind
+	fam     family
+	capture bool
+
+	teeing      bool
+	ended       bool
+	sawTerminal bool
+	stopCancel  func() bool
+
+	hdrIn, hdrOut genai.Int // X-Amzn-Bedrock-*-Token-Count
+	acc           streamAcc
+	agent         *agentAcc
+	chunkBuf      []byte // decoded chunk bytes, reused
+}
+
+// begin builds the request record from the typed input and starts the span;
+// nil means "not traced".
+func (h *hooks) begin(ctx context.Context, params any) (st *callState) {
+	defer func() {
+		if r := recover(); r != nil {
+			otel.Handle(fmt.Errorf("bedrocktrace: recovered from a panic in tracing: %v", r))
+			st = nil
+		}
+	}()
+	var op opKind
+	switch params.(type) {
+	case *bedrockruntime.ConverseInput:
+		op = opConverse
+	case *bedrockruntime.ConverseStreamInput:
+		op = opConverseStream
+	case *bedrockruntime.InvokeModelInput:
+		op = opInvoke
+	case *bedrockruntime.InvokeModelWithResponseStreamInput:
+		op = opInvokeStream
+	case *bedrockagentruntime.InvokeAgentInput:
+		op = opAgent
+	default:
+		return nil
+	}
+	res := h.in.Resolved()
+	st = &callState{op: op, capture: res.Capture}
+	c := &st.call
+	c.Operation = genai.OpChat
+	c.Provider = genai.ProviderBedrock
+	c.TimeToFirstChunk = -1
+	switch p := params.(type) {
+	case *bedrockruntime.ConverseInput:
+		c.API = "converse"
+		converseRequest(c, p.ModelId, p.Messages, p.System, p.InferenceConfig, p.ToolConfig, p.RequestMetadata, st.capture)
+		if p.GuardrailConfig != nil {
+			c.Request.GuardrailID = aws.ToString(p.GuardrailConfig.GuardrailIdentifier)
+		}
+	case *bedrockruntime.ConverseStreamInput:
+		c.API = "converse_stream"
+		c.Streaming = true
+		converseRequest(c, p.ModelId, p.Messages, p.System, p.InferenceConfig, p.ToolConfig, p.RequestMetadata, st.capture)
+		if p.GuardrailConfig != nil {
+			c.Request.GuardrailID = aws.ToString(p.GuardrailConfig.GuardrailIdentifier)
+		}
+	case *bedrockruntime.InvokeModelInput:
+		c.API = "invoke_model"
+		c.Request.Model = aws.ToString(p.ModelId)
+		c.Request.GuardrailID = aws.ToString(p.GuardrailIdentifier)
+		st.fam = invokeRequest(c, p.Body, st.capture)
+	case *bedrockruntime.InvokeModelWithResponseStreamInput:
+		c.API = "invoke_model_with_response_stream"
+		c.Streaming = true
+		c.Request.Model = aws.ToString(p.ModelId)
+		c.Request.GuardrailID = aws.ToString(p.GuardrailIdentifier)
+		st.fam = invokeRequest(c, p.Body, st.capture)
+	case *bedrockagentruntime.InvokeAgentInput:
+		c.API = "invoke_agent"
+		c.Streaming = true
+		agentRequest(c, p)
+		st.agent = &agentAcc{}
+	}
+	st.ctx, st.span = res.Start(ctx, c)
+	if op == opAgent && c.Request.SessionID != "" {
+		st.span.SetAttributes(semconv.BedrockAgentAttrs(nil, c)...)
+	}
+	return st
+}
+
+// afterCall runs on the caller's goroutine when the SDK call returns.
+func (st *callState) afterCall(result any, err error) {
+	defer st.guardEnd()
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.ended {
+		return
+	}
+	if err != nil {
+		st.call.Err = errorOf(err)
+		st.endLocked()
+		return
+	}
+	switch r := result.(type) {
+	case *bedrockruntime.ConverseOutput:
+		converseResponse(&st.call, r, st.capture)
+	case *bedrockruntime.InvokeModelOutput:
+		invokeResponse(&st.call, st.fam, r.Body, st.capture)
+	}
+	if st.teeing {
+		return // the stream tee ends the span
+	}
+	st.endLocked()
+}
+
+// guardEnd recovers a panic in tracing and makes sure the span still ends.
+func (st *callState) guardEnd() {
+	if r := recover(); r != nil {
+		otel.Handle(fmt.Errorf("bedrocktrace: recovered from a panic in tracing: %v", r))
+		// Deferred unlocks have run by now: mu is free.
+		st.mu.Lock()
+		st.ended = true
+		if st.stopCancel != nil {
+			st.stopCancel()
+		}
+		st.mu.Unlock()
+		st.span.End(&genai.Call{Operation: st.call.Operation, Provider: st.call.Provider, API: st.call.API,
+			Request: genai.Request{Model: st.call.Request.Model}})
+	}
+}
+
+// endLocked folds what was observed into the record and ends the span. mu
+// must be held.
+func (st *callState) endLocked() {
+	if st.ended {
+		return
+	}
+	st.ended = true
+	if st.stopCancel != nil {
+		st.stopCancel()
+	}
+	c := &st.call
+	if c.Err == nil {
+		switch st.op {
+		case opConverseStream, opInvokeStream:
+			st.acc.into(c, st.capture)
+		case opAgent:
+			st.agent.into(c, st.capture)
+			st.span.SetAttributes(semconv.RequestAttrs(make([]attribute.KeyValue, 0, 16+4*len(c.Request.Messages)), c, st.capture)...)
+		}
+		if !c.Response.Usage.InputTokens.Set && st.hdrIn.Set {
+			c.Response.Usage.InputTokens = st.hdrIn
+		}
+		if !c.Response.Usage.OutputTokens.Set && st.hdrOut.Set {
+			c.Response.Usage.OutputTokens = st.hdrOut
+		}
+	}
+	st.span.End(c)
+}
+
+const requestIDHeader = "X-Amzn-Requestid"
+
+// onResponse runs in the innermost Deserialize middleware with the raw HTTP
+// response of one attempt.
+func (st *callState) onResponse(ctx context.Context, resp *http.Response) {
+	defer instr.Guard()
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.ended || st.teeing {
+		return
+	}
+	if st.op == opConverse || st.op == opConverseStream {
+		if id := resp.Header.Get(requestIDHeader); id != "" {
+			st.call.Response.ID = id
+		}
+	}
+	if st.op == opInvoke || st.op == opInvokeStream {
+		st.hdrIn = headerInt(resp.Header, "X-Amzn-Bedrock-Input-Token-Count")
+		st.hdrOut = headerInt(resp.Header, "X-Amzn-Bedrock-Output-Token-Count")
+	}
+	if st.op == opConverse || st.op == opInvoke {
+		return
+	}
+	if resp.StatusCode < 200 || resp.StatusCode > 299 || resp.Body == nil ||
+		!strings.HasPrefix(resp.Header.Get("Content-Type"), "application/vnd.amazon.eventstream") {
+		return
+	}
+	st.teeing = true
+	resp.Body = newFrameTee(resp.Body, st)
+	st.stopCancel = context.AfterFunc(ctx, func() { st.cancelled(ctx) })
+}
+
+func headerInt(h http.Header, k string) genai.Int {
+	v := h.Get(k)
+	if v == "" {
+		return genai.Int{}
+	}
+	n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+	if err != nil {
+		return genai.Int{}
+	}
+	return genai.SetInt(n)
+}
+
+// cancelled ends the span of a stream whose call context was cancelled.
+func (st *callState) cancelled(ctx context.Context) {
+	defer st.guardEnd()
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.ended {
+		return
+	}
+	st.call.Err = ctxError(ctx.Err())
+	st.endLocked()
+}
+
+// streamDone is called by the tee at the end of the body (err == io.EOF or
+// nil for Close) or on a read error.
+func (st *callState) streamDone(err error) {
+	defer st.guardEnd()
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.ended {
+		return
+	}
+	if err != nil {
+		st.call.Err = readError(err)
+	}
+	st.endLocked()
+}
+
+// markFirstChunk records the time to the first streamed chunk. mu held.
+func (st *callState) markFirstChunk() {
+	if st.call.TimeToFirstChunk < 0 {
+		st.call.TimeToFirstChunk = time.Since(st.span.StartTime()).Seconds()
+	}
+}
+
+// errorOf maps an SDK error to error.type and a message: the smithy error
+// code for API errors (ValidationException, UnrecognizedClientException, ...),
+// "canceled" or "timeout" for context errors, the Go type of the innermost
+// error otherwise.
+func errorOf(err error) *genai.Error {
+	var api smithy.APIError
+	if errors.As(err, &api) {
+		msg := api.ErrorMessage()
+		if msg == "" {
+			msg = err.Error()
+		}
+		return &genai.Error{Type: api.ErrorCode(), Message: msg}
+	}
+	if e := ctxError(err); e != nil {
+		return e
+	}
+	inner := err
+	for {
+		u := errors.Unwrap(inner)
+		if u == nil {
+			break
+		}
+		inner = u
+	}
+	return &genai.Error{Type: fmt.Sprintf("%T", inner), Message: err.Error()}
+}
+
+func ctxError(err error) *genai.Error {
+	switch {
+	case errors.Is(err, context.Canceled):
+		return &genai.Error{Type: "canceled", Message: err.Error()}
+	case errors.Is(err, context.DeadlineExceeded):
+		return &genai.Error{Type: "timeout", Message: err.Error()}
+	}
+	return nil
+}
+
+// readError maps a stream read error.
+func readError(err error) *genai.Error {
+	if e := ctxError(err); e != nil {
+		return e
+	}
+	return &genai.Error{Type: "EventStreamError", Message: err.Error()}
+}

@@ -1,0 +1,51 @@
+package bedrocktrace
+
+import (
+	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/tracekit-go/tracekit/internal/instr"
+)
+
+// ScopeName is the instrumentation scope of the spans and metrics this
+// package records.
+const ScopeName = "github.com/tracekit-go/tracekit/bedrocktrace"
+
+// Version is the version of this package, recorded as the instrumentation
+// scope version.
+const Version = "0.1.0"
+
+// Option configures the instrumentation. The same options are accepted by
+// openaitrace.
+type Option = instr.Option
+
+// pkg holds the kill switch and the defaults set by Instrument.
+var pkg = instr.NewPackage(ScopeName, Version)
+
+// WithTracerProvider sets the TracerProvider spans are created with. The
+// default is the global provider (otel.GetTracerProvider) at the time of the
+// call being traced.
+func WithTracerProvider(tp trace.TracerProvider) Option { return instr.WithTracerProvider(tp) }
+
+// WithMeterProvider sets the MeterProvider the gen_ai.client.operation.duration
+// and gen_ai.client.token.usage histograms are recorded with. The default is
+// the global provider.
+func WithMeterProvider(mp metric.MeterProvider) Option { return instr.WithMeterProvider(mp) }
+
+// WithCaptureContent turns the capture of message content (prompt and
+// completion text, tool-call arguments) on or off. It overrides the
+// OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT environment variable,
+// which turns capture on when it is "true". Capture is off by default.
+func WithCaptureContent(on bool) Option { return instr.WithCaptureContent(on) }
+
+// Instrument turns tracing on for every client instrumented by this package
+// and makes opts the defaults of all of them (options given to
+// AppendMiddlewares, WithTracing or NewFromConfig take precedence). Tracing is
+// on by default; Instrument is needed only to set defaults or to undo
+// Uninstrument.
+func Instrument(opts ...Option) { pkg.Instrument(opts...) }
+
+// Uninstrument turns tracing off for every client instrumented by this
+// package: the middlewares stay installed but pass calls through untouched
+// (one atomic load per call) until Instrument is called again.
+func Uninstrument() { pkg.Uninstrument() }
