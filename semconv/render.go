@@ -20,6 +20,9 @@ const (
 // Has reports whether every convention in o is in c.
 func (c Convention) Has(o Convention) bool { return c&o == o }
 
+// apiChatCompletions is the API name of OpenAI chat completions in the record.
+const apiChatCompletions = "chat.completions"
+
 // SpanName returns the span name of a call: "bedrock.<api>" for Bedrock (as
 // llm-tracekit names them), "<operation> <request model>" otherwise.
 func SpanName(c *genai.Call) string {
@@ -117,8 +120,15 @@ func ResponseAttrs(dst []attribute.KeyValue, c *genai.Call, capture bool) []attr
 	if r.FinishReasons != nil {
 		dst = append(dst, KeyFinishReasons.StringSlice(r.FinishReasons))
 	}
-	dst = appendInt(dst, KeyInputTokens, r.Usage.InputTokens)
-	dst = appendInt(dst, KeyOutputTokens, r.Usage.OutputTokens)
+	in, out := r.Usage.InputTokens, r.Usage.OutputTokens
+	if c.Streaming && c.API == apiChatCompletions && !in.Set && !out.Set {
+		// llm-tracekit records 0/0 on a chat stream that carried no usage
+		// (the caller did not ask for it, or the stream was cut short);
+		// Coralogix reads it that way. Metrics record no tokens then.
+		in, out = genai.SetInt(0), genai.SetInt(0)
+	}
+	dst = appendInt(dst, KeyInputTokens, in)
+	dst = appendInt(dst, KeyOutputTokens, out)
 	dst = appendInt(dst, KeyCacheReadTokens, r.Usage.CacheReadInputTokens)
 	dst = appendInt(dst, KeyCacheWriteTokens, r.Usage.CacheWriteInputTokens)
 	dst = appendInt(dst, KeyReasoningTokens, r.Usage.ReasoningTokens)

@@ -1,0 +1,30 @@
+// Package openaitrace traces github.com/openai/openai-go/v3 with
+// OpenTelemetry.
+//
+// Install it on a client and every model call becomes a CLIENT span named
+// "chat <model>" (or "embeddings <model>", "text_completion <model>") with the
+// request parameters, the prompt, the tool definitions, the end user, the
+// completions (streamed ones too), the token usage and errors, plus the
+// gen_ai.client.operation.duration and gen_ai.client.token.usage metrics:
+//
+//	client := openaitrace.NewClient(option.WithAPIKey(key))
+//	// or: openai.NewClient(option.WithAPIKey(key), openaitrace.WithTracing())
+//
+// Attribute names follow Coralogix llm-tracekit (gen_ai.prompt.<i>.role,
+// gen_ai.completion.<i>.content, gen_ai.request.tools.<i>.function.name,
+// ...); see the semconv package.
+//
+// Message content (prompt and completion text, tool-call arguments) is
+// recorded only when OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT is
+// "true" or WithCaptureContent(true) is given. Header values are never
+// recorded.
+//
+// Streams: the span ends when the stream reaches its end, when it is closed,
+// when reading it fails, or when the call's context is done, whichever comes
+// first. Always Close a stream (defer stream.Close()), as the SDK asks.
+//
+// Tracing never changes what the caller sees: the same bytes, errors and
+// retries. A failure or panic inside tracing is reported through otel.Handle
+// and never reaches the caller. Uninstrument turns tracing off at run time
+// and Instrument turns it back on.
+package openaitrace

@@ -1,0 +1,416 @@
+package openaitrace
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/openai/openai-go/v3/option"
+	"go.opentelemetry.io/otel"
+
+	"github.com/tracekit-go/tracekit/internal/genai"
+	"github.com/tracekit-go/tracekit/internal/instr"
+	"github.com/tracekit-go/tracekit/internal/sse"
+)
+
+// endpoint describes how one traced OpenAI endpoint maps to the record.
+type endpoint struct {
+	operation, api string
+	parseRequest   func(body string, c *genai.Call, content bool)
+	parseResponse  func(body string, c *genai.Call, content bool)
+	newStream      func(content bool) streamAccumulator
+}
+
+// streamAccumulator rebuilds a response from streamed SSE events.
+type streamAccumulator interface {
+	// consume takes one event; it reports whether the event was terminal.
+	consume(event, data []byte) (done bool)
+	// finish writes the response into c; complete is false when the stream
+	// stopped before its terminal event.
+	finish(c *genai.Call, complete bool)
+}
+
+var chatEndpoint = &endpoint{
+	operation:     genai.OpChat,
+	api:           "chat.completions",
+	parseRequest:  parseChatRequest,
+	parseResponse: parseChatResponse,
+	newStream:     newChatStream,
+}
+
+// routes maps a POST path suffix to its endpoint; the first match wins.
+// Endpoints that are not model inference (files, batches, models,
+// moderations, images, audio, ...) have no route and pass through untouched.
+var routes = []struct {
+	suffix string
+	ep     *endpoint
+}{
+	{"/chat/completions", chatEndpoint},
+}
+
+func route(method, path string) *endpoint {
+	if method != http.MethodPost {
+		return nil
+	}
+	path = strings.TrimSuffix(path, "/")
+	for _, r := range routes {
+		if strings.HasSuffix(path, r.suffix) {
+			return r.ep
+		}
+	}
+	return nil
+}
+
+// activeKey marks a context whose request is already traced, so that a
+// second tracing middleware on the same client does not double the span.
+type activeKey struct{}
+
+// maxBody bounds the bytes of a non-streamed response body a span buffers;
+// a larger body is passed through and its response attributes are skipped.
+const maxBody = 32 << 20
+
+// tracer is one installed middleware.
+type tracer struct {
+	in *instr.Instrumentation
+}
+
+func (t *tracer) handle(req *http.Request, next option.MiddlewareNext) (*http.Response, error) {
+	if !pkg.Enabled() {
+		return next(req)
+	}
+	c, traced := t.begin(req)
+	if c == nil {
+		return next(req)
+	}
+	resp, err := next(traced)
+	c.afterNext(resp, err)
+	return resp, err
+}
+
+// call is the state of one traced HTTP attempt.
+type call struct {
+	rec   genai.Call
+	ep    *endpoint
+	res   *instr.Resolved
+	span  *instr.Span
+	start time.Time
+	ctx   context.Context // the caller's context
+
+	mu       sync.Mutex
+	done     bool
+	mode     uint8
+	status   int
+	buf      []byte
+	overflow bool
+	stream   streamAccumulator
+	splitter sse.Splitter
+	terminal bool
+	sawChunk bool
+	stop     func() bool
+}
+
+const (
+	modeJSON uint8 = iota
+	modeError
+	modeStream
+)
+
+// begin parses the request and starts the span. It returns nil when the
+// request is not traced; a panic inside is recovered and the request passes
+// through.
+func (t *tracer) begin(req *http.Request) (c *call, out *http.Request) {
+	defer func() {
+		if r := recover(); r != nil {
+			otel.Handle(fmt.Errorf("tracekit: recovered from a panic in tracing: %v", r))
+			if c != nil && c.span != nil {
+				c.span.End(&c.rec)
+			}
+			c, out = nil, nil
+		}
+	}()
+	ep := route(req.Method, req.URL.Path)
+	if ep == nil || req.Context().Value(activeKey{}) != nil {
+		return nil, nil
+	}
+	res := t.in.Resolved()
+	c = &call{ep: ep, res: res, ctx: req.Context()}
+	c.rec.TimeToFirstChunk = -1
+	c.rec.Operation = ep.operation
+	c.rec.Provider = genai.ProviderOpenAI
+	c.rec.API = ep.api
+	c.rec.ServerAddress, c.rec.ServerPort = serverOf(req)
+	if n := req.Header.Get("X-Stainless-Retry-Count"); n != "" && n != "0" {
+		c.rec.ResendCount, _ = strconv.Atoi(n)
+	}
+	if body := requestBody(req); len(body) > 0 {
+		ep.parseRequest(bstr(body), &c.rec, res.Capture)
+	}
+	ctx, span := res.Start(req.Context(), &c.rec)
+	c.span = span
+	c.start = span.StartTime()
+	return c, req.WithContext(context.WithValue(ctx, activeKey{}, true))
+}
+
+// requestBody returns the request's JSON body without consuming it: through
+// GetBody (openai-go always sets it), or else by reading the body and putting
+// an identical replayable one in its place.
+func requestBody(req *http.Request) []byte {
+	if req.GetBody != nil {
+		rc, err := req.GetBody()
+		if err != nil {
+			return nil
+		}
+		defer rc.Close()
+		n := req.ContentLength
+		if n <= 0 || n > maxBody {
+			b, _ := io.ReadAll(io.LimitReader(rc, maxBody))
+			return b
+		}
+		b := make([]byte, n)
+		if _, err := io.ReadFull(rc, b); err != nil {
+			return nil
+		}
+		return b
+	}
+	if req.Body == nil || req.Body == http.NoBody {
+		return nil
+	}
+	orig := req.Body
+	b, err := io.ReadAll(io.LimitReader(orig, maxBody))
+	rest := io.Reader(orig)
+	if err != nil {
+		rest = errReader{err}
+	}
+	req.Body = struct {
+		io.Reader
+		io.Closer
+	}{io.MultiReader(bytes.NewReader(b), rest), orig}
+	return b
+}
+
+type errReader struct{ err error }
+
+func (e errReader) Read([]byte) (int, error) { return 0, e.err }
+
+// serverOf returns the server address and the port when it is explicit and
+// not 443.
+func serverOf(req *http.Request) (string, int) {
+	host := req.URL.Hostname()
+	port, _ := strconv.Atoi(req.URL.Port())
+	if port == 443 {
+		port = 0
+	}
+	return host, port
+}
+
+// afterNext hands the response to the span: it ends the span on a transport
+// error, or watches the body until it is read or closed.
+func (c *call) afterNext(resp *http.Response, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			otel.Handle(fmt.Errorf("tracekit: recovered from a panic in tracing: %v", r))
+			c.end()
+		}
+	}()
+	if err != nil || resp == nil {
+		if err == nil {
+			err = errors.New("no response")
+		}
+		c.rec.Err = &genai.Error{Type: transportErrorType(err), Message: err.Error()}
+		c.end()
+		return
+	}
+	c.status = resp.StatusCode
+	switch {
+	case resp.StatusCode >= 400:
+		c.mode = modeError
+	case isEventStream(resp.Header.Get("Content-Type")):
+		c.mode = modeStream
+		c.rec.Streaming = true
+		c.stream = c.ep.newStream(c.res.Capture)
+	default:
+		c.mode = modeJSON
+		if resp.ContentLength > 0 && resp.ContentLength <= maxBody {
+			c.buf = make([]byte, 0, resp.ContentLength)
+		}
+	}
+	if resp.Body == nil {
+		c.end()
+		return
+	}
+	if c.mode == modeStream {
+		// An abandoned stream (never read to its end nor closed) still ends
+		// its span when the call's context is done.
+		c.stop = context.AfterFunc(c.ctx, c.cancelled)
+	}
+	resp.Body = &tee{rc: resp.Body, c: c}
+}
+
+func isEventStream(ct string) bool {
+	return strings.HasPrefix(strings.TrimSpace(strings.ToLower(ct)), "text/event-stream")
+}
+
+// transportErrorType returns a short, stable error.type for an error that
+// kept the request from getting a response.
+func transportErrorType(err error) string {
+	var ne net.Error
+	switch {
+	case errors.Is(err, context.Canceled):
+		return "canceled"
+	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &ne) && ne.Timeout():
+		return "timeout"
+	default:
+		return "connection_error"
+	}
+}
+
+// tee passes the response body through untouched while the call observes it.
+type tee struct {
+	rc io.ReadCloser
+	c  *call
+}
+
+func (t *tee) Read(p []byte) (int, error) {
+	n, err := t.rc.Read(p)
+	t.c.observe(p[:n], err)
+	return n, err
+}
+
+func (t *tee) Close() error {
+	err := t.rc.Close()
+	t.c.closed()
+	return err
+}
+
+func (c *call) observe(p []byte, err error) {
+	defer c.guard()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.done {
+		return
+	}
+	if c.terminal {
+		// The terminal event arrived in an earlier read: end now, so that
+		// ending never delays the bytes that carried it.
+		c.finishLocked(true)
+		return
+	}
+	switch c.mode {
+	case modeStream:
+		if len(p) > 0 {
+			c.splitter.Feed(p, c.onEvent)
+		}
+	default:
+		if len(p) > 0 && !c.overflow {
+			if len(c.buf)+len(p) > maxBody {
+				c.overflow = true
+				c.buf = nil
+			} else {
+				c.buf = append(c.buf, p...)
+			}
+		}
+	}
+	if err == nil {
+		return
+	}
+	if err == io.EOF {
+		c.finishLocked(true)
+		return
+	}
+	c.rec.Err = &genai.Error{Type: transportErrorType(err), Message: err.Error()}
+	c.finishLocked(false)
+}
+
+func (c *call) onEvent(event, data []byte) {
+	if !c.sawChunk {
+		c.sawChunk = true
+		c.rec.TimeToFirstChunk = time.Since(c.start).Seconds()
+	}
+	if c.stream.consume(event, data) {
+		c.terminal = true
+	}
+}
+
+func (c *call) closed() {
+	defer c.guard()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.done {
+		c.finishLocked(c.terminal)
+	}
+}
+
+func (c *call) cancelled() {
+	defer c.guard()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.done {
+		return
+	}
+	if !c.terminal {
+		err := context.Cause(c.ctx)
+		c.rec.Err = &genai.Error{Type: transportErrorType(err), Message: err.Error()}
+	}
+	c.finishLocked(c.terminal)
+}
+
+// finishLocked fills the response part of the record and ends the span.
+func (c *call) finishLocked(complete bool) {
+	c.done = true
+	if c.stop != nil {
+		c.stop()
+	}
+	switch c.mode {
+	case modeStream:
+		c.stream.finish(&c.rec, complete)
+	case modeError:
+		typ, msg, _ := parseError(bstr(c.buf))
+		if typ == "" {
+			typ = strconv.Itoa(c.status)
+		}
+		if msg == "" {
+			msg = strconv.Itoa(c.status) + " " + http.StatusText(c.status)
+		}
+		c.rec.Err = &genai.Error{Type: typ, Message: msg}
+	default:
+		if c.rec.Err == nil && !c.overflow && len(c.buf) > 0 {
+			c.ep.parseResponse(bstr(c.buf), &c.rec, c.res.Capture)
+		}
+	}
+	c.span.End(&c.rec)
+}
+
+// end ends the span with what the record holds (no response parsing).
+func (c *call) end() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.done {
+		c.done = true
+		if c.stop != nil {
+			c.stop()
+		}
+		c.span.End(&c.rec)
+	}
+}
+
+// guard recovers a panic while observing the body: the caller keeps its
+// bytes, the span ends with what it has, and the panic goes to otel.Handle.
+func (c *call) guard() {
+	if r := recover(); r != nil {
+		otel.Handle(fmt.Errorf("tracekit: recovered from a panic in tracing: %v", r))
+		c.mu.Lock() // the deferred Unlock of the panicking method has run
+		defer c.mu.Unlock()
+		if !c.done {
+			c.done = true
+			c.span.End(&c.rec)
+		}
+	}
+}

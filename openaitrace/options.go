@@ -1,0 +1,85 @@
+package openaitrace
+
+import (
+	"net/http"
+
+	"github.com/openai/openai-go/v3"
+	"github.com/openai/openai-go/v3/option"
+	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/tracekit-go/tracekit/internal/instr"
+)
+
+// ScopeName is the instrumentation scope of the spans and metrics this
+// package produces.
+const ScopeName = "github.com/tracekit-go/tracekit/openaitrace"
+
+// Version is the version of this instrumentation.
+const Version = "0.1.0"
+
+// Option configures the instrumentation. Options left unset fall back to the
+// defaults given to Instrument, then to the OpenTelemetry globals and the
+// environment.
+type Option = instr.Option
+
+// WithTracerProvider sets the TracerProvider spans are created with. The
+// default is the global provider (otel.GetTracerProvider).
+func WithTracerProvider(tp trace.TracerProvider) Option { return instr.WithTracerProvider(tp) }
+
+// WithMeterProvider sets the MeterProvider the gen_ai.client.operation.duration
+// and gen_ai.client.token.usage histograms are recorded with. The default is
+// the global provider (otel.GetMeterProvider).
+func WithMeterProvider(mp metric.MeterProvider) Option { return instr.WithMeterProvider(mp) }
+
+// WithCaptureContent turns the capture of message content (prompt and
+// completion text, tool-call arguments) on or off. It overrides the
+// OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT environment variable,
+// which turns capture on when it is "true" (in any case). Capture is off by
+// default.
+func WithCaptureContent(on bool) Option { return instr.WithCaptureContent(on) }
+
+var pkg = instr.NewPackage(ScopeName, Version)
+
+// Instrument turns tracing on for every client traced by this package (it is
+// on from the start) and makes opts the defaults of every middleware that
+// does not set them itself. The environment variable for content capture is
+// read again on the next call.
+func Instrument(opts ...Option) { pkg.Instrument(opts...) }
+
+// Uninstrument turns tracing off: every traced client becomes a
+// pass-through, at the cost of one atomic load per request, until Instrument
+// is called.
+func Uninstrument() { pkg.Uninstrument() }
+
+// Middleware returns an openai-go middleware that records every chat
+// completion, Responses, embeddings and legacy completions request as an
+// OpenTelemetry span with gen_ai.* attributes, and records the
+// gen_ai.client.* metrics. Other endpoints pass through untouched.
+//
+// Each HTTP attempt is its own span (the SDK retries inside the middleware
+// chain); a retried attempt carries http.request.resend_count. The
+// middleware never changes the request or the response bytes, never returns
+// an error of its own, and installed twice on one client records one span.
+func Middleware(opts ...Option) option.Middleware {
+	t := &tracer{in: pkg.New(opts...)}
+	return func(req *http.Request, next option.MiddlewareNext) (*http.Response, error) {
+		return t.handle(req, next)
+	}
+}
+
+// WithTracing returns a request option that installs Middleware(opts...), for
+// openai.NewClient or for a single call.
+func WithTracing(opts ...Option) option.RequestOption {
+	return option.WithMiddleware(Middleware(opts...))
+}
+
+// NewClient returns openai.NewClient(opts...) with tracing installed as its
+// outermost middleware. Configure tracing itself with Instrument, or build
+// the client with openai.NewClient and WithTracing(opts...).
+func NewClient(opts ...option.RequestOption) openai.Client {
+	all := make([]option.RequestOption, 0, len(opts)+1)
+	all = append(all, WithTracing())
+	all = append(all, opts...)
+	return openai.NewClient(all...)
+}

@@ -1,0 +1,262 @@
+package openaitrace
+
+import (
+	"cmp"
+	"slices"
+	"strings"
+	"unsafe"
+
+	"github.com/tidwall/gjson"
+
+	"github.com/tracekit-go/tracekit/internal/genai"
+)
+
+// Bounds on what a streamed span buffers. Beyond them the stream still
+// reaches the caller untouched; the span just records less.
+const (
+	// maxStreamText bounds the bytes of text and tool-call arguments one
+	// stream accumulates, over all choices (only with content capture on).
+	maxStreamText = 4 << 20
+	// maxStreamChoices bounds the choices, and the tool calls per choice, a
+	// stream tracks.
+	maxStreamChoices = 128
+)
+
+// chatStream rebuilds a chat completion from its streamed chunks.
+type chatStream struct {
+	content  bool
+	buffered int
+
+	id, model, tier, fingerprint string
+	usage                        genai.Usage
+	choices                      []streamChoice
+	err                          *genai.Error
+}
+
+type streamChoice struct {
+	index   int64
+	role    string
+	text    []byte
+	hasText bool
+	finish  string
+	calls   []streamCall
+}
+
+type streamCall struct {
+	index          int64
+	id, typ, name  string
+	args           []byte
+	hasArgs, valid bool
+}
+
+func newChatStream(content bool) streamAccumulator { return &chatStream{content: content} }
+
+// bstr views b as a string without copying; b must not change afterwards.
+func bstr(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	return unsafe.String(&b[0], len(b))
+}
+
+// consume takes one SSE data payload. It reports done on [DONE].
+func (s *chatStream) consume(_, data []byte) bool {
+	if len(data) >= 6 && string(data[:6]) == "[DONE]" {
+		return true
+	}
+	gjson.Parse(bstr(data)).ForEach(func(k, v gjson.Result) bool {
+		switch k.Str {
+		case "id":
+			if s.id == "" {
+				s.id = strings.Clone(v.Str)
+			}
+		case "model":
+			if s.model == "" {
+				s.model = strings.Clone(v.Str)
+			}
+		case "service_tier":
+			if s.tier == "" {
+				s.tier = strings.Clone(v.Str)
+			}
+		case "system_fingerprint":
+			if s.fingerprint == "" {
+				s.fingerprint = strings.Clone(v.Str)
+			}
+		case "choices":
+			v.ForEach(func(_, ch gjson.Result) bool {
+				s.choice(ch)
+				return true
+			})
+		case "usage":
+			if v.IsObject() {
+				parseChatUsage(v, &s.usage)
+			}
+		case "error":
+			if v.IsObject() {
+				typ, msg, _ := parseError(`{"error":` + v.Raw + `}`)
+				if typ == "" {
+					typ = "stream_error"
+				}
+				s.err = &genai.Error{Type: strings.Clone(typ), Message: strings.Clone(msg)}
+			}
+		}
+		return true
+	})
+	return false
+}
+
+func (s *chatStream) choice(ch gjson.Result) {
+	var index int64
+	var delta, finish gjson.Result
+	ch.ForEach(func(k, v gjson.Result) bool {
+		switch k.Str {
+		case "index":
+			index = v.Int()
+		case "delta":
+			delta = v
+		case "finish_reason":
+			finish = v
+		}
+		return true
+	})
+	c := s.choiceAt(index)
+	if c == nil {
+		return
+	}
+	if finish.Type == gjson.String && finish.Str != "" {
+		c.finish = strings.Clone(finish.Str)
+	}
+	if !delta.IsObject() {
+		return
+	}
+	delta.ForEach(func(k, v gjson.Result) bool {
+		switch k.Str {
+		case "role":
+			if c.role == "" && v.Str != "" {
+				c.role = strings.Clone(v.Str)
+			}
+		case "content", "refusal":
+			if v.Type == gjson.String && s.content {
+				c.hasText = true
+				c.text = s.appendBounded(c.text, v.Str)
+			}
+		case "tool_calls":
+			v.ForEach(func(_, tc gjson.Result) bool {
+				s.toolCall(c, tc)
+				return true
+			})
+		}
+		return true
+	})
+}
+
+func (s *chatStream) choiceAt(index int64) *streamChoice {
+	for i := range s.choices {
+		if s.choices[i].index == index {
+			return &s.choices[i]
+		}
+	}
+	if len(s.choices) >= maxStreamChoices {
+		return nil
+	}
+	s.choices = append(s.choices, streamChoice{index: index})
+	return &s.choices[len(s.choices)-1]
+}
+
+func (s *chatStream) toolCall(c *streamChoice, tc gjson.Result) {
+	var index int64
+	var id, typ, fn gjson.Result
+	tc.ForEach(func(k, v gjson.Result) bool {
+		switch k.Str {
+		case "index":
+			index = v.Int()
+		case "id":
+			id = v
+		case "type":
+			typ = v
+		case "function":
+			fn = v
+		}
+		return true
+	})
+	var call *streamCall
+	for i := range c.calls {
+		if c.calls[i].index == index {
+			call = &c.calls[i]
+			break
+		}
+	}
+	if call == nil {
+		if len(c.calls) >= maxStreamChoices {
+			return
+		}
+		c.calls = append(c.calls, streamCall{index: index, valid: true})
+		call = &c.calls[len(c.calls)-1]
+	}
+	if call.id == "" && id.Str != "" {
+		call.id = strings.Clone(id.Str)
+	}
+	if call.typ == "" && typ.Str != "" {
+		call.typ = strings.Clone(typ.Str)
+	}
+	if fn.IsObject() {
+		fn.ForEach(func(k, v gjson.Result) bool {
+			switch k.Str {
+			case "name":
+				if call.name == "" && v.Str != "" {
+					call.name = strings.Clone(v.Str)
+				}
+			case "arguments":
+				if s.content && v.Type == gjson.String {
+					call.hasArgs = true
+					call.args = s.appendBounded(call.args, v.Str)
+				}
+			}
+			return true
+		})
+	}
+}
+
+func (s *chatStream) appendBounded(dst []byte, str string) []byte {
+	if s.buffered+len(str) > maxStreamText {
+		return dst
+	}
+	s.buffered += len(str)
+	return append(dst, str...)
+}
+
+// finish writes what the stream carried into c. complete is false when the
+// stream stopped before its end ([DONE] or EOF).
+func (s *chatStream) finish(c *genai.Call, _ bool) {
+	r := &c.Response
+	r.ID, r.Model, r.ServiceTier, r.SystemFingerprint = s.id, s.model, s.tier, s.fingerprint
+	r.Usage = s.usage
+	if s.err != nil {
+		c.Err = s.err
+	}
+	slices.SortFunc(s.choices, func(a, b streamChoice) int { return cmp.Compare(a.index, b.index) })
+	for i := range s.choices {
+		sc := &s.choices[i]
+		ch := genai.Choice{Role: sc.role, FinishReason: sc.finish}
+		if ch.Role == "" {
+			ch.Role = "assistant"
+		}
+		if ch.FinishReason == "" {
+			ch.FinishReason = "error"
+		}
+		if sc.hasText {
+			ch.Content, ch.HasContent = bstr(sc.text), true
+		}
+		slices.SortFunc(sc.calls, func(a, b streamCall) int { return cmp.Compare(a.index, b.index) })
+		for j := range sc.calls {
+			tc := &sc.calls[j]
+			typ := tc.typ
+			if typ == "" {
+				typ = "function"
+			}
+			ch.ToolCalls = append(ch.ToolCalls, genai.ToolCall{ID: tc.id, Type: typ, Name: tc.name, Arguments: bstr(tc.args)})
+		}
+		r.Choices = append(r.Choices, ch)
+	}
+	r.FinishReasons = finishReasons(r.FinishReasons[:0], r.Choices)
+}
