@@ -73,10 +73,11 @@ func WithPreviewLength(n int) ConsoleOption {
 // indented tree a person can read at a glance:
 //
 //	trace 4bf92f3577b34da6a3ce929d0e0e4736
-//	└─ handle /ask  1.52s
-//	   ├─ chat gpt-4o-mini  1.2s  model=gpt-4o-mini  tokens in=12 out=34  finish=stop
-//	   │    prompt:     [user] What is the capital of France?
-//	   │    completion: [assistant] Paris.
+//	└─ handle /ask  1.6s
+//	   ├─ chat gpt-4o-mini  1.2s  model=gpt-4o-mini (gpt-4o-mini-2024-07-18)  tokens in=12 out=34  finish=stop
+//	   │  │  prompt:     [user] What is the capital of France? Answer in…
+//	   │  │  completion: [assistant] Paris.
+//	   │  └─ tool lookup  412µs
 //	   └─ bedrock.converse  310ms  model=anthropic.claude-3-haiku  ERROR ThrottlingException: Rate exceeded
 //
 // Each line shows the span name, its duration and, when present, the model,
@@ -179,7 +180,7 @@ func (e *ConsoleExporter) add(s sdktrace.ReadOnlySpan) {
 	switch {
 	case isLocalRoot(s):
 		e.printTree(tid, pt, s, "")
-	case e.printed.has(s.Parent().SpanID()):
+	case e.printed.has(spanKey{tid, s.Parent().SpanID()}):
 		e.printTree(tid, pt, s, " (late)")
 	default:
 		if pt == nil {
@@ -282,7 +283,7 @@ func sortSpans(s []sdktrace.ReadOnlySpan) {
 func (e *ConsoleExporter) printNode(s sdktrace.ReadOnlySpan, kids map[trace.SpanID][]sdktrace.ReadOnlySpan, prefix string, last bool, used map[trace.SpanID]bool) {
 	id := s.SpanContext().SpanID()
 	used[id] = true
-	e.printed.add(id)
+	e.printed.add(spanKey{s.SpanContext().TraceID(), id})
 	branch, cont := "├─ ", "│  "
 	if last {
 		branch, cont = "└─ ", "   "
@@ -293,15 +294,14 @@ func (e *ConsoleExporter) printNode(s sdktrace.ReadOnlySpan, kids map[trace.Span
 	info := summarize(s, e.cfg.previewLen)
 	e.buf.WriteString(info.line)
 	e.buf.WriteByte('\n')
-	bar := "  "
+	bar := "   "
 	if len(children) > 0 {
-		bar = "│ "
+		bar = "│  "
 	}
 	for _, d := range info.details {
 		e.buf.WriteString(prefix)
 		e.buf.WriteString(cont)
 		e.buf.WriteString(bar)
-		e.buf.WriteString("  ")
 		e.buf.WriteString(d)
 		e.buf.WriteByte('\n')
 	}
@@ -447,25 +447,31 @@ func formatDuration(d time.Duration) string {
 	}
 }
 
-// printedSet remembers the IDs of the last n printed spans, to recognise
-// spans that end after their parent was printed.
+// spanKey identifies a span across traces.
+type spanKey struct {
+	trace trace.TraceID
+	span  trace.SpanID
+}
+
+// printedSet remembers the last n printed spans, to recognise spans that end
+// after their parent was printed.
 type printedSet struct {
-	ids  map[trace.SpanID]struct{}
-	ring []trace.SpanID
+	ids  map[spanKey]struct{}
+	ring []spanKey
 	next int
 }
 
 func newPrintedSet(n int) printedSet {
-	return printedSet{ids: make(map[trace.SpanID]struct{}, n), ring: make([]trace.SpanID, n)}
+	return printedSet{ids: make(map[spanKey]struct{}, n), ring: make([]spanKey, n)}
 }
 
-func (p *printedSet) has(id trace.SpanID) bool { _, ok := p.ids[id]; return ok }
+func (p *printedSet) has(id spanKey) bool { _, ok := p.ids[id]; return ok }
 
-func (p *printedSet) add(id trace.SpanID) {
+func (p *printedSet) add(id spanKey) {
 	if p.has(id) {
 		return
 	}
-	if old := p.ring[p.next]; old.IsValid() {
+	if old := p.ring[p.next]; old.span.IsValid() {
 		delete(p.ids, old)
 	}
 	p.ring[p.next] = id

@@ -1,8 +1,10 @@
 package export
 
 import (
+	"bytes"
 	"context"
 	"strconv"
+	"sync"
 	"testing"
 
 	"go.opentelemetry.io/otel/metric"
@@ -72,4 +74,22 @@ func attrString(attrs []*commonpb.KeyValue, key string) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// syncBuffer is a bytes.Buffer safe for concurrent use.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }

@@ -120,7 +120,7 @@ func New(ctx context.Context, opts ...Option) (*Providers, error) {
 		}, nil
 	}
 
-	res, err := c.buildResource()
+	res, err := c.buildResource(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -132,7 +132,7 @@ func New(ctx context.Context, opts ...Option) (*Providers, error) {
 
 	topts := []sdktrace.TracerProviderOption{
 		sdktrace.WithResource(res),
-		sdktrace.WithSpanLimits(c.spanLimits()),
+		sdktrace.WithRawSpanLimits(c.spanLimits()),
 	}
 	if c.sampler != nil {
 		topts = append(topts, sdktrace.WithSampler(c.sampler))
@@ -155,9 +155,17 @@ func New(ctx context.Context, opts ...Option) (*Providers, error) {
 	}, nil
 }
 
-func (c *config) buildResource() (*resource.Resource, error) {
-	res := resource.Default() // SDK attributes, OTEL_RESOURCE_ATTRIBUTES, OTEL_SERVICE_NAME
-	var err error
+func (c *config) buildResource(ctx context.Context) (*resource.Resource, error) {
+	// resource.Default holds the SDK attributes and a default service.name,
+	// and the environment as it was when first called: read it again.
+	env, err := resource.New(ctx, resource.WithFromEnv())
+	if err != nil {
+		return nil, fmt.Errorf("export: resource: %w", err)
+	}
+	res, err := resource.Merge(resource.Default(), env)
+	if err != nil {
+		return nil, fmt.Errorf("export: resource: %w", err)
+	}
 	if c.resource != nil {
 		if res, err = resource.Merge(res, c.resource); err != nil {
 			return nil, fmt.Errorf("export: resource: %w", err)
@@ -304,7 +312,7 @@ func (b *builder) tracesFromEnv(ctx context.Context) error {
 		// autoexport.RegisterSpanExporter.
 		e, err := autoexport.NewSpanExporter(ctx)
 		if err != nil {
-			return fmt.Errorf("export: traces from environment: %w", err)
+			return fmt.Errorf("export: traces from environment (%s=%q): %w", envTracesExporter, os.Getenv(envTracesExporter), err)
 		}
 		if !autoexport.IsNoneSpanExporter(e) {
 			name := "otlp"
@@ -368,7 +376,7 @@ func (b *builder) metricsFromEnv(ctx context.Context) error {
 		// A single name (or none: otlp) is autoexport's job.
 		r, err := autoexport.NewMetricReader(ctx)
 		if err != nil {
-			return fmt.Errorf("export: metrics from environment: %w", err)
+			return fmt.Errorf("export: metrics from environment (%s=%q): %w", envMetricsExporter, os.Getenv(envMetricsExporter), err)
 		}
 		if !autoexport.IsNoneMetricReader(r) {
 			b.readers = append(b.readers, r)
