@@ -152,6 +152,10 @@ func (a attrs) want(t testing.TB, kv map[string]any) {
 			if got.Type() != attribute.STRINGSLICE || strings.Join(gs, "\x00") != strings.Join(v, "\x00") || len(gs) != len(v) {
 				t.Errorf("%s = %v, want %v", k, got.Emit(), v)
 			}
+		case prefix:
+			if got.Type() != attribute.STRING || !strings.HasPrefix(got.AsString(), string(v)) {
+				t.Errorf("%s = %q, want prefix %q", k, got.Emit(), string(v))
+			}
 		case jsonValue:
 			if got.Type() != attribute.STRING || !vcr.JSONEqual([]byte(got.AsString()), []byte(v)) {
 				t.Errorf("%s = %s, want JSON %s", k, got.Emit(), string(v))
@@ -302,3 +306,6 @@ func (f *fake) body(i int) []byte {
 func b64(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
 
 func attributeKey(k string) attribute.Key { return attribute.Key(k) }
+
+// prefix is an expected string attribute checked by prefix.
+type prefix string
