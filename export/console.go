@@ -332,23 +332,23 @@ func summarize(s sdktrace.ReadOnlySpan, previewLen int) spanSummary {
 
 	if v, ok := m[semconv.KeyRequestModel]; ok {
 		b.WriteString("  model=")
-		b.WriteString(v.Emit())
-		if r, ok := m[semconv.KeyResponseModel]; ok && r.Emit() != v.Emit() {
-			b.WriteString(" (" + r.Emit() + ")")
+		b.WriteString(v.String())
+		if r, ok := m[semconv.KeyResponseModel]; ok && r.String() != v.String() {
+			b.WriteString(" (" + r.String() + ")")
 		}
 	} else if r, ok := m[semconv.KeyResponseModel]; ok {
 		b.WriteString("  model=")
-		b.WriteString(r.Emit())
+		b.WriteString(r.String())
 	}
 	in, hasIn := m[semconv.KeyInputTokens]
 	out, hasOut := m[semconv.KeyOutputTokens]
 	if hasIn || hasOut {
 		b.WriteString("  tokens")
 		if hasIn {
-			b.WriteString(" in=" + in.Emit())
+			b.WriteString(" in=" + in.String())
 		}
 		if hasOut {
-			b.WriteString(" out=" + out.Emit())
+			b.WriteString(" out=" + out.String())
 		}
 	}
 	if v, ok := m[semconv.KeyFinishReasons]; ok {
@@ -356,7 +356,7 @@ func summarize(s sdktrace.ReadOnlySpan, previewLen int) spanSummary {
 		if v.Type() == attribute.STRINGSLICE {
 			fr = strings.Join(v.AsStringSlice(), ",")
 		} else {
-			fr = v.Emit()
+			fr = v.String()
 		}
 		if fr != "" {
 			b.WriteString("  finish=" + fr)
@@ -367,7 +367,7 @@ func summarize(s sdktrace.ReadOnlySpan, previewLen int) spanSummary {
 	if st.Code == codes.Error || hasET {
 		b.WriteString("  ERROR")
 		if hasET {
-			b.WriteString(" " + et.Emit())
+			b.WriteString(" " + et.String())
 		}
 		if st.Description != "" {
 			if hasET {
@@ -379,10 +379,10 @@ func summarize(s sdktrace.ReadOnlySpan, previewLen int) spanSummary {
 
 	var details []string
 	if i, ok := lastIndex(m, semconv.PromptContentKey, len(attrs)); ok {
-		details = append(details, "prompt:     "+rolePrefix(m, semconv.PromptRoleKey(i))+oneLine(m[semconv.PromptContentKey(i)].Emit(), previewLen))
+		details = append(details, "prompt:     "+rolePrefix(m, semconv.PromptRoleKey(i))+oneLine(m[semconv.PromptContentKey(i)].String(), previewLen))
 	}
 	if v, ok := m[semconv.CompletionContentKey(0)]; ok {
-		details = append(details, "completion: "+rolePrefix(m, semconv.CompletionRoleKey(0))+oneLine(v.Emit(), previewLen))
+		details = append(details, "completion: "+rolePrefix(m, semconv.CompletionRoleKey(0))+oneLine(v.String(), previewLen))
 	}
 	return spanSummary{line: b.String(), details: details}
 }
@@ -398,8 +398,8 @@ func lastIndex(m map[attribute.Key]attribute.Value, key func(int) attribute.Key,
 }
 
 func rolePrefix(m map[attribute.Key]attribute.Value, k attribute.Key) string {
-	if v, ok := m[k]; ok && v.Emit() != "" {
-		return "[" + v.Emit() + "] "
+	if v, ok := m[k]; ok && v.String() != "" {
+		return "[" + v.String() + "] "
 	}
 	return ""
 }

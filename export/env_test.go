@@ -248,8 +248,8 @@ func TestResource(t *testing.T) {
 			}
 			if tc.extra != "" {
 				k, v, _ := strings.Cut(tc.extra, "=")
-				if got, _ := res.Set().Value(attribute.Key(k)); got.Emit() != v {
-					t.Errorf("resource %s = %q, want %q", k, got.Emit(), v)
+				if got, _ := res.Set().Value(attribute.Key(k)); got.String() != v {
+					t.Errorf("resource %s = %q, want %q", k, got.String(), v)
 				}
 			}
 		})

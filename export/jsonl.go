@@ -196,7 +196,7 @@ func jsonValue(v attribute.Value) any {
 	case attribute.STRINGSLICE:
 		return v.AsStringSlice()
 	default:
-		return v.Emit()
+		return v.String()
 	}
 }
 
