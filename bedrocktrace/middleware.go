@@ -17,7 +17,6 @@ import (
 	"github.com/aws/smithy-go/middleware"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 	"go.opentelemetry.io/otel"
-	"go.opentelemetry.io/otel/attribute"
 
 	"github.com/tracekit-go/tracekit/internal/genai"
 	"github.com/tracekit-go/tracekit/internal/instr"
@@ -286,7 +285,7 @@ func (st *callState) endLocked() {
 			st.acc.into(c, st.capture)
 		case opAgent:
 			st.agent.into(c, st.capture)
-			st.span.SetAttributes(semconv.RequestAttrs(make([]attribute.KeyValue, 0, 16+4*len(c.Request.Messages)), c, st.capture)...)
+			st.span.SetRequestAttrs(c)
 		}
 		if !c.Response.Usage.InputTokens.Set && st.hdrIn.Set {
 			c.Response.Usage.InputTokens = st.hdrIn

@@ -9,6 +9,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/tracekit-go/tracekit/internal/instr"
+	"github.com/tracekit-go/tracekit/redact"
 )
 
 // ScopeName is the instrumentation scope of the spans and metrics this
@@ -83,3 +84,22 @@ func NewClient(opts ...option.RequestOption) openai.Client {
 	all = append(all, opts...)
 	return openai.NewClient(all...)
 }
+
+// WithRedactor sets the redactor applied to every captured content string
+// (prompts, completions, tool-call arguments) before it becomes a span
+// attribute, for example redact.New(). nil turns redaction off even when a
+// process-wide default is set with redact.SetDefault. Redaction runs only
+// when content capture is on.
+func WithRedactor(r redact.Redactor) Option { return instr.WithRedactor(r) }
+
+// Price is what one model's tokens cost, per million tokens, in Currency.
+type Price = instr.Price
+
+// Pricing maps model ids, or prefixes ending in "*", to prices. The same
+// table serves openaitrace and bedrocktrace.
+type Pricing = instr.Pricing
+
+// WithPricing records the cost of every call whose model is in p on its
+// span (gen_ai.usage.cost; llm.cost.* with the OpenInference convention) and
+// in the gen_ai.client.cost counter. No price list is built in.
+func WithPricing(p Pricing) Option { return instr.WithPricing(p) }

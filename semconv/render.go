@@ -15,6 +15,16 @@ const (
 	// gen_ai.prompt.<i>.*, gen_ai.completion.<i>.* and
 	// gen_ai.request.tools.<i>.* keys. It is the default.
 	Tracekit Convention = 1 << iota
+	// OTelGenAI is the OpenTelemetry GenAI semantic conventions (v1.41.0):
+	// gen_ai.operation.name invoke_agent, execute_tool, invoke_workflow,
+	// retrieval, gen_ai.agent.name, gen_ai.tool.*, gen_ai.conversation.id.
+	// Application spans (package observe), the request context and cost
+	// render it; LLM spans render it once the conventions work lands.
+	OTelGenAI
+	// OpenInference is Arize OpenInference: openinference.span.kind,
+	// input.value / output.value, retrieval.documents.<i>.document.*,
+	// tool.*, session.id, user.id, metadata, tag.tags, llm.cost.*.
+	OpenInference
 )
 
 // Has reports whether every convention in o is in c.

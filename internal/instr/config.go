@@ -13,6 +13,7 @@ import (
 	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/tracekit-go/tracekit/redact"
 	"github.com/tracekit-go/tracekit/semconv"
 )
 
@@ -27,6 +28,11 @@ type Config struct {
 	// Capture overrides the environment variable when non-nil.
 	Capture     *bool
 	Conventions semconv.Convention
+	// Redactor applies when RedactorSet; otherwise redact.Default() does.
+	Redactor    redact.Redactor
+	RedactorSet bool
+	// Pricing prices LLM calls (nil: no cost).
+	Pricing *priceTable
 }
 
 // Option configures an instrumentation. Provider packages re-export it under
@@ -147,11 +153,17 @@ func (in *Instrumentation) resolve(gen uint64) *Resolved {
 	if cfg.Capture != nil {
 		capture = *cfg.Capture
 	}
+	red := cfg.Redactor
+	if !cfg.RedactorSet {
+		red = redact.Default()
+	}
 	r := &Resolved{
 		gen:         gen,
 		Tracer:      cfg.TracerProvider.Tracer(in.pkg.scope, trace.WithInstrumentationVersion(in.pkg.version)),
 		Capture:     capture,
 		Conventions: cfg.Conventions,
+		Redactor:    red,
+		pricing:     cfg.Pricing,
 	}
 	r.metrics = newMetrics(cfg.MeterProvider.Meter(in.pkg.scope, metric.WithInstrumentationVersion(in.pkg.version)))
 	return r
@@ -163,5 +175,8 @@ type Resolved struct {
 	Tracer      trace.Tracer
 	Capture     bool
 	Conventions semconv.Convention
-	metrics     metrics
+	// Redactor is applied to captured content (nil: none).
+	Redactor redact.Redactor
+	pricing  *priceTable
+	metrics  metrics
 }

@@ -17,6 +17,7 @@ import (
 type metrics struct {
 	duration metric.Float64Histogram
 	tokens   metric.Int64Histogram
+	cost     metric.Float64Counter
 	cache    *optionCache
 }
 
@@ -58,7 +59,14 @@ func newMetrics(m metric.Meter) metrics {
 		otel.Handle(err)
 		t, _ = noop.Meter{}.Int64Histogram(semconv.MetricTokenUsage)
 	}
-	return metrics{duration: d, tokens: t, cache: &optionCache{m: map[metricKey]*measureOpts{}}}
+	c, err := m.Float64Counter(semconv.MetricCost,
+		metric.WithUnit(semconv.MetricCostUnit),
+		metric.WithDescription(semconv.MetricCostDesc))
+	if err != nil {
+		otel.Handle(err)
+		c, _ = noop.Meter{}.Float64Counter(semconv.MetricCost)
+	}
+	return metrics{duration: d, tokens: t, cost: c, cache: &optionCache{m: map[metricKey]*measureOpts{}}}
 }
 
 func keyOf(c *genai.Call) metricKey {
@@ -114,4 +122,10 @@ func (m metrics) record(ctx context.Context, c *genai.Call, seconds float64, buf
 	if u.OutputTokens.Set {
 		m.tokens.Record(ctx, u.OutputTokens.V, o.output...)
 	}
+}
+
+// recordCost adds the cost of a priced call to the gen_ai.client.cost
+// counter.
+func (m metrics) recordCost(ctx context.Context, c *genai.Call, cost genai.Cost, buf []attribute.KeyValue) {
+	m.cost.Add(ctx, cost.Total, metric.WithAttributes(semconv.CostMetricAttrs(buf[:0], c, cost)...))
 }

@@ -52,7 +52,9 @@ func (r *Resolved) Start(ctx context.Context, call *genai.Call) (context.Context
 func (r *Resolved) StartInto(ctx context.Context, call *genai.Call, s *Span) context.Context {
 	*s = Span{res: r, start: time.Now()}
 	p := getAttrs()
-	*p = semconv.RequestAttrs((*p)[:0], call, r.Capture)
+	*p = r.applyContext(ctx, call, (*p)[:0])
+	r.redactRequest(call)
+	*p = semconv.RequestAttrs(*p, call, r.Capture)
 	ctx, s.span = r.Tracer.Start(ctx, semconv.SpanName(call),
 		trace.WithSpanKind(trace.SpanKindClient),
 		trace.WithAttributes(*p...))
@@ -85,17 +87,36 @@ func (s *Span) end(call *genai.Call) {
 	now := time.Now()
 	p := getAttrs()
 	defer putAttrs(p)
+	cost, priced := s.res.pricing.costOf(call)
 	if s.span.IsRecording() {
 		if call.Err != nil {
 			s.span.SetStatus(codes.Error, call.Err.Message)
 			*p = append((*p)[:0], semconv.ErrorType(call.Err.Type))
 		} else {
+			s.res.redactResponse(call)
 			*p = semconv.ResponseAttrs((*p)[:0], call, s.res.Capture)
+		}
+		if priced {
+			*p = semconv.CostAttrs(*p, cost, s.res.Conventions)
 		}
 		s.span.SetAttributes(*p...)
 	}
 	s.span.End()
 	s.res.metrics.record(s.ctx, call, now.Sub(s.start).Seconds(), (*p)[:0])
+	if priced {
+		s.res.metrics.recordCost(s.ctx, call, cost, (*p)[:0])
+	}
+}
+
+// SetRequestAttrs renders the request part of call (redacted when a
+// redactor is in force) onto the span, for calls whose prompt is learnt
+// only after the span started.
+func (s *Span) SetRequestAttrs(call *genai.Call) {
+	s.res.redactRequest(call)
+	p := getAttrs()
+	defer putAttrs(p)
+	*p = semconv.RequestAttrs((*p)[:0], call, s.res.Capture)
+	s.span.SetAttributes(*p...)
 }
 
 // Guard recovers a panic inside tracing and reports it through otel.Handle.
