@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -329,6 +330,11 @@ func summarize(s sdktrace.ReadOnlySpan, previewLen int) spanSummary {
 	b.WriteString(s.Name())
 	b.WriteString("  ")
 	b.WriteString(formatDuration(s.EndTime().Sub(s.StartTime())))
+	if v, ok := m[semconv.KeyTracekitSpanKind]; ok {
+		b.WriteString("  kind=" + v.String())
+	} else if v, ok := m[semconv.KeyOISpanKind]; ok {
+		b.WriteString("  kind=" + strings.ToLower(v.String()))
+	}
 
 	if v, ok := m[semconv.KeyRequestModel]; ok {
 		b.WriteString("  model=")
@@ -362,6 +368,14 @@ func summarize(s sdktrace.ReadOnlySpan, previewLen int) spanSummary {
 			b.WriteString("  finish=" + fr)
 		}
 	}
+	if v, ok := m[semconv.KeyUsageCost]; ok {
+		b.WriteString("  cost=" + formatCost(v.AsFloat64()))
+	} else if v, ok := m[semconv.KeyOICostTotal]; ok {
+		b.WriteString("  cost=" + formatCost(v.AsFloat64()))
+	}
+	if v, ok := m[semconv.KeyUsageCostCurrency]; ok {
+		b.WriteString(" " + v.String())
+	}
 	st := s.Status()
 	et, hasET := m[semconv.KeyErrorType]
 	if st.Code == codes.Error || hasET {
@@ -383,6 +397,20 @@ func summarize(s sdktrace.ReadOnlySpan, previewLen int) spanSummary {
 	}
 	if v, ok := m[semconv.CompletionContentKey(0)]; ok {
 		details = append(details, "completion: "+rolePrefix(m, semconv.CompletionRoleKey(0))+oneLine(v.String(), previewLen))
+	}
+	for _, io := range [...]struct {
+		label string
+		keys  [2]attribute.Key
+	}{
+		{"input:      ", [2]attribute.Key{semconv.KeyTracekitInput, semconv.KeyOIInputValue}},
+		{"output:     ", [2]attribute.Key{semconv.KeyTracekitOutput, semconv.KeyOIOutputValue}},
+	} {
+		for _, k := range io.keys {
+			if v, ok := m[k]; ok {
+				details = append(details, io.label+oneLine(v.String(), previewLen))
+				break
+			}
+		}
 	}
 	return spanSummary{line: b.String(), details: details}
 }
@@ -480,3 +508,10 @@ func (p *printedSet) add(id spanKey) {
 }
 
 var _ sdktrace.SpanExporter = (*ConsoleExporter)(nil)
+
+// formatCost prints a cost with at most 8 decimals and no trailing zeros.
+func formatCost(v float64) string {
+	s := strconv.FormatFloat(v, 'f', 8, 64)
+	s = strings.TrimRight(s, "0")
+	return strings.TrimSuffix(s, ".")
+}

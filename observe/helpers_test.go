@@ -87,7 +87,7 @@ func (a attrs) want(t *testing.T, span string, kv map[string]any) {
 		v, ok := a[k]
 		if w == nil {
 			if ok {
-				t.Errorf("%s: %s = %s, want absent", span, k, v.Emit())
+				t.Errorf("%s: %s = %s, want absent", span, k, v.String())
 			}
 			continue
 		}

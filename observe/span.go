@@ -46,18 +46,18 @@ const (
 
 // Document is a retrieved or reranked document.
 type Document struct {
-	ID      string
-	Content string
+	ID      string `json:"id"`
+	Content string `json:"content,omitempty"`
 	// Score is the relevance score, recorded as given.
-	Score float64
+	Score float64 `json:"score"`
 	// Metadata is recorded as a JSON object.
-	Metadata map[string]any
+	Metadata map[string]any `json:"metadata,omitempty"`
 }
 
 // ToolDefinition describes a tool available to an agent.
 type ToolDefinition struct {
-	Name        string
-	Description string
+	Name        string `json:"name"`
+	Description string `json:"description,omitempty"`
 }
 
 // SpanOption configures a span at Start.
