@@ -54,6 +54,9 @@ var routes = []struct {
 	ep     *endpoint
 }{
 	{"/chat/completions", chatEndpoint},
+	{"/responses", responsesEndpoint},
+	{"/embeddings", embeddingsEndpoint},
+	{"/completions", completionsEndpoint}, // after /chat/completions
 }
 
 func route(method, path string) *endpoint {
