@@ -588,4 +588,3 @@ func TestResponsesStreamParser(t *testing.T) {
 		t.Fatalf("call %+v err %+v", c.Response, c.Err)
 	}
 }
-
