@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"math"
+	"strings"
 	"unsafe"
 
 	"github.com/tidwall/gjson"
@@ -194,11 +195,12 @@ func parseEmbedding(d gjson.Result) (genai.Embedding, bool) {
 }
 
 // decodeBase64Floats decodes a base64 embedding: little-endian float32
-// values, as the SDK reads them. It fails on invalid base64, on a length
-// that is not whole floats, and beyond maxEmbeddingDims values.
+// values, as the SDK reads them. It fails on invalid base64 (line breaks
+// included, which the standard decoder would skip), on a length that is not
+// whole floats, and beyond maxEmbeddingDims values.
 func decodeBase64Floats(s string) ([]float64, bool) {
 	enc := base64.StdEncoding
-	if len(s)%4 != 0 {
+	if len(s)%4 != 0 || strings.ContainsAny(s, "\r\n") {
 		return nil, false
 	}
 	n := enc.DecodedLen(len(s)) // an upper bound: padding is not counted out
