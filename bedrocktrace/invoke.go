@@ -15,16 +15,16 @@ import (
 type family uint8
 
 const (
-	famUnknown family = iota
-	famClaude         // Anthropic Claude, messages API
-	famLlama          // Meta Llama 2/3/4
-	famTitan          // Amazon Titan Text
-	famNova           // Amazon Nova, messages-v1
-	famMistral        // Mistral: text (prompt/outputs) and chat (messages/choices)
-	famCohere         // Cohere Command R / R+
-	famJamba          // AI21 Jamba (chat completions)
-	famDeepSeek       // DeepSeek: text (prompt/choices[].text) and chat
-	famOpenAI         // OpenAI gpt-oss (chat completions)
+	famUnknown  family = iota
+	famClaude          // Anthropic Claude, messages API
+	famLlama           // Meta Llama 2/3/4
+	famTitan           // Amazon Titan Text
+	famNova            // Amazon Nova, messages-v1
+	famMistral         // Mistral: text (prompt/outputs) and chat (messages/choices)
+	famCohere          // Cohere Command R / R+
+	famJamba           // AI21 Jamba (chat completions)
+	famDeepSeek        // DeepSeek: text (prompt/choices[].text) and chat
+	famOpenAI          // OpenAI gpt-oss (chat completions)
 )
 
 // familyOf picks the family from a model id: a bare id

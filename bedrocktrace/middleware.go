@@ -27,7 +27,7 @@ import (
 // Middleware ids. They are unique per stack, which is what makes installing
 // twice detectable.
 const (
-	initID = "tracekit.bedrocktrace.Initialize"
+	initID  = "tracekit.bedrocktrace.Initialize"
 	deserID = "tracekit.bedrocktrace.RawResponse"
 )
 

@@ -22,12 +22,12 @@ func parseChatRequest(body string, c *genai.Call, content bool) {
 		case "model":
 			r.Model = v.Str
 		case "messages":
-			v.ForEach(func(_, m gjson.Result) bool {
+			eachElem(v, func(m gjson.Result) bool {
 				r.Messages = append(r.Messages, parseChatMessage(m, content))
 				return true
 			})
 		case "tools":
-			v.ForEach(func(_, t gjson.Result) bool {
+			eachElem(v, func(t gjson.Result) bool {
 				r.Tools = append(r.Tools, parseChatTool(t))
 				return true
 			})
@@ -99,7 +99,7 @@ func textContent(v gjson.Result, partKeys ...string) (string, bool) {
 	case v.IsArray():
 		var b strings.Builder
 		found := false
-		v.ForEach(func(_, part gjson.Result) bool {
+		eachElem(v, func(part gjson.Result) bool {
 			if part.Type == gjson.String {
 				b.WriteString(part.Str)
 				found = true
@@ -122,7 +122,7 @@ func textContent(v gjson.Result, partKeys ...string) (string, bool) {
 
 func parseToolCalls(v gjson.Result, content bool) []genai.ToolCall {
 	var calls []genai.ToolCall
-	v.ForEach(func(_, tc gjson.Result) bool {
+	eachElem(v, func(tc gjson.Result) bool {
 		var call genai.ToolCall
 		tc.ForEach(func(k, v gjson.Result) bool {
 			switch k.Str {
@@ -189,7 +189,7 @@ func parseChatResponse(body string, c *genai.Call, content bool) {
 		case "system_fingerprint":
 			r.SystemFingerprint = v.Str
 		case "choices":
-			v.ForEach(func(_, ch gjson.Result) bool {
+			eachElem(v, func(ch gjson.Result) bool {
 				r.Choices = append(r.Choices, parseChatChoice(ch, content))
 				return true
 			})
@@ -297,4 +297,13 @@ func optInt(v gjson.Result) genai.Int {
 		return genai.Int{}
 	}
 	return genai.SetInt(v.Int())
+}
+
+// eachElem calls fn for every element of v when v is an array (gjson's
+// ForEach would call it once with v itself for a scalar).
+func eachElem(v gjson.Result, fn func(gjson.Result) bool) {
+	if !v.IsArray() {
+		return
+	}
+	v.ForEach(func(_, e gjson.Result) bool { return fn(e) })
 }

@@ -173,3 +173,31 @@ func hasPrefixKey(m map[string]attribute.Value, prefix string) bool {
 	}
 	return false
 }
+
+func httptestServer(h http.Handler) *httptest.Server { return httptest.NewServer(h) }
+
+// histogramSum returns the sum of all data points of an int64 histogram.
+func histogramSum(t testing.TB, rm metricdata.ResourceMetrics, name string) int64 {
+	t.Helper()
+	var sum int64
+	found := false
+	for _, sm := range rm.ScopeMetrics {
+		for _, m := range sm.Metrics {
+			if m.Name != name {
+				continue
+			}
+			found = true
+			h, ok := m.Data.(metricdata.Histogram[int64])
+			if !ok {
+				t.Fatalf("%s is %T", name, m.Data)
+			}
+			for _, dp := range h.DataPoints {
+				sum += dp.Sum
+			}
+		}
+	}
+	if !found {
+		t.Fatalf("metric %s not recorded", name)
+	}
+	return sum
+}

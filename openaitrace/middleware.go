@@ -72,6 +72,10 @@ func route(method, path string) *endpoint {
 	return nil
 }
 
+// testHook, when set by a test, runs at each tracing stage ("begin",
+// "observe") so that tests can make tracing panic.
+var testHook func(stage string)
+
 // activeKey marks a context whose request is already traced, so that a
 // second tracing middleware on the same client does not double the span.
 type activeKey struct{}
@@ -159,6 +163,9 @@ func (t *tracer) begin(req *http.Request) (c *call, out *http.Request) {
 	ctx, span := res.Start(req.Context(), &c.rec)
 	c.span = span
 	c.start = span.StartTime()
+	if testHook != nil {
+		testHook("begin")
+	}
 	return c, req.WithContext(context.WithValue(ctx, activeKey{}, true))
 }
 
@@ -299,6 +306,9 @@ func (c *call) observe(p []byte, err error) {
 	defer c.mu.Unlock()
 	if c.done {
 		return
+	}
+	if testHook != nil {
+		testHook("observe")
 	}
 	if c.terminal {
 		// The terminal event arrived in an earlier read: end now, so that

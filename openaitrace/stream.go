@@ -83,7 +83,7 @@ func (s *chatStream) consume(_, data []byte) bool {
 				s.fingerprint = strings.Clone(v.Str)
 			}
 		case "choices":
-			v.ForEach(func(_, ch gjson.Result) bool {
+			eachElem(v, func(ch gjson.Result) bool {
 				s.choice(ch)
 				return true
 			})
@@ -141,7 +141,7 @@ func (s *chatStream) choice(ch gjson.Result) {
 				c.text = s.appendBounded(c.text, v.Str)
 			}
 		case "tool_calls":
-			v.ForEach(func(_, tc gjson.Result) bool {
+			eachElem(v, func(tc gjson.Result) bool {
 				s.toolCall(c, tc)
 				return true
 			})

@@ -173,6 +173,16 @@ type Server struct {
 	mu       sync.Mutex
 	next     int
 	received []Received
+	hold     int
+}
+
+// HoldAfterEvents makes the server send only the first n events of a
+// server-sent-event body, then hold the response open until the client goes
+// away, as a slow stream that the client abandons would.
+func (s *Server) HoldAfterEvents(n int) {
+	s.mu.Lock()
+	s.hold = n
+	s.mu.Unlock()
 }
 
 // hopHeaders are recorded headers that must not be replayed as they were.
@@ -192,6 +202,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	s.received = append(s.received, Received{Method: r.Method, Path: r.URL.Path, Header: r.Header.Clone(), Body: body})
 	i := s.next
 	s.next++
+	hold := s.hold
 	s.mu.Unlock()
 	if i >= len(s.c.Interactions) {
 		http.Error(w, `{"error":{"message":"cassette exhausted","type":"vcr"}}`, http.StatusTeapot)
@@ -205,6 +216,16 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	for _, h := range hopHeaders {
 		w.Header().Del(h)
+	}
+	if hold > 0 && strings.HasPrefix(in.Headers.Get("Content-Type"), "text/event-stream") {
+		w.WriteHeader(in.Status)
+		events := bytes.SplitAfter(in.Body, []byte("\n\n"))
+		for _, e := range events[:min(hold, len(events))] {
+			_, _ = w.Write(e)
+		}
+		w.(http.Flusher).Flush()
+		<-r.Context().Done()
+		return
 	}
 	w.Header().Set("Content-Length", strconv.Itoa(len(in.Body)))
 	w.WriteHeader(in.Status)

@@ -1,0 +1,308 @@
+package bedrocktrace
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime"
+	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime/document"
+	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime/types"
+	"github.com/aws/smithy-go"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+	"go.opentelemetry.io/otel/trace"
+)
+
+const converseReply = `{
+  "metrics": {"latencyMs": 400},
+  "output": {"message": {"role": "assistant", "content": [
+    {"text": "Let me check."},
+    {"toolUse": {"toolUseId": "tu_1", "name": "get_weather", "input": {"city": "Paris"}}}
+  ]}},
+  "stopReason": "tool_use",
+  "usage": {"inputTokens": 17, "outputTokens": 8, "totalTokens": 25, "cacheReadInputTokens": 3, "cacheWriteInputTokens": 2}
+}`
+
+func converseInput() *bedrockruntime.ConverseInput {
+	return &bedrockruntime.ConverseInput{
+		ModelId: aws.String("us.anthropic.claude-3-5-sonnet-20240620-v1:0"),
+		System: []types.SystemContentBlock{
+			&types.SystemContentBlockMemberText{Value: "you are a helpful assistant"},
+			&types.SystemContentBlockMemberCachePoint{Value: types.CachePointBlock{Type: types.CachePointTypeDefault}},
+		},
+		Messages: []types.Message{
+			{Role: types.ConversationRoleUser, Content: []types.ContentBlock{
+				&types.ContentBlockMemberText{Value: "weather in "},
+				&types.ContentBlockMemberImage{Value: types.ImageBlock{Format: types.ImageFormatPng, Source: &types.ImageSourceMemberBytes{Value: []byte{1, 2}}}},
+				&types.ContentBlockMemberText{Value: "Paris?"},
+			}},
+			{Role: types.ConversationRoleAssistant, Content: []types.ContentBlock{
+				&types.ContentBlockMemberToolUse{Value: types.ToolUseBlock{ToolUseId: aws.String("tu_0"), Name: aws.String("get_weather"),
+					Input: document.NewLazyDocument(map[string]any{"city": "Lyon"})}},
+			}},
+			{Role: types.ConversationRoleUser, Content: []types.ContentBlock{
+				&types.ContentBlockMemberToolResult{Value: types.ToolResultBlock{ToolUseId: aws.String("tu_0"),
+					Content: []types.ToolResultContentBlock{&types.ToolResultContentBlockMemberText{Value: "sunny"}}}},
+				&types.ContentBlockMemberToolResult{Value: types.ToolResultBlock{ToolUseId: aws.String("tu_x"),
+					Content: []types.ToolResultContentBlock{&types.ToolResultContentBlockMemberJson{Value: document.NewLazyDocument(map[string]any{"t": 20})}}}},
+			}},
+		},
+		InferenceConfig: &types.InferenceConfiguration{MaxTokens: aws.Int32(300), Temperature: aws.Float32(0), TopP: aws.Float32(1)},
+		ToolConfig: &types.ToolConfiguration{Tools: []types.Tool{
+			&types.ToolMemberToolSpec{Value: types.ToolSpecification{Name: aws.String("get_weather"), Description: aws.String("Weather of a city"),
+				InputSchema: &types.ToolInputSchemaMemberJson{Value: document.NewLazyDocument(map[string]any{
+					"type": "object", "properties": map[string]any{"city": map[string]any{"type": "string"}}})}}},
+			&types.ToolMemberCachePoint{Value: types.CachePointBlock{Type: types.CachePointTypeDefault}},
+		}},
+		GuardrailConfig: &types.GuardrailConfiguration{GuardrailIdentifier: aws.String("gr-123"), GuardrailVersion: aws.String("1")},
+		RequestMetadata: map[string]string{"userId": "u-42"},
+	}
+}
+
+func TestConverse(t *testing.T) {
+	for _, capture := range []bool{true, false} {
+		t.Run(map[bool]string{true: "capture", false: "nocapture"}[capture], func(t *testing.T) {
+			e := newEnv(t)
+			f := newFake(t, reply{body: converseReply, headers: map[string]string{"X-Amzn-Requestid": "req-1"}})
+			out, err := e.runtime(f.URL, capture).Converse(context.Background(), converseInput())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if out.StopReason != types.StopReasonToolUse {
+				t.Fatalf("caller got %v", out.StopReason)
+			}
+			s := e.oneSpan()
+			if s.Name() != "bedrock.converse" || s.SpanKind() != trace.SpanKindClient || statusOf(s) != codes.Unset {
+				t.Errorf("span %q kind %v status %v", s.Name(), s.SpanKind(), s.Status())
+			}
+			if s.InstrumentationScope().Name != ScopeName || s.InstrumentationScope().Version != Version {
+				t.Errorf("scope %+v", s.InstrumentationScope())
+			}
+			a := attrsOf(s)
+			a.want(t, map[string]any{
+				"gen_ai.operation.name":                          "chat",
+				"gen_ai.system":                                  "aws.bedrock",
+				"gen_ai.request.model":                           "us.anthropic.claude-3-5-sonnet-20240620-v1:0",
+				"gen_ai.request.max_tokens":                      300,
+				"gen_ai.request.temperature":                     0.0,
+				"gen_ai.request.top_p":                           1.0,
+				"gen_ai.request.user":                            "u-42",
+				"aws.bedrock.guardrail.id":                       "gr-123",
+				"gen_ai.response.id":                             "req-1",
+				"gen_ai.response.model":                          "us.anthropic.claude-3-5-sonnet-20240620-v1:0",
+				"gen_ai.response.finish_reasons":                 []string{"tool_use"},
+				"gen_ai.usage.input_tokens":                      17,
+				"gen_ai.usage.output_tokens":                     8,
+				"gen_ai.usage.cache_read.input_tokens":           3,
+				"gen_ai.usage.cache_creation.input_tokens":       2,
+				"gen_ai.prompt.0.role":                           "system",
+				"gen_ai.prompt.1.role":                           "user",
+				"gen_ai.prompt.2.role":                           "assistant",
+				"gen_ai.prompt.2.tool_calls.0.id":                "tu_0",
+				"gen_ai.prompt.2.tool_calls.0.type":              "function",
+				"gen_ai.prompt.2.tool_calls.0.function.name":     "get_weather",
+				"gen_ai.prompt.3.role":                           "tool",
+				"gen_ai.prompt.3.tool_call_id":                   "tu_0",
+				"gen_ai.prompt.4.role":                           "tool",
+				"gen_ai.prompt.4.tool_call_id":                   "tu_x",
+				"gen_ai.prompt.5.role":                           nil,
+				"gen_ai.request.tools.0.type":                    "function",
+				"gen_ai.request.tools.0.function.name":           "get_weather",
+				"gen_ai.request.tools.0.function.description":    "Weather of a city",
+				"gen_ai.request.tools.0.function.parameters":     jsonValue(`{"type":"object","properties":{"city":{"type":"string"}}}`),
+				"gen_ai.request.tools.1.type":                    nil,
+				"gen_ai.completion.0.role":                       "assistant",
+				"gen_ai.completion.0.finish_reason":              "tool_use",
+				"gen_ai.completion.0.tool_calls.0.id":            "tu_1",
+				"gen_ai.completion.0.tool_calls.0.function.name": "get_weather",
+			})
+			if capture {
+				a.want(t, map[string]any{
+					"gen_ai.prompt.0.content":                             "you are a helpful assistant",
+					"gen_ai.prompt.1.content":                             "weather in Paris?",
+					"gen_ai.prompt.2.tool_calls.0.function.arguments":     jsonValue(`{"city":"Lyon"}`),
+					"gen_ai.prompt.3.content":                             "sunny",
+					"gen_ai.prompt.4.content":                             jsonValue(`{"t":20}`),
+					"gen_ai.completion.0.content":                         "Let me check.",
+					"gen_ai.completion.0.tool_calls.0.function.arguments": jsonValue(`{"city":"Paris"}`),
+				})
+			} else {
+				a.none(t, "*.content", "*.arguments")
+			}
+			a.none(t, "http.", "aws.request", "authorization")
+			for k, v := range a {
+				if strings.Contains(v.Emit(), "AKIDTEST") || strings.Contains(v.Emit(), "SECRETTEST") || strings.Contains(k, "header") {
+					t.Errorf("credential or header leaked in %s", k)
+				}
+			}
+			checkMetrics(t, e, map[string]string{"gen_ai.response.model": "us.anthropic.claude-3-5-sonnet-20240620-v1:0"}, "", 17, 8)
+		})
+	}
+}
+
+// checkMetrics checks the duration point (with errType when set) and the
+// token points (in/out; -1 for "no point").
+func checkMetrics(t *testing.T, e *env, attrsWant map[string]string, errType string, in, out int64) {
+	t.Helper()
+	rm := e.metrics()
+	var dur *metricdata.Histogram[float64]
+	var tok *metricdata.Histogram[int64]
+	for _, sm := range rm.ScopeMetrics {
+		if sm.Scope.Name != ScopeName {
+			continue
+		}
+		for _, m := range sm.Metrics {
+			switch m.Name {
+			case "gen_ai.client.operation.duration":
+				h := m.Data.(metricdata.Histogram[float64])
+				dur = &h
+			case "gen_ai.client.token.usage":
+				h := m.Data.(metricdata.Histogram[int64])
+				tok = &h
+			}
+		}
+	}
+	if dur == nil || len(dur.DataPoints) != 1 || dur.DataPoints[0].Count != 1 {
+		t.Fatalf("duration metric: %+v", dur)
+	}
+	dp := dur.DataPoints[0]
+	if v, _ := dp.Attributes.Value("gen_ai.system"); v.AsString() != "aws.bedrock" {
+		t.Errorf("duration attrs %v", dp.Attributes.ToSlice())
+	}
+	if v, ok := dp.Attributes.Value("error.type"); errType != "" && v.AsString() != errType || errType == "" && ok {
+		t.Errorf("duration error.type = %v, want %q", v.Emit(), errType)
+	}
+	for k, want := range attrsWant {
+		if v, ok := dp.Attributes.Value(attributeKey(k)); !ok || v.AsString() != want {
+			t.Errorf("duration %s = %v, want %q", k, v.Emit(), want)
+		}
+	}
+	sums := map[string]int64{}
+	if tok != nil {
+		for _, p := range tok.DataPoints {
+			v, _ := p.Attributes.Value("gen_ai.token.type")
+			sums[v.AsString()] += p.Sum
+		}
+	}
+	for typ, want := range map[string]int64{"input": in, "output": out} {
+		got, ok := sums[typ]
+		if want < 0 && ok || want >= 0 && got != want {
+			t.Errorf("token %s = %d (present %v), want %d", typ, got, ok, want)
+		}
+	}
+}
+
+func TestConverseError(t *testing.T) {
+	e := newEnv(t)
+	f := newFake(t, reply{status: 400, headers: map[string]string{"X-Amzn-Errortype": "ValidationException:http://internal.amazon.com/coral/"},
+		body: `{"message":"The provided model identifier is invalid."}`})
+	_, err := e.runtime(f.URL, true).Converse(context.Background(), &bedrockruntime.ConverseInput{
+		ModelId:  aws.String("anthropic.claude-0-0-fake-00000000-v0:0"),
+		Messages: []types.Message{{Role: types.ConversationRoleUser, Content: []types.ContentBlock{&types.ContentBlockMemberText{Value: "hi"}}}},
+	})
+	var ve *types.ValidationException
+	if !errors.As(err, &ve) {
+		t.Fatalf("caller got %v, want the SDK's ValidationException untouched", err)
+	}
+	s := e.oneSpan()
+	if s.Status().Code != codes.Error || s.Status().Description != "The provided model identifier is invalid." {
+		t.Errorf("status %+v", s.Status())
+	}
+	a := attrsOf(s)
+	a.want(t, map[string]any{
+		"error.type":                "ValidationException",
+		"gen_ai.request.model":      "anthropic.claude-0-0-fake-00000000-v0:0",
+		"gen_ai.prompt.0.role":      "user",
+		"gen_ai.prompt.0.content":   "hi",
+		"gen_ai.response.model":     nil,
+		"gen_ai.usage.input_tokens": nil,
+	})
+	if len(s.Events()) != 0 {
+		t.Errorf("events %v", s.Events())
+	}
+	checkMetrics(t, e, nil, "ValidationException", -1, -1)
+	var api smithy.APIError
+	if !errors.As(err, &api) || api.ErrorCode() != "ValidationException" {
+		t.Errorf("api error %v", err)
+	}
+}
+
+// Installing twice (config-wide and per client) gives one span and a working
+// call.
+func TestInstallTwice(t *testing.T) {
+	e := newEnv(t)
+	f := newFake(t, reply{body: converseReply})
+	cfg := e.cfg(f.URL)
+	AppendMiddlewares(&cfg.APIOptions, e.opts(true)...)
+	c := NewFromConfig(cfg, WithTracing(e.opts(true)...))
+	if _, err := c.Converse(context.Background(), converseInput(), WithTracing(e.opts(true)...)); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(e.spans()); n != 1 {
+		t.Fatalf("%d spans, want 1", n)
+	}
+}
+
+func TestUninstrument(t *testing.T) {
+	e := newEnv(t)
+	f := newFake(t, reply{body: converseReply})
+	c := e.runtime(f.URL, true)
+	Uninstrument()
+	_, err := c.Converse(context.Background(), converseInput())
+	Instrument()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(e.rec.Started()); n != 0 {
+		t.Fatalf("%d spans while uninstrumented", n)
+	}
+	if _, err := c.Converse(context.Background(), converseInput()); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(e.spans()); n != 1 {
+		t.Fatalf("%d spans after Instrument, want 1", n)
+	}
+}
+
+// Instrument's options are defaults; a client's own options win.
+func TestInstrumentDefaults(t *testing.T) {
+	e := newEnv(t)
+	f := newFake(t, reply{body: converseReply})
+	Instrument(WithTracerProvider(e.tp), WithMeterProvider(e.mp), WithCaptureContent(true))
+	defer Instrument()
+	c := NewFromConfig(e.cfg(f.URL))
+	if _, err := c.Converse(context.Background(), converseInput()); err != nil {
+		t.Fatal(err)
+	}
+	attrsOf(e.oneSpan()).want(t, map[string]any{"gen_ai.prompt.1.content": "weather in Paris?"})
+}
+
+func TestUnsampled(t *testing.T) {
+	e := newEnv(t)
+	f := newFake(t, reply{body: converseReply})
+	tp := trace.NewNoopTracerProvider()
+	c := bedrockruntime.NewFromConfig(e.cfg(f.URL), WithTracing(WithTracerProvider(tp), WithMeterProvider(e.mp), WithCaptureContent(true)))
+	out, err := c.Converse(context.Background(), converseInput())
+	if err != nil || out.Usage == nil || *out.Usage.InputTokens != 17 {
+		t.Fatalf("call broken: %v %+v", err, out)
+	}
+}
+
+// Operations that are not traced pass through.
+func TestUntracedOperation(t *testing.T) {
+	e := newEnv(t)
+	f := newFake(t, reply{body: `{"inputTokens": 5}`})
+	out, err := e.runtime(f.URL, true).CountTokens(context.Background(), &bedrockruntime.CountTokensInput{
+		ModelId: aws.String("anthropic.claude-3-5-sonnet-20240620-v1:0"),
+		Input:   &types.CountTokensInputMemberInvokeModel{Value: types.InvokeModelTokensRequest{Body: []byte(`{}`)}},
+	})
+	if err != nil || aws.ToInt32(out.InputTokens) != 5 {
+		t.Fatalf("%v %+v", err, out)
+	}
+	if n := len(e.rec.Started()); n != 0 {
+		t.Fatalf("%d spans for CountTokens", n)
+	}
+}

@@ -1,0 +1,247 @@
+package bedrocktrace
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws/protocol/eventstream"
+
+	"github.com/tracekit-go/tracekit/internal/genai"
+)
+
+// fuzzFamily runs the request, response and stream-chunk parsers of one
+// family over arbitrary bytes: they must not panic, and a stream must stay
+// within its bounds.
+func fuzzFamily(f *testing.F, fam family, model string) {
+	for _, tc := range familyCases {
+		if familyOf(tc.model) != fam && !(fam == famLlama && tc.name == "opaque-arn-sniffed") {
+			continue
+		}
+		f.Add([]byte(tc.request))
+		f.Add([]byte(tc.response))
+		for _, c := range tc.chunks {
+			f.Add([]byte(c))
+		}
+	}
+	f.Add([]byte(`{`))
+	f.Add([]byte(`null`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		for _, capture := range []bool{true, false} {
+			c := genai.Call{Request: genai.Request{Model: model}}
+			if got := invokeRequest(&c, body, capture); got != fam && got != famUnknown {
+				// the model id decides; the body is only sniffed for
+				// opaque ids
+				t.Fatalf("family %d, want %d", got, fam)
+			}
+			invokeResponse(&c, fam, body, capture)
+			var a streamAcc
+			for i := 0; i < 3; i++ {
+				invokeStreamChunk(fam, &a, string(body), capture)
+			}
+			a.into(&c, capture)
+			if a.size > maxStreamContent {
+				t.Fatalf("stream buffered %d bytes", a.size)
+			}
+			if !capture {
+				for _, ch := range c.Response.Choices {
+					if ch.Content != "" {
+						t.Fatal("content kept without capture")
+					}
+				}
+			}
+		}
+	})
+}
+
+func FuzzClaude(f *testing.F)   { fuzzFamily(f, famClaude, "anthropic.claude-3-5-sonnet-20240620-v1:0") }
+func FuzzLlama(f *testing.F)    { fuzzFamily(f, famLlama, "meta.llama3-8b-instruct-v1:0") }
+func FuzzTitan(f *testing.F)    { fuzzFamily(f, famTitan, "amazon.titan-text-express-v1") }
+func FuzzNova(f *testing.F)     { fuzzFamily(f, famNova, "amazon.nova-lite-v1:0") }
+func FuzzMistral(f *testing.F)  { fuzzFamily(f, famMistral, "mistral.mistral-large-2407-v1:0") }
+func FuzzCohere(f *testing.F)   { fuzzFamily(f, famCohere, "cohere.command-r-plus-v1:0") }
+func FuzzJamba(f *testing.F)    { fuzzFamily(f, famJamba, "ai21.jamba-1-5-large-v1:0") }
+func FuzzDeepSeek(f *testing.F) { fuzzFamily(f, famDeepSeek, "us.deepseek.r1-v1:0") }
+func FuzzOpenAI(f *testing.F)   { fuzzFamily(f, famOpenAI, "openai.gpt-oss-20b-1:0") }
+
+// FuzzFamilyOf: any model id maps to a family without panicking, and the
+// inference-profile prefixes and ARNs of a known id keep its family.
+func FuzzFamilyOf(f *testing.F) {
+	for _, tc := range familyCases {
+		f.Add(tc.model)
+	}
+	f.Fuzz(func(t *testing.T, model string) {
+		fam := familyOf(model)
+		if strings.ContainsRune(model, '/') {
+			return // model ids have no '/'; ARNs are covered by the prefix below
+		}
+		for _, p := range []string{"us.", "eu.", "apac.", "global.", "arn:aws:bedrock:us-east-1:123456789012:inference-profile/us."} {
+			if fam != famUnknown && familyOf(p+model) != fam {
+				t.Fatalf("%q: %d, %q: %d", model, fam, p+model, familyOf(p+model))
+			}
+		}
+	})
+}
+
+// FuzzConverseStreamEvent feeds arbitrary payloads to every ConverseStream
+// event type.
+func FuzzConverseStreamEvent(f *testing.F) {
+	for _, fr := range []string{
+		`{"role":"assistant"}`,
+		`{"contentBlockIndex":0,"delta":{"text":"Hel"}}`,
+		`{"contentBlockIndex":1,"start":{"toolUse":{"name":"get_weather","toolUseId":"tu_9"}}}`,
+		`{"contentBlockIndex":1,"delta":{"toolUse":{"input":"{\"city\": "}}}`,
+		`{"stopReason":"tool_use"}`,
+		`{"usage":{"inputTokens":9,"outputTokens":4,"totalTokens":13},"metrics":{"latencyMs":30}}`,
+	} {
+		f.Add(fr)
+	}
+	events := []string{"messageStart", "contentBlockStart", "contentBlockDelta", "contentBlockStop", "messageStop", "metadata", "other"}
+	f.Fuzz(func(t *testing.T, js string) {
+		var a streamAcc
+		for _, ev := range events {
+			converseStreamEvent(&a, ev, js, true)
+		}
+		var c genai.Call
+		a.into(&c, true)
+		if len(c.Response.Choices) > maxChoices || a.size > maxStreamContent {
+			t.Fatal("unbounded")
+		}
+	})
+}
+
+// FuzzAgentTrace feeds arbitrary trace payloads and chunk bytes to the agent
+// accumulator.
+func FuzzAgentTrace(f *testing.F) {
+	for _, fr := range agentFrames(f) {
+		var m eventstream.Message
+		var err error
+		if m, err = eventstream.NewDecoder().Decode(bytes.NewReader(fr), nil); err != nil {
+			f.Fatal(err)
+		}
+		f.Add(string(m.Payload))
+	}
+	f.Add(`{"trace":{"orchestrationTrace":{"modelInvocationInput":{"text":"{\"messages\":[{\"role\":\"assistant\",\"content\":\"[{input={a=1}, name=n, id=i, type=tool_use}]\"}]}"}}}}`)
+	f.Fuzz(func(t *testing.T, js string) {
+		a := &agentAcc{}
+		a.trace(js, true)
+		a.trace(js, false)
+		a.chunk([]byte(js), true)
+		agentMessage("assistant", js, true)
+		agentMessage("user", js, false)
+		var c genai.Call
+		a.into(&c, true)
+	})
+}
+
+// frameRecorder is a frameSink that keeps copies of the frames it sees.
+type frameRecorder struct {
+	frames []frame
+	done   int
+	err    error
+}
+
+func (r *frameRecorder) onFrame(f *frame) {
+	cp := *f
+	cp.payload = bytes.Clone(f.payload)
+	r.frames = append(r.frames, cp)
+}
+
+func (r *frameRecorder) streamDone(err error) { r.done++; r.err = err }
+
+// chunkedReader returns at most n bytes per Read.
+type chunkedReader struct {
+	r io.Reader
+	n int
+}
+
+func (c *chunkedReader) Read(p []byte) (int, error) {
+	if len(p) > c.n {
+		p = p[:c.n]
+	}
+	return c.r.Read(p)
+}
+
+// FuzzFrameTee: whatever the bytes and however they are split, the tee passes
+// them through unchanged; for a valid stream it sees exactly the frames the
+// SDK's decoder sees.
+func FuzzFrameTee(f *testing.F) {
+	var valid bytes.Buffer
+	for _, fr := range converseStreamFrames(f, 3) {
+		valid.Write(fr)
+	}
+	valid.Write(exception(f, "throttlingException", "slow down"))
+	f.Add(valid.Bytes(), uint16(1))
+	f.Add(valid.Bytes(), uint16(7))
+	f.Add(valid.Bytes(), uint16(4096))
+	f.Add([]byte{0, 0, 0, 3, 1, 2}, uint16(2))
+	f.Add([]byte{0xff, 0xff, 0xff, 0xff, 1, 2, 3}, uint16(3))
+	f.Fuzz(func(t *testing.T, data []byte, split uint16) {
+		n := int(split)%8192 + 1
+		rec := &frameRecorder{}
+		tee := newFrameTee(io.NopCloser(&chunkedReader{r: bytes.NewReader(data), n: n}), rec)
+		got, err := io.ReadAll(tee)
+		if err != nil || !bytes.Equal(got, data) {
+			t.Fatalf("tee changed the body: err %v", err)
+		}
+		_ = tee.Close()
+		if rec.done < 1 || rec.err != nil {
+			t.Fatalf("end not reported: %d %v", rec.done, rec.err)
+		}
+		if len(tee.buf) > maxObservedFrame {
+			t.Fatalf("buffered %d bytes", len(tee.buf))
+		}
+		// Reference decoding of the same bytes.
+		var want []eventstream.Message
+		r := bytes.NewReader(data)
+		dec := eventstream.NewDecoder()
+		for r.Len() > 0 {
+			m, err := dec.Decode(r, nil)
+			if err != nil {
+				break
+			}
+			want = append(want, m)
+		}
+		if len(want) > len(rec.frames) {
+			t.Fatalf("tee saw %d frames, decoder %d", len(rec.frames), len(want))
+		}
+		for i, m := range want {
+			if !bytes.Equal(m.Payload, rec.frames[i].payload) {
+				t.Fatalf("frame %d payload differs", i)
+			}
+		}
+	})
+}
+
+// A read error is reported once, with the error.
+func TestFrameTeeReadError(t *testing.T) {
+	rec := &frameRecorder{}
+	boom := errors.New("boom")
+	tee := newFrameTee(io.NopCloser(io.MultiReader(bytes.NewReader(event(t, "messageStart", `{}`)), &errReader{boom})), rec)
+	_, err := io.ReadAll(tee)
+	if !errors.Is(err, boom) || !errors.Is(rec.err, boom) || len(rec.frames) != 1 {
+		t.Fatalf("err %v, sink err %v, %d frames", err, rec.err, len(rec.frames))
+	}
+}
+
+type errReader struct{ err error }
+
+func (e *errReader) Read([]byte) (int, error) { return 0, e.err }
+
+// Frames larger than the observation bound pass through unobserved and the
+// tee resynchronises on the next frame.
+func TestFrameTeeOversized(t *testing.T) {
+	big := encodeFrame(t, "event", "chunk", bytes.Repeat([]byte("x"), maxObservedFrame+10))
+	small := event(t, "metadata", `{"usage":{}}`)
+	data := append(append(append([]byte{}, small...), big...), small...)
+	for _, n := range []int{1, 3, 1000, len(data)} {
+		rec := &frameRecorder{}
+		tee := newFrameTee(io.NopCloser(&chunkedReader{r: bytes.NewReader(data), n: n}), rec)
+		got, _ := io.ReadAll(tee)
+		if !bytes.Equal(got, data) || len(rec.frames) != 2 || rec.frames[1].eventType != "metadata" || cap(tee.buf) > maxObservedFrame {
+			t.Fatalf("n=%d: %d frames, buf cap %d", n, len(rec.frames), cap(tee.buf))
+		}
+	}
+}

@@ -1,0 +1,217 @@
+package bedrocktrace
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime"
+	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime/types"
+	"go.opentelemetry.io/otel/codes"
+	"go.uber.org/goleak"
+)
+
+// leakCheck shuts the fake and the client's connections down, then checks
+// that no goroutine is left.
+func (e *env) leakCheck(t *testing.T, f *fake) {
+	t.Helper()
+	f.Close()
+	e.http.CloseIdleConnections()
+	goleak.VerifyNone(t)
+}
+
+func converseStreamFrames(t testing.TB, deltas int) [][]byte {
+	fr := [][]byte{event(t, "messageStart", `{"role":"assistant"}`)}
+	for i := 0; i < deltas; i++ {
+		fr = append(fr, event(t, "contentBlockDelta", fmt.Sprintf(`{"contentBlockIndex":0,"delta":{"text":"w%d "}}`, i)))
+	}
+	return append(fr,
+		event(t, "contentBlockStop", `{"contentBlockIndex":0}`),
+		event(t, "contentBlockStart", `{"contentBlockIndex":1,"start":{"toolUse":{"name":"get_weather","toolUseId":"tu_9"}}}`),
+		event(t, "contentBlockDelta", `{"contentBlockIndex":1,"delta":{"toolUse":{"input":"{\"city\": "}}}`),
+		event(t, "contentBlockDelta", `{"contentBlockIndex":1,"delta":{"toolUse":{"input":"\"Paris\"}"}}}`),
+		event(t, "contentBlockStop", `{"contentBlockIndex":1}`),
+		event(t, "messageStop", `{"stopReason":"tool_use"}`),
+		event(t, "metadata", `{"usage":{"inputTokens":9,"outputTokens":4,"totalTokens":13,"cacheReadInputTokens":1},"metrics":{"latencyMs":30}}`),
+	)
+}
+
+func streamInput() *bedrockruntime.ConverseStreamInput {
+	return &bedrockruntime.ConverseStreamInput{
+		ModelId:         aws.String("anthropic.claude-3-5-sonnet-20240620-v1:0"),
+		Messages:        []types.Message{{Role: types.ConversationRoleUser, Content: []types.ContentBlock{&types.ContentBlockMemberText{Value: "hi"}}}},
+		InferenceConfig: &types.InferenceConfiguration{MaxTokens: aws.Int32(100)},
+		GuardrailConfig: &types.GuardrailStreamConfiguration{GuardrailIdentifier: aws.String("gr-9"), GuardrailVersion: aws.String("DRAFT")},
+	}
+}
+
+func TestConverseStream(t *testing.T) {
+	e := newEnv(t)
+	f := newFake(t, reply{frames: converseStreamFrames(t, 3), headers: map[string]string{"X-Amzn-Requestid": "req-s"}})
+	out, err := e.runtime(f.URL, true).ConverseStream(context.Background(), streamInput())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	for range out.GetStream().Events() {
+		n++
+	}
+	if err := out.GetStream().Err(); err != nil {
+		t.Fatal(err)
+	}
+	_ = out.GetStream().Close()
+	if n != 11 {
+		t.Fatalf("caller got %d events, want 11", n)
+	}
+	s := e.oneSpan()
+	if s.Name() != "bedrock.converse_stream" || s.Status().Code != codes.Unset {
+		t.Errorf("span %s %v", s.Name(), s.Status())
+	}
+	a := attrsOf(s)
+	a.want(t, map[string]any{
+		"gen_ai.request.model":                                "anthropic.claude-3-5-sonnet-20240620-v1:0",
+		"gen_ai.request.max_tokens":                           100,
+		"aws.bedrock.guardrail.id":                            "gr-9",
+		"gen_ai.response.id":                                  "req-s",
+		"gen_ai.response.model":                               "anthropic.claude-3-5-sonnet-20240620-v1:0",
+		"gen_ai.response.finish_reasons":                      []string{"tool_use"}, // fix: the reference records []
+		"gen_ai.usage.input_tokens":                           9,
+		"gen_ai.usage.output_tokens":                          4,
+		"gen_ai.usage.cache_read.input_tokens":                1,
+		"gen_ai.completion.0.role":                            "assistant",
+		"gen_ai.completion.0.finish_reason":                   "tool_use",
+		"gen_ai.completion.0.content":                         "w0 w1 w2 ",
+		"gen_ai.completion.0.tool_calls.0.id":                 "tu_9",
+		"gen_ai.completion.0.tool_calls.0.function.name":      "get_weather",
+		"gen_ai.completion.0.tool_calls.0.function.arguments": jsonValue(`{"city":"Paris"}`),
+		"gen_ai.prompt.0.content":                             "hi",
+	})
+	if v, ok := a["gen_ai.response.time_to_first_chunk"]; !ok || v.AsFloat64() <= 0 {
+		t.Errorf("time_to_first_chunk %v", v.Emit())
+	}
+	checkMetrics(t, e, nil, "", 9, 4)
+	e.leakCheck(t, f)
+}
+
+// The tee hands every event to the caller at once: the server waits for the
+// caller to have the first event before it writes the rest.
+func TestConverseStreamNoDelay(t *testing.T) {
+	e := newEnv(t)
+	gate := make(chan struct{})
+	f := newFake(t, reply{frames: converseStreamFrames(t, 2), gate: gate})
+	out, err := e.runtime(f.URL, true).ConverseStream(context.Background(), streamInput())
+	if err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case ev := <-out.GetStream().Events():
+		if _, ok := ev.(*types.ConverseStreamOutputMemberMessageStart); !ok {
+			t.Fatalf("first event %T", ev)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("first event held back")
+	}
+	close(gate)
+	for range out.GetStream().Events() {
+	}
+	_ = out.GetStream().Close()
+	e.oneSpan()
+	e.leakCheck(t, f)
+}
+
+func TestConverseStreamException(t *testing.T) {
+	e := newEnv(t)
+	fr := converseStreamFrames(t, 2)[:3]
+	fr = append(fr, exception(t, "throttlingException", "slow down"))
+	f := newFake(t, reply{frames: fr})
+	out, err := e.runtime(f.URL, true).ConverseStream(context.Background(), streamInput())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range out.GetStream().Events() {
+	}
+	var te *types.ThrottlingException
+	if !errors.As(out.GetStream().Err(), &te) {
+		t.Fatalf("caller got %v, want ThrottlingException", out.GetStream().Err())
+	}
+	_ = out.GetStream().Close()
+	s := e.oneSpan()
+	if s.Status().Code != codes.Error || s.Status().Description != "slow down" {
+		t.Errorf("status %+v", s.Status())
+	}
+	attrsOf(s).want(t, map[string]any{"error.type": "ThrottlingException", "gen_ai.completion.0.role": nil, "gen_ai.prompt.0.content": "hi"})
+	checkMetrics(t, e, nil, "ThrottlingException", -1, -1)
+	e.leakCheck(t, f)
+}
+
+// Closing a stream before its terminal event ends the span with what was
+// seen (the reference never ends it).
+func TestConverseStreamClosedEarly(t *testing.T) {
+	e := newEnv(t)
+	fr := converseStreamFrames(t, 2)[:3]
+	f := newFake(t, reply{frames: fr, hang: true})
+	out, err := e.runtime(f.URL, true).ConverseStream(context.Background(), streamInput())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 3; i++ {
+		<-out.GetStream().Events()
+	}
+	if n := len(e.spans()); n != 0 {
+		t.Fatalf("span ended before Close")
+	}
+	_ = out.GetStream().Close()
+	s := e.oneSpan()
+	if s.Status().Code != codes.Unset {
+		t.Errorf("status %+v", s.Status())
+	}
+	attrsOf(s).want(t, map[string]any{"gen_ai.completion.0.content": "w0 w1 ", "gen_ai.response.finish_reasons": nil})
+	e.leakCheck(t, f)
+}
+
+// Cancelling the call's context ends the span even when nobody reads or
+// closes the stream.
+func TestConverseStreamCancelled(t *testing.T) {
+	e := newEnv(t)
+	fr := converseStreamFrames(t, 2)[:2]
+	f := newFake(t, reply{frames: fr, hang: true})
+	ctx, cancel := context.WithCancel(context.Background())
+	out, err := e.runtime(f.URL, true).ConverseStream(ctx, streamInput())
+	if err != nil {
+		t.Fatal(err)
+	}
+	<-out.GetStream().Events()
+	cancel()
+	deadline := time.Now().Add(5 * time.Second)
+	for len(e.spans()) == 0 && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	s := e.oneSpan()
+	if s.Status().Code != codes.Error {
+		t.Errorf("status %+v", s.Status())
+	}
+	attrsOf(s).want(t, map[string]any{"error.type": "canceled"})
+	for range out.GetStream().Events() {
+	}
+	_ = out.GetStream().Close()
+	if n := len(e.spans()); n != 1 {
+		t.Fatalf("%d spans", n)
+	}
+	e.leakCheck(t, f)
+}
+
+func TestConverseStreamHTTPError(t *testing.T) {
+	e := newEnv(t)
+	f := newFake(t, reply{status: 403, headers: map[string]string{"X-Amzn-Errortype": "UnrecognizedClientException:http://internal.amazon.com/coral/com.amazon.coral.service/"},
+		body: `{"message":"The security token included in the request is invalid."}`})
+	_, err := e.runtime(f.URL, false).ConverseStream(context.Background(), streamInput())
+	if err == nil {
+		t.Fatal("want error")
+	}
+	attrsOf(e.oneSpan()).want(t, map[string]any{"error.type": "UnrecognizedClientException", "gen_ai.request.model": "anthropic.claude-3-5-sonnet-20240620-v1:0"})
+	checkMetrics(t, e, nil, "UnrecognizedClientException", -1, -1)
+	e.leakCheck(t, f)
+}

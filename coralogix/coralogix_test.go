@@ -1,0 +1,239 @@
+package coralogix
+
+import (
+	"context"
+	"errors"
+	"maps"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"go.opentelemetry.io/otel"
+	commonpb "go.opentelemetry.io/proto/otlp/common/v1"
+
+	"github.com/tracekit-go/tracekit/export"
+	"github.com/tracekit-go/tracekit/export/exporttest"
+	"github.com/tracekit-go/tracekit/internal/genai"
+	"github.com/tracekit-go/tracekit/internal/instr"
+	"github.com/tracekit-go/tracekit/semconv"
+)
+
+func clearCX(t *testing.T, set map[string]string) {
+	t.Helper()
+	for _, k := range []string{EnvToken, EnvEndpoint, EnvApplicationName, EnvSubsystemName, instr.EnvCaptureContent,
+		"OTEL_SERVICE_NAME", "OTEL_SDK_DISABLED", "OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_HEADERS"} {
+		t.Setenv(k, "")
+	}
+	for k, v := range set {
+		t.Setenv(k, v)
+	}
+}
+
+func TestExporterConfig(t *testing.T) {
+	cases := []struct {
+		name     string
+		env      map[string]string
+		cfg      Config
+		endpoint string
+		headers  map[string]string
+		err      error
+		errSub   string
+	}{
+		{
+			name:     "env only, URL endpoint",
+			env:      map[string]string{EnvToken: "tok", EnvEndpoint: "https://ingress.eu2.coralogix.com:443"},
+			endpoint: "https://ingress.eu2.coralogix.com:443",
+			headers:  map[string]string{"authorization": "Bearer tok", "cx-application-name": "Unknown", "cx-subsystem-name": "Unknown"},
+		},
+		{
+			name:     "bare host:port",
+			env:      map[string]string{EnvToken: "tok", EnvEndpoint: "ingress.eu2.coralogix.com:443", EnvApplicationName: "app", EnvSubsystemName: "sub"},
+			endpoint: "https://ingress.eu2.coralogix.com:443",
+			headers:  map[string]string{"authorization": "Bearer tok", "cx-application-name": "app", "cx-subsystem-name": "sub"},
+		},
+		{
+			name:     "port-less host, trailing slash",
+			cfg:      Config{Token: "t", Endpoint: "https://ingress.coralogix.us/"},
+			endpoint: "https://ingress.coralogix.us:443",
+			headers:  map[string]string{"authorization": "Bearer t", "cx-application-name": "Unknown", "cx-subsystem-name": "Unknown"},
+		},
+		{
+			name: "config wins over env",
+			env: map[string]string{EnvToken: "envtok", EnvEndpoint: "ingress.env:443",
+				EnvApplicationName: "envapp", EnvSubsystemName: "envsub"},
+			cfg:      Config{Token: "cfgtok", Endpoint: "ingress.cfg:443", ApplicationName: "cfgapp", SubsystemName: "cfgsub"},
+			endpoint: "https://ingress.cfg:443",
+			headers:  map[string]string{"authorization": "Bearer cfgtok", "cx-application-name": "cfgapp", "cx-subsystem-name": "cfgsub"},
+		},
+		{
+			name:     "http for a local collector",
+			cfg:      Config{Token: "t", Endpoint: "http://127.0.0.1:4317"},
+			endpoint: "http://127.0.0.1:4317",
+			headers:  map[string]string{"authorization": "Bearer t", "cx-application-name": "Unknown", "cx-subsystem-name": "Unknown"},
+		},
+		{name: "no token", env: map[string]string{EnvEndpoint: "ingress.x:443"}, err: ErrNoToken},
+		{name: "blank token", cfg: Config{Token: "  ", Endpoint: "ingress.x:443"}, err: ErrNoToken},
+		{name: "no endpoint", cfg: Config{Token: "t"}, err: ErrNoEndpoint},
+		{name: "path", cfg: Config{Token: "t", Endpoint: "https://ingress.x:443/v1/traces"}, errSub: "no path"},
+		{name: "scheme", cfg: Config{Token: "t", Endpoint: "grpc://ingress.x:443"}, errSub: "scheme"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			clearCX(t, tc.env)
+			endpoint, headers, err := ExporterConfig(tc.cfg)
+			switch {
+			case tc.err != nil || tc.errSub != "":
+				if err == nil || (tc.err != nil && !errors.Is(err, tc.err)) || !strings.Contains(err.Error(), tc.errSub) {
+					t.Fatalf("err = %v, want %v %q", err, tc.err, tc.errSub)
+				}
+				return
+			case err != nil:
+				t.Fatal(err)
+			}
+			if endpoint != tc.endpoint {
+				t.Errorf("endpoint = %q, want %q", endpoint, tc.endpoint)
+			}
+			if !maps.Equal(headers, tc.headers) {
+				t.Errorf("headers = %v, want %v", headers, tc.headers)
+			}
+		})
+	}
+}
+
+func TestNoTokenErrorIsClear(t *testing.T) {
+	clearCX(t, map[string]string{EnvEndpoint: "ingress.x:443"})
+	_, err := Setup(context.Background(), Config{ServiceName: "svc"})
+	if !errors.Is(err, ErrNoToken) || !strings.Contains(err.Error(), "CX_TOKEN") {
+		t.Fatalf("err = %v, want ErrNoToken naming CX_TOKEN", err)
+	}
+	if instr.CaptureFromEnv() {
+		t.Error("a failed Setup turned content capture on")
+	}
+}
+
+func attr(attrs []*commonpb.KeyValue, key string) string {
+	for _, kv := range attrs {
+		if kv.Key == key {
+			if s, ok := kv.Value.Value.(*commonpb.AnyValue_StringValue); ok {
+				return s.StringValue
+			}
+			return kv.Value.String()
+		}
+	}
+	return ""
+}
+
+// TestSetupSendsToCoralogix runs Setup against an in-process OTLP gRPC
+// receiver standing in for the Coralogix ingress, and checks the headers,
+// the spans (with content, since Setup turns capture on) and the metrics.
+func TestSetupSendsToCoralogix(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		disable bool
+	}{{"capture on by default", false}, {"capture disabled", true}} {
+		t.Run(tc.name, func(t *testing.T) {
+			rcv := exporttest.NewGRPCReceiver(t)
+			clearCX(t, map[string]string{EnvToken: "secret-key", EnvEndpoint: "http://" + rcv.Endpoint, EnvSubsystemName: "llm"})
+			prevTP, prevMP, prevProp := otel.GetTracerProvider(), otel.GetMeterProvider(), otel.GetTextMapPropagator()
+			t.Cleanup(func() {
+				otel.SetTracerProvider(prevTP)
+				otel.SetMeterProvider(prevMP)
+				otel.SetTextMapPropagator(prevProp)
+			})
+
+			ctx := context.Background()
+			shutdown, err := Setup(ctx, Config{ServiceName: "cx-svc", ApplicationName: "my-app", DisableContentCapture: tc.disable},
+				export.WithBatchTimeout(10*time.Millisecond))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := instr.CaptureFromEnv(); got == tc.disable {
+				t.Errorf("content capture from env = %v, want %v", got, !tc.disable)
+			}
+			// An instrumentation that relies on the globals and the
+			// environment, as the provider packages do by default.
+			in := instr.NewPackage("coralogix-test", "0").New()
+			call := &genai.Call{
+				Operation: genai.OpChat, Provider: genai.ProviderOpenAI,
+				Request: genai.Request{Model: "gpt-4o-mini", Messages: []genai.Message{{Role: "user", Content: "hi", HasContent: true}}},
+				Response: genai.Response{Model: "gpt-4o-mini", FinishReasons: []string{"stop"},
+					Choices: []genai.Choice{{Role: "assistant", FinishReason: "stop", Content: "hello", HasContent: true}},
+					Usage:   genai.Usage{InputTokens: genai.SetInt(1), OutputTokens: genai.SetInt(2)}},
+				TimeToFirstChunk: -1,
+			}
+			_, span := in.Resolved().Start(ctx, call)
+			span.End(call)
+
+			sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+			defer cancel()
+			if err := shutdown(sctx); err != nil {
+				t.Fatal(err)
+			}
+			if err := shutdown(sctx); err != nil {
+				t.Fatalf("second shutdown: %v", err)
+			}
+
+			signals := map[string]bool{}
+			for _, r := range rcv.Requests() {
+				signals[r.Signal] = true
+				want := map[string]string{"authorization": "Bearer secret-key", "cx-application-name": "my-app", "cx-subsystem-name": "llm"}
+				for k, v := range want {
+					if got := r.Header(k); got != v {
+						t.Errorf("%s request: header %s = %q, want %q", r.Signal, k, got, v)
+					}
+				}
+			}
+			if !signals[exporttest.SignalTraces] || !signals[exporttest.SignalMetrics] {
+				t.Fatalf("signals received = %v, want traces and metrics", signals)
+			}
+			spans := rcv.Spans()
+			if len(spans) != 1 {
+				t.Fatalf("%d spans, want 1", len(spans))
+			}
+			if got := attr(rcv.ResourceSpans()[0].Resource.Attributes, string(semconv.KeyServiceName)); got != "cx-svc" {
+				t.Errorf("service.name = %q", got)
+			}
+			if got := attr(spans[0].Attributes, string(semconv.KeyRequestModel)); got != "gpt-4o-mini" {
+				t.Errorf("request model = %q", got)
+			}
+			content := attr(spans[0].Attributes, string(semconv.CompletionContentKey(0)))
+			if tc.disable && content != "" {
+				t.Errorf("content captured although disabled: %q", content)
+			}
+			if !tc.disable && content != "hello" {
+				t.Errorf("completion content = %q, want hello (capture on by default)", content)
+			}
+			var names []string
+			for _, m := range rcv.Metrics() {
+				names = append(names, m.Name)
+			}
+			for _, n := range []string{semconv.MetricOperationDuration, semconv.MetricTokenUsage} {
+				if !slices.Contains(names, n) {
+					t.Errorf("metric %s missing; got %v", n, names)
+				}
+			}
+		})
+	}
+}
+
+// TestOptionsDoesNotTouchEnv checks that Options (for export.New) leaves
+// content capture alone.
+func TestOptionsDoesNotTouchEnv(t *testing.T) {
+	clearCX(t, map[string]string{EnvToken: "t", EnvEndpoint: "http://127.0.0.1:1"})
+	opts, err := Options(Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := export.New(context.Background(), opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	_ = p.Shutdown(ctx)
+	if v := os.Getenv(instr.EnvCaptureContent); v != "" {
+		t.Errorf("%s = %q after Options", instr.EnvCaptureContent, v)
+	}
+}

@@ -1,0 +1,67 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"time"
+)
+
+// newFakeOpenAI starts an in-process stand-in for the OpenAI API on
+// 127.0.0.1. POST /v1/chat/completions answers with a canned completion, or
+// with a canned server-sent-event stream when the request says "stream": true.
+func newFakeOpenAI() *httptest.Server {
+	return httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost || !strings.HasSuffix(r.URL.Path, "/chat/completions") {
+			http.NotFound(w, r)
+			return
+		}
+		var req struct {
+			Model         string `json:"model"`
+			Stream        bool   `json:"stream"`
+			StreamOptions struct {
+				IncludeUsage bool `json:"include_usage"`
+			} `json:"stream_options"`
+		}
+		if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
+			http.Error(w, `{"error":{"message":"bad request","type":"invalid_request_error"}}`, http.StatusBadRequest)
+			return
+		}
+		model := req.Model + "-2024-07-18"
+		if !req.Stream {
+			w.Header().Set("Content-Type", "application/json")
+			fmt.Fprintf(w, `{"id":"chatcmpl-fake-1","object":"chat.completion","created":1763683200,"model":%q,`+
+				`"choices":[{"index":0,"message":{"role":"assistant","content":"Paris is the capital of France."},"finish_reason":"stop","logprobs":null}],`+
+				`"usage":{"prompt_tokens":24,"completion_tokens":7,"total_tokens":31},"system_fingerprint":"fp_fake"}`, model)
+			return
+		}
+		w.Header().Set("Content-Type", "text/event-stream")
+		flusher, _ := w.(http.Flusher)
+		send := func(data string) {
+			fmt.Fprintf(w, "data: %s\n\n", data)
+			if flusher != nil {
+				flusher.Flush()
+			}
+			time.Sleep(15 * time.Millisecond) // a little latency, so the stream shows in the span
+		}
+		chunk := func(delta, finish string) string {
+			fr := "null"
+			if finish != "" {
+				fr = fmt.Sprintf("%q", finish)
+			}
+			return fmt.Sprintf(`{"id":"chatcmpl-fake-2","object":"chat.completion.chunk","created":1763683200,"model":%q,"choices":[{"index":0,"delta":%s,"finish_reason":%s}]}`, model, delta, fr)
+		}
+		send(chunk(`{"role":"assistant","content":""}`, ""))
+		for _, piece := range []string{"Light", " travels", " at", " about", " 300,000", " km", " per", " second."} {
+			b, _ := json.Marshal(piece)
+			send(chunk(`{"content":`+string(b)+`}`, ""))
+		}
+		send(chunk(`{}`, "stop"))
+		if req.StreamOptions.IncludeUsage {
+			send(fmt.Sprintf(`{"id":"chatcmpl-fake-2","object":"chat.completion.chunk","created":1763683200,"model":%q,"choices":[],"usage":{"prompt_tokens":18,"completion_tokens":8,"total_tokens":26}}`, model))
+		}
+		send("[DONE]")
+	}))
+}

@@ -1,0 +1,64 @@
+// Package export sets up OpenTelemetry tracing and metrics for a program in
+// one call, so that the spans and gen_ai.client.* metrics of tracekit's
+// instrumentations reach a backend (or the terminal) without boilerplate.
+//
+//	shutdown, err := export.Setup(ctx, export.WithServiceName("my-app"))
+//	if err != nil {
+//		log.Fatal(err)
+//	}
+//	defer shutdown(context.Background())
+//
+// # Where telemetry goes
+//
+// Setup decides where spans and metrics go by this rule, applied once for
+// both signals:
+//
+//  1. If any exporter option is given ([WithOTLPGRPC], [WithOTLPHTTP],
+//     [WithConsole], [WithFile], [WithSpanExporter], [WithMetricReader]),
+//     exactly those are used and OTEL_TRACES_EXPORTER / OTEL_METRICS_EXPORTER
+//     are ignored. The OTLP exporters still read the standard
+//     OTEL_EXPORTER_OTLP_* variables for whatever the option leaves unset
+//     (headers, timeout, certificates, ...).
+//  2. Otherwise, if the environment configures an exporter — any of
+//     OTEL_TRACES_EXPORTER, OTEL_METRICS_EXPORTER, OTEL_EXPORTER_OTLP_ENDPOINT,
+//     OTEL_EXPORTER_OTLP_TRACES_ENDPOINT or OTEL_EXPORTER_OTLP_METRICS_ENDPOINT
+//     is set — both signals are configured from the environment through
+//     go.opentelemetry.io/contrib/exporters/autoexport (so OTLP over
+//     http/protobuf unless OTEL_EXPORTER_OTLP_PROTOCOL says grpc;
+//     "none" turns a signal off).
+//  3. Otherwise nothing is configured, and spans are printed to standard error
+//     by the console exporter (see [NewConsoleExporter]); metrics are not
+//     exported.
+//
+// Rule 3 deliberately differs from autoexport's own default, which would send
+// OTLP to localhost and fail silently when no collector runs there: a program
+// that has not been told where to send telemetry shows it to the person running
+// it instead.
+//
+// # Processing
+//
+// Every span exporter gets its own batching processor, so a slow exporter does
+// not hold up another. The queue of each is bounded (2048 spans, or
+// OTEL_BSP_MAX_QUEUE_SIZE, or [WithMaxQueueSize]); when it is full new spans
+// are dropped, never waited for, and the drops are reported through
+// otel.Handle. Span processors given with [WithSpanProcessors] run before the
+// exporters' processors, in order, so they can add or rewrite attributes.
+//
+// The span attribute count limit is 512 rather than OpenTelemetry's 128, which
+// truncates long conversations. [WithAttributeCountLimit] overrides
+// OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT, which overrides the default. The sampler
+// is [WithSampler] or [WithSampleRatio], else OTEL_TRACES_SAMPLER and
+// OTEL_TRACES_SAMPLER_ARG, else parent-based always-on.
+//
+// # Failure behaviour
+//
+// An unreachable or failing endpoint never reaches the application: starting
+// and ending spans does not wait for the network, memory is bounded by the
+// queue limits, export errors and drops are reported through otel.Handle,
+// and the shutdown function returns when its context is done, whatever the
+// endpoint does. Only [WithSimpleProcessor] exports on the caller's goroutine;
+// it is meant for tests and debugging.
+//
+// OTEL_SDK_DISABLED=true makes Setup install nothing and return a shutdown
+// function that does nothing.
+package export

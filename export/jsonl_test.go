@@ -1,0 +1,143 @@
+package export
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"math"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+
+	"github.com/tracekit-go/tracekit/semconv"
+)
+
+func readJSONL(t *testing.T, path string) []map[string]any {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var out []map[string]any
+	sc := bufio.NewScanner(f)
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		var m map[string]any
+		if err := json.Unmarshal(sc.Bytes(), &m); err != nil {
+			t.Fatalf("line %d is not a JSON object: %v\n%s", len(out)+1, err, sc.Bytes())
+		}
+		out = append(out, m)
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func TestFileExporterThroughSetup(t *testing.T) {
+	clearEnv(t, nil)
+	path := filepath.Join(t.TempDir(), "spans.jsonl")
+	ctx := context.Background()
+	for run := 1; run <= 2; run++ { // the second run appends
+		p, err := New(ctx, WithFile(path), WithServiceName("file-svc"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		tracedChat(t, ctx, p.TracerProvider, p.MeterProvider)
+		if err := p.Shutdown(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if lines := readJSONL(t, path); len(lines) != run {
+			t.Fatalf("run %d: %d lines, want %d", run, len(lines), run)
+		}
+	}
+	if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("file mode = %v (%v), want 0600", fi.Mode().Perm(), err)
+	}
+	line := readJSONL(t, path)[0]
+	if line["name"] != "chat gpt-4o-mini" || line["kind"] != "client" {
+		t.Errorf("name/kind = %v/%v", line["name"], line["kind"])
+	}
+	attrs, _ := line["attributes"].(map[string]any)
+	if attrs[string(semconv.KeyRequestModel)] != "gpt-4o-mini" {
+		t.Errorf("request model = %v", attrs[string(semconv.KeyRequestModel)])
+	}
+	if attrs[string(semconv.KeyInputTokens)] != float64(12) {
+		t.Errorf("input tokens = %#v, want the number 12", attrs[string(semconv.KeyInputTokens)])
+	}
+	if fr, _ := attrs[string(semconv.KeyFinishReasons)].([]any); len(fr) != 1 || fr[0] != "stop" {
+		t.Errorf("finish reasons = %#v, want [stop]", attrs[string(semconv.KeyFinishReasons)])
+	}
+	res, _ := line["resource"].(map[string]any)
+	if res[string(semconv.KeyServiceName)] != "file-svc" {
+		t.Errorf("resource = %v", res)
+	}
+	for _, k := range []string{"trace_id", "span_id", "start_time", "end_time", "duration_ms", "status", "scope"} {
+		if _, ok := line[k]; !ok {
+			t.Errorf("field %s missing", k)
+		}
+	}
+}
+
+func TestJSONLExporterValues(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "x.jsonl")
+	e, err := NewFileExporter(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	child := stub(1, 2, 1, "child", 0, 1.5,
+		attribute.Bool("b", true),
+		attribute.Float64("nan", math.NaN()),
+		attribute.Float64Slice("fs", []float64{1.5, math.Inf(1)}),
+		attribute.Int64Slice("is", []int64{1, 2}),
+	)
+	child.Status = sdktrace.Status{Code: codes.Error, Description: "boom"}
+	ctx := context.Background()
+	if err := e.ExportSpans(ctx, snapshots(child)); err != nil {
+		t.Fatal(err)
+	}
+	// Flushed after every batch, before shutdown.
+	if got := len(readJSONL(t, path)); got != 1 {
+		t.Fatalf("%d lines before shutdown, want 1", got)
+	}
+	if err := e.Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Shutdown(ctx); err != nil {
+		t.Fatalf("second shutdown: %v", err)
+	}
+	if err := e.ExportSpans(ctx, snapshots(child)); err == nil {
+		t.Error("export after shutdown succeeded")
+	}
+	l := readJSONL(t, path)[0]
+	a := l["attributes"].(map[string]any)
+	if a["b"] != true || a["nan"] != "NaN" {
+		t.Errorf("attributes = %v", a)
+	}
+	if fs := a["fs"].([]any); fs[0] != 1.5 || fs[1] != "+Inf" {
+		t.Errorf("fs = %v", fs)
+	}
+	if l["parent_span_id"] != sid(1).String() || l["trace_id"] != tid(1).String() {
+		t.Errorf("ids = %v %v", l["parent_span_id"], l["trace_id"])
+	}
+	if l["duration_ms"] != 1.5 {
+		t.Errorf("duration_ms = %v", l["duration_ms"])
+	}
+	st := l["status"].(map[string]any)
+	if st["code"] != "Error" || st["description"] != "boom" {
+		t.Errorf("status = %v", st)
+	}
+}
+
+func TestFileExporterBadPath(t *testing.T) {
+	clearEnv(t, nil)
+	_, err := New(context.Background(), WithFile(filepath.Join(t.TempDir(), "no", "such", "dir", "x.jsonl")))
+	if err == nil {
+		t.Fatal("no error for an unwritable path")
+	}
+}

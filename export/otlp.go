@@ -1,0 +1,165 @@
+package export
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"strings"
+
+	"go.opentelemetry.io/otel/exporters/otlp/otlpmetric/otlpmetricgrpc"
+	"go.opentelemetry.io/otel/exporters/otlp/otlpmetric/otlpmetrichttp"
+	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracegrpc"
+	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
+	"go.opentelemetry.io/otel/sdk/metric"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"google.golang.org/grpc/credentials"
+)
+
+// Signal paths of OTLP over HTTP, appended to a base endpoint URL.
+const (
+	pathTraces  = "/v1/traces"
+	pathMetrics = "/v1/metrics"
+)
+
+// endpointURL parses endpoint when it is a URL ("scheme://..."). ok is false
+// for a bare "host:port".
+func endpointURL(endpoint string) (u *url.URL, ok bool, err error) {
+	if !strings.Contains(endpoint, "://") {
+		return nil, false, nil
+	}
+	u, err = url.Parse(endpoint)
+	if err != nil {
+		return nil, true, fmt.Errorf("export: invalid OTLP endpoint %q: %w", endpoint, err)
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return nil, true, fmt.Errorf("export: invalid OTLP endpoint %q: scheme must be http or https", endpoint)
+	}
+	if u.Host == "" {
+		return nil, true, fmt.Errorf("export: invalid OTLP endpoint %q: no host", endpoint)
+	}
+	return u, true, nil
+}
+
+// withPath returns u's string form with the signal path appended to its path.
+func withPath(u *url.URL, signal string) string {
+	c := *u
+	c.Path = strings.TrimSuffix(c.Path, "/") + signal
+	c.RawPath = ""
+	return c.String()
+}
+
+func newGRPCSpanExporter(ctx context.Context, endpoint string, o otlpConfig) (sdktrace.SpanExporter, error) {
+	var opts []otlptracegrpc.Option
+	u, isURL, err := endpointURL(endpoint)
+	switch {
+	case err != nil:
+		return nil, err
+	case isURL:
+		opts = append(opts, otlptracegrpc.WithEndpointURL(u.String()))
+	case endpoint != "":
+		opts = append(opts, otlptracegrpc.WithEndpoint(endpoint))
+	}
+	if o.insecure && !isURL {
+		opts = append(opts, otlptracegrpc.WithInsecure())
+	}
+	if o.tls != nil {
+		opts = append(opts, otlptracegrpc.WithTLSCredentials(credentials.NewTLS(o.tls)))
+	}
+	if o.headers != nil {
+		opts = append(opts, otlptracegrpc.WithHeaders(o.headers))
+	}
+	if o.timeout > 0 {
+		opts = append(opts, otlptracegrpc.WithTimeout(o.timeout))
+	}
+	if o.gzip {
+		opts = append(opts, otlptracegrpc.WithCompressor("gzip"))
+	}
+	return otlptracegrpc.New(ctx, opts...)
+}
+
+func newGRPCMetricExporter(ctx context.Context, endpoint string, o otlpConfig) (metric.Exporter, error) {
+	var opts []otlpmetricgrpc.Option
+	u, isURL, err := endpointURL(endpoint)
+	switch {
+	case err != nil:
+		return nil, err
+	case isURL:
+		opts = append(opts, otlpmetricgrpc.WithEndpointURL(u.String()))
+	case endpoint != "":
+		opts = append(opts, otlpmetricgrpc.WithEndpoint(endpoint))
+	}
+	if o.insecure && !isURL {
+		opts = append(opts, otlpmetricgrpc.WithInsecure())
+	}
+	if o.tls != nil {
+		opts = append(opts, otlpmetricgrpc.WithTLSCredentials(credentials.NewTLS(o.tls)))
+	}
+	if o.headers != nil {
+		opts = append(opts, otlpmetricgrpc.WithHeaders(o.headers))
+	}
+	if o.timeout > 0 {
+		opts = append(opts, otlpmetricgrpc.WithTimeout(o.timeout))
+	}
+	if o.gzip {
+		opts = append(opts, otlpmetricgrpc.WithCompressor("gzip"))
+	}
+	return otlpmetricgrpc.New(ctx, opts...)
+}
+
+func newHTTPSpanExporter(ctx context.Context, endpoint string, o otlpConfig) (sdktrace.SpanExporter, error) {
+	var opts []otlptracehttp.Option
+	u, isURL, err := endpointURL(endpoint)
+	switch {
+	case err != nil:
+		return nil, err
+	case isURL:
+		opts = append(opts, otlptracehttp.WithEndpointURL(withPath(u, pathTraces)))
+	case endpoint != "":
+		opts = append(opts, otlptracehttp.WithEndpoint(endpoint))
+	}
+	if o.insecure && !isURL {
+		opts = append(opts, otlptracehttp.WithInsecure())
+	}
+	if o.tls != nil {
+		opts = append(opts, otlptracehttp.WithTLSClientConfig(o.tls))
+	}
+	if o.headers != nil {
+		opts = append(opts, otlptracehttp.WithHeaders(o.headers))
+	}
+	if o.timeout > 0 {
+		opts = append(opts, otlptracehttp.WithTimeout(o.timeout))
+	}
+	if o.gzip {
+		opts = append(opts, otlptracehttp.WithCompression(otlptracehttp.GzipCompression))
+	}
+	return otlptracehttp.New(ctx, opts...)
+}
+
+func newHTTPMetricExporter(ctx context.Context, endpoint string, o otlpConfig) (metric.Exporter, error) {
+	var opts []otlpmetrichttp.Option
+	u, isURL, err := endpointURL(endpoint)
+	switch {
+	case err != nil:
+		return nil, err
+	case isURL:
+		opts = append(opts, otlpmetrichttp.WithEndpointURL(withPath(u, pathMetrics)))
+	case endpoint != "":
+		opts = append(opts, otlpmetrichttp.WithEndpoint(endpoint))
+	}
+	if o.insecure && !isURL {
+		opts = append(opts, otlpmetrichttp.WithInsecure())
+	}
+	if o.tls != nil {
+		opts = append(opts, otlpmetrichttp.WithTLSClientConfig(o.tls))
+	}
+	if o.headers != nil {
+		opts = append(opts, otlpmetrichttp.WithHeaders(o.headers))
+	}
+	if o.timeout > 0 {
+		opts = append(opts, otlpmetrichttp.WithTimeout(o.timeout))
+	}
+	if o.gzip {
+		opts = append(opts, otlpmetrichttp.WithCompression(otlpmetrichttp.GzipCompression))
+	}
+	return otlpmetrichttp.New(ctx, opts...)
+}

@@ -1,0 +1,109 @@
+package export
+
+import (
+	"context"
+	"fmt"
+	"sync/atomic"
+	"time"
+
+	"go.opentelemetry.io/otel"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+)
+
+// dropReportEvery is the least time between two drop reports of one exporter.
+const dropReportEvery = 5 * time.Second
+
+// queueGuard bounds the spans one exporter has in flight (queued or being
+// exported) and reports the spans it drops through otel.Handle.
+//
+// The SDK's batch span processor drops spans silently (a debug log) when its
+// queue is full. The guard admits a span only while fewer than limit spans
+// are in flight, and the batch processor behind it has a queue of the same
+// size, so the guard drops first and can report it.
+type queueGuard struct {
+	name       string
+	limit      int64
+	inflight   atomic.Int64
+	dropped    atomic.Int64
+	lastReport atomic.Int64 // unix nanoseconds; 0 = never
+}
+
+func (g *queueGuard) admit() bool {
+	if g.inflight.Add(1) <= g.limit {
+		return true
+	}
+	g.inflight.Add(-1)
+	g.dropped.Add(1)
+	g.report(false)
+	return false
+}
+
+func (g *queueGuard) done(n int) { g.inflight.Add(-int64(n)) }
+
+// report reports the drops counted since the last report, at most once every
+// dropReportEvery unless force is true.
+func (g *queueGuard) report(force bool) {
+	if g.dropped.Load() == 0 {
+		return
+	}
+	now := time.Now().UnixNano()
+	last := g.lastReport.Load()
+	if !force && last != 0 && now-last < int64(dropReportEvery) {
+		return
+	}
+	if !g.lastReport.CompareAndSwap(last, now) {
+		return
+	}
+	if n := g.dropped.Swap(0); n > 0 {
+		otel.Handle(fmt.Errorf("tracekit/export: %s: dropped %d span(s): export queue full (%d spans waiting)", g.name, n, g.limit))
+	}
+}
+
+// guardedProcessor admits spans into a batch span processor through a guard.
+type guardedProcessor struct {
+	sdktrace.SpanProcessor
+	g *queueGuard
+}
+
+func (p *guardedProcessor) OnEnd(s sdktrace.ReadOnlySpan) {
+	// The batch processor ignores unsampled spans; so does the guard.
+	if !s.SpanContext().IsSampled() || !p.g.admit() {
+		return
+	}
+	p.SpanProcessor.OnEnd(s)
+}
+
+// guardedExporter tells the guard when spans have left the pipeline.
+type guardedExporter struct {
+	sdktrace.SpanExporter
+	g *queueGuard
+}
+
+func (e *guardedExporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnlySpan) error {
+	err := e.SpanExporter.ExportSpans(ctx, spans)
+	e.g.done(len(spans))
+	e.g.report(false)
+	return err
+}
+
+func (e *guardedExporter) Shutdown(ctx context.Context) error {
+	err := e.SpanExporter.Shutdown(ctx)
+	e.g.report(true)
+	return err
+}
+
+// newBatchProcessor returns a bounded batch span processor around e whose
+// drops are reported through otel.Handle.
+func newBatchProcessor(name string, e sdktrace.SpanExporter, queue int, timeout time.Duration) sdktrace.SpanProcessor {
+	g := &queueGuard{name: name, limit: int64(queue)}
+	batch := min(envInt(envBSPMaxExportBatch, sdktrace.DefaultMaxExportBatchSize), queue)
+	opts := []sdktrace.BatchSpanProcessorOption{
+		sdktrace.WithMaxQueueSize(queue),
+		sdktrace.WithMaxExportBatchSize(batch),
+	}
+	if timeout > 0 {
+		opts = append(opts, sdktrace.WithBatchTimeout(timeout))
+	}
+	bsp := sdktrace.NewBatchSpanProcessor(&guardedExporter{SpanExporter: e, g: g}, opts...)
+	return &guardedProcessor{SpanProcessor: bsp, g: g}
+}

@@ -1,0 +1,122 @@
+package openaitrace
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/tracekit-go/tracekit/internal/genai"
+	"github.com/tracekit-go/tracekit/internal/sse"
+	"github.com/tracekit-go/tracekit/semconv"
+)
+
+func chatRequestSeeds() []string {
+	b, _ := json.Marshal(toolRoundTripParams())
+	return []string{
+		string(b),
+		`{"messages":[{"role":"user","content":[{"type":"text","text":"a"},{"type":"image_url","image_url":{"url":"x"}}]}],"model":"gpt-4o","max_completion_tokens":5,"response_format":{"type":"json_schema"},"safety_identifier":"s"}`,
+		`{"messages":[{"role":"tool","tool_call_id":"call_1","content":"ok"}],"model":"m","tools":[{"type":"custom","custom":{"name":"grep"}}]}`,
+		`{"model":1,"messages":{"role":"user"},"temperature":"hot","tools":null}`,
+		`[]`, `{`, ``,
+	}
+}
+
+// FuzzParseChatRequest checks that the request parser never panics, agrees
+// with encoding/json on the model and the number of messages and tools, and
+// that every record it makes renders.
+func FuzzParseChatRequest(f *testing.F) {
+	for _, s := range chatRequestSeeds() {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, body string) {
+		var c genai.Call
+		parseChatRequest(body, &c, true)
+		_ = semconv.RequestAttrs(nil, &c, true)
+		var ref struct {
+			Model    any   `json:"model"`
+			Messages []any `json:"messages"`
+			Tools    []any `json:"tools"`
+		}
+		if json.Unmarshal([]byte(body), &ref) != nil || !json.Valid([]byte(body)) {
+			return
+		}
+		if m, ok := ref.Model.(string); ok && m != c.Request.Model {
+			t.Errorf("model %q, encoding/json says %q", c.Request.Model, m)
+		}
+		if len(c.Request.Messages) != len(ref.Messages) {
+			t.Errorf("%d messages, encoding/json says %d", len(c.Request.Messages), len(ref.Messages))
+		}
+		if len(c.Request.Tools) != len(ref.Tools) {
+			t.Errorf("%d tools, encoding/json says %d", len(c.Request.Tools), len(ref.Tools))
+		}
+	})
+}
+
+// FuzzParseChatResponse checks that the response parser never panics and
+// agrees with encoding/json on the id, the choices and the usage.
+func FuzzParseChatResponse(f *testing.F) {
+	for _, s := range []string{chatResponseJSON, toolCallResponseJSON, `{"error":{"message":"x","code":"c"}}`, `{"choices":[{}]}`, `null`, `{"usage":{"prompt_tokens":1e400}}`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, body string) {
+		var c genai.Call
+		parseChatResponse(body, &c, true)
+		_, _, _ = parseError(body)
+		_ = semconv.ResponseAttrs(nil, &c, true)
+		if len(c.Response.FinishReasons) != len(c.Response.Choices) {
+			t.Fatalf("%d finish reasons for %d choices", len(c.Response.FinishReasons), len(c.Response.Choices))
+		}
+		var ref struct {
+			ID      any   `json:"id"`
+			Choices []any `json:"choices"`
+		}
+		if !json.Valid([]byte(body)) || json.Unmarshal([]byte(body), &ref) != nil {
+			return
+		}
+		if id, ok := ref.ID.(string); ok && id != c.Response.ID {
+			t.Errorf("id %q, encoding/json says %q", c.Response.ID, id)
+		}
+		if len(c.Response.Choices) != len(ref.Choices) {
+			t.Errorf("%d choices, encoding/json says %d", len(c.Response.Choices), len(ref.Choices))
+		}
+	})
+}
+
+// FuzzChatStream feeds an SSE body through the splitter and the stream
+// accumulator, whole and in pieces: it must never panic, and how the bytes
+// are split must not change the record.
+func FuzzChatStream(f *testing.F) {
+	f.Add(strings.Join(dataEvents(streamChunks(3, true)...), ""), 7)
+	f.Add("data: {\"choices\":[{\"index\":1,\"delta\":{\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":\"{\"}}]}}]}\n\ndata: {\"choices\":[{\"index\":1,\"delta\":{\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":\"}\"}}]}}]}\n\n", 3)
+	f.Add("data: {\"error\":{\"message\":\"m\"}}\n\n", 1)
+	f.Add("data: {\"choices\":[{\"index\":-9223372036854775808}]}\n\ndata: [DONE]\n\n", 2)
+	f.Fuzz(func(t *testing.T, body string, n int) {
+		run := func(size int) string {
+			var sp sse.Splitter
+			acc := newChatStream(true)
+			done := false
+			b := []byte(body)
+			for len(b) > 0 && !done {
+				k := min(size, len(b))
+				chunk := append([]byte(nil), b[:k]...)
+				sp.Feed(chunk, func(e, d []byte) {
+					if !done && acc.consume(e, d) {
+						done = true
+					}
+				})
+				b = b[k:]
+			}
+			var c genai.Call
+			acc.finish(&c, done)
+			_ = semconv.ResponseAttrs(nil, &c, true)
+			return fmt.Sprintf("%+v %v", c.Response, c.Err)
+		}
+		if n <= 0 {
+			n = 1
+		}
+		if whole, parts := run(len(body)+1), run(n%97+1); whole != parts {
+			t.Fatalf("splitting changed the record:\nwhole %s\nparts %s", whole, parts)
+		}
+	})
+}
