@@ -274,4 +274,3 @@ func TestEmbeddingsHTTPError(t *testing.T) {
 	}
 	wantAttrs(t, attrs(h.onlySpan()), map[string]any{"error.type": "invalid_request_error", "gen_ai.prompt.0.content": "x"})
 }
-

@@ -135,4 +135,3 @@ func BenchmarkEmbeddings(b *testing.B) {
 		})
 	}
 }
-
