@@ -64,7 +64,7 @@ func parseCompletionsResponse(body string, c *genai.Call, content bool) {
 		case "system_fingerprint":
 			r.SystemFingerprint = v.Str
 		case "choices":
-			v.ForEach(func(_, ch gjson.Result) bool {
+			eachElem(v, func(ch gjson.Result) bool {
 				choice := genai.Choice{Role: "assistant"}
 				ch.ForEach(func(k, v gjson.Result) bool {
 					switch k.Str {
@@ -121,7 +121,7 @@ func (s *completionsStream) consume(_, data []byte) bool {
 				s.fingerprint = strings.Clone(v.Str)
 			}
 		case "choices":
-			v.ForEach(func(_, ch gjson.Result) bool {
+			eachElem(v, func(ch gjson.Result) bool {
 				var index int64
 				var text, finish gjson.Result
 				ch.ForEach(func(k, v gjson.Result) bool {

@@ -87,7 +87,7 @@ func appendEmbeddingInputs(msgs []genai.Message, v gjson.Result, content bool) [
 		return msgs
 	}
 	tokens, n := true, 0 // a flat array of token ids?
-	v.ForEach(func(_, in gjson.Result) bool {
+	eachElem(v, func(in gjson.Result) bool {
 		n++
 		tokens = in.Type == gjson.Number
 		return tokens
@@ -98,7 +98,7 @@ func appendEmbeddingInputs(msgs []genai.Message, v gjson.Result, content bool) [
 		}
 		return msgs
 	}
-	v.ForEach(func(_, in gjson.Result) bool {
+	eachElem(v, func(in gjson.Result) bool {
 		one(in)
 		return true
 	})
@@ -135,7 +135,7 @@ func parseEmbeddingsResponse(body string, c *genai.Call, content bool) {
 			}
 		case "data":
 			if content {
-				v.ForEach(func(_, d gjson.Result) bool {
+				eachElem(v, func(d gjson.Result) bool {
 					if len(r.Embeddings) >= maxEmbeddingVectors {
 						return false
 					}
@@ -170,7 +170,7 @@ func parseEmbedding(d gjson.Result) (genai.Embedding, bool) {
 	switch {
 	case vec.IsArray():
 		n := 0
-		vec.ForEach(func(_, x gjson.Result) bool {
+		eachElem(vec, func(x gjson.Result) bool {
 			n++
 			return n <= maxEmbeddingDims
 		})
@@ -178,7 +178,7 @@ func parseEmbedding(d gjson.Result) (genai.Embedding, bool) {
 			return e, false
 		}
 		e.Vector = make([]float64, 0, n)
-		vec.ForEach(func(_, x gjson.Result) bool {
+		eachElem(vec, func(x gjson.Result) bool {
 			e.Vector = append(e.Vector, x.Float())
 			return true
 		})

@@ -46,7 +46,7 @@ func parseResponsesRequest(body string, c *genai.Call, content bool) {
 		case "input":
 			input = v
 		case "tools":
-			v.ForEach(func(_, t gjson.Result) bool {
+			eachElem(v, func(t gjson.Result) bool {
 				r.Tools = append(r.Tools, parseResponsesTool(t))
 				return true
 			})
@@ -105,7 +105,7 @@ func appendInputItems(msgs []genai.Message, items gjson.Result, content bool) []
 	// merge is the index of the assistant message the next tool call joins,
 	// or -1.
 	merge := -1
-	items.ForEach(func(_, it gjson.Result) bool {
+	eachElem(items, func(it gjson.Result) bool {
 		var typ, role, callID, id, name, args, output, contentV gjson.Result
 		it.ForEach(func(k, v gjson.Result) bool {
 			switch k.Str {
@@ -196,7 +196,7 @@ func responsesText(v gjson.Result) (string, bool) {
 		return v.Str, true
 	case v.IsArray():
 		var j joiner
-		v.ForEach(func(_, part gjson.Result) bool {
+		eachElem(v, func(part gjson.Result) bool {
 			if part.Type == gjson.String {
 				j.add(part.Str)
 				return true
@@ -317,7 +317,7 @@ func parseResponsesResponse(body string, c *genai.Call, content bool) {
 		case "error":
 			errV = v
 		case "output":
-			v.ForEach(func(_, it gjson.Result) bool {
+			eachElem(v, func(it gjson.Result) bool {
 				outputItem(it, &ch, &text, content)
 				return true
 			})
@@ -362,7 +362,7 @@ func outputItem(it gjson.Result, ch *genai.Choice, text *joiner, content bool) {
 		if !content {
 			return
 		}
-		parts.ForEach(func(_, p gjson.Result) bool {
+		eachElem(parts, func(p gjson.Result) bool {
 			var typ, txt, refusal gjson.Result
 			p.ForEach(func(k, v gjson.Result) bool {
 				switch k.Str {
