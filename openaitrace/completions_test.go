@@ -148,7 +148,7 @@ func TestNonInferencePassThrough(t *testing.T) {
 			return err
 		},
 		"audio.speech": func() error {
-			res, err := h.client.Audio.Speech.New(ctx, openai.AudioSpeechNewParams{Input: "hi", Model: openai.SpeechModelGPT4oMiniTTS, Voice: openai.AudioSpeechNewParamsVoiceUnion{OfString: openai.String("alloy")}})
+			res, err := h.client.Audio.Speech.New(ctx, openai.AudioSpeechNewParams{Input: "hi", Model: "gpt-4o-mini-tts", Voice: openai.AudioSpeechNewParamsVoiceUnion{OfString: openai.String("alloy")}})
 			if err == nil {
 				_, _ = io.ReadAll(res.Body)
 				_ = res.Body.Close()
