@@ -46,6 +46,9 @@ func parseResponsesRequest(body string, c *genai.Call, content bool) {
 		case "input":
 			input = v
 		case "tools":
+			if r.Tools == nil {
+				r.Tools = make([]genai.Tool, 0, 4)
+			}
 			eachElem(v, func(t gjson.Result) bool {
 				r.Tools = append(r.Tools, parseResponsesTool(t))
 				return true
@@ -76,6 +79,19 @@ func parseResponsesRequest(body string, c *genai.Call, content bool) {
 	r.User = user
 	if r.User == "" {
 		r.User = safety
+	}
+	if r.Messages == nil {
+		// One allocation for most conversations.
+		n := 0
+		if instructions.Exists() {
+			n++
+		}
+		if input.IsArray() {
+			n += 8
+		} else if input.Exists() {
+			n++
+		}
+		r.Messages = make([]genai.Message, 0, n)
 	}
 	// The SDK writes input before instructions; the system message comes
 	// first all the same.
@@ -665,6 +681,11 @@ func (s *responsesStream) appendBounded(dst []byte, str string) []byte {
 		return dst
 	}
 	s.buffered += len(str)
+	if dst == nil {
+		// Deltas are small: start with room for a few hundred bytes
+		// rather than growing from one delta.
+		dst = make([]byte, 0, max(len(str), 256))
+	}
 	return append(dst, str...)
 }
 
