@@ -10,25 +10,28 @@
 //
 // # Where telemetry goes
 //
-// Setup decides where spans and metrics go by this rule, applied once for
-// both signals:
+// Setup decides where spans and metrics go by this rule:
 //
 //  1. If any exporter option is given ([WithOTLPGRPC], [WithOTLPHTTP],
 //     [WithConsole], [WithFile], [WithSpanExporter], [WithMetricReader]),
-//     exactly those are used and OTEL_TRACES_EXPORTER / OTEL_METRICS_EXPORTER
-//     are ignored. The OTLP exporters still read the standard
-//     OTEL_EXPORTER_OTLP_* variables for whatever the option leaves unset
-//     (headers, timeout, certificates, ...).
-//  2. Otherwise, if the environment configures an exporter — any of
-//     OTEL_TRACES_EXPORTER, OTEL_METRICS_EXPORTER, OTEL_EXPORTER_OTLP_ENDPOINT,
-//     OTEL_EXPORTER_OTLP_TRACES_ENDPOINT or OTEL_EXPORTER_OTLP_METRICS_ENDPOINT
-//     is set — both signals are configured from the environment through
-//     go.opentelemetry.io/contrib/exporters/autoexport (so OTLP over
-//     http/protobuf unless OTEL_EXPORTER_OTLP_PROTOCOL says grpc;
-//     "none" turns a signal off).
-//  3. Otherwise nothing is configured, and spans are printed to standard error
-//     by the console exporter (see [NewConsoleExporter]); metrics are not
-//     exported.
+//     exactly those are used, for both signals, and OTEL_TRACES_EXPORTER /
+//     OTEL_METRICS_EXPORTER are ignored. The OTLP options export spans and
+//     metrics; the console and file exporters, spans only. The OTLP exporters
+//     still read the standard OTEL_EXPORTER_OTLP_* variables for whatever the
+//     option leaves unset (timeout, certificates, ...).
+//  2. Otherwise each signal is configured from the environment when the
+//     environment names an exporter for it: spans when OTEL_TRACES_EXPORTER,
+//     OTEL_EXPORTER_OTLP_ENDPOINT or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT is
+//     set; metrics when OTEL_METRICS_EXPORTER, OTEL_EXPORTER_OTLP_ENDPOINT or
+//     OTEL_EXPORTER_OTLP_METRICS_ENDPOINT is set. This goes through
+//     go.opentelemetry.io/contrib/exporters/autoexport, so the exporter is
+//     OTLP over http/protobuf unless OTEL_EXPORTER_OTLP_[TRACES_|METRICS_]PROTOCOL
+//     says grpc, and "none" turns a signal off. Two differences: "console"
+//     for traces means the tree printer of [NewConsoleExporter] (on standard
+//     error), and OTEL_TRACES_EXPORTER may list several of otlp, console and
+//     none ("otlp,console").
+//  3. Otherwise spans are printed to standard error by the console exporter,
+//     and metrics are not exported.
 //
 // Rule 3 deliberately differs from autoexport's own default, which would send
 // OTLP to localhost and fail silently when no collector runs there: a program
@@ -41,8 +44,11 @@
 // not hold up another. The queue of each is bounded (2048 spans, or
 // OTEL_BSP_MAX_QUEUE_SIZE, or [WithMaxQueueSize]); when it is full new spans
 // are dropped, never waited for, and the drops are reported through
-// otel.Handle. Span processors given with [WithSpanProcessors] run before the
-// exporters' processors, in order, so they can add or rewrite attributes.
+// otel.Handle. Span processors given with [WithSpanProcessors] run before the exporters'
+// processors, in the order given: their OnStart can add attributes to the
+// span, and their OnEnd sees the span before it is queued for export. (In Go
+// an ended span is read-only; to rewrite attributes on the way out, wrap an
+// exporter and pass it to [WithSpanExporter].)
 //
 // The span attribute count limit is 512 rather than OpenTelemetry's 128, which
 // truncates long conversations. [WithAttributeCountLimit] overrides

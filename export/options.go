@@ -168,8 +168,8 @@ func WithSampleRatio(ratio float64) Option {
 }
 
 // WithSpanProcessors adds span processors that run before the exporters'
-// processors, in the order given, for example to redact or post-process
-// attributes before export. Shutdown shuts them down.
+// processors, in the order given, for example to add attributes when spans
+// start or to inspect them when they end. Shutdown shuts them down.
 func WithSpanProcessors(p ...sdktrace.SpanProcessor) Option {
 	return optionFunc(func(c *config) {
 		for _, sp := range p {
@@ -189,7 +189,7 @@ func WithSimpleProcessor() Option {
 
 // WithAttributeCountLimit sets the maximum number of attributes per span,
 // overriding OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT and [DefaultAttributeCountLimit].
-// A negative n means no limit.
+// A negative n means no limit; zero means the default.
 func WithAttributeCountLimit(n int) Option {
 	return optionFunc(func(c *config) {
 		if n == 0 {

@@ -161,23 +161,99 @@ func TestSetupRegistersGlobals(t *testing.T) {
 // TestFailingEndpointReportsErrors checks that export errors reach
 // otel.Handle rather than the application.
 func TestFailingEndpointReportsErrors(t *testing.T) {
-	rcv := exporttest.NewHTTPReceiver(t)
-	rcv.SetFailing(true)
+	for _, proto := range []string{"grpc", "http"} {
+		t.Run(proto, func(t *testing.T) {
+			var rcv *exporttest.Receiver
+			var opt Option
+			if proto == "grpc" {
+				rcv = exporttest.NewGRPCReceiver(t)
+				opt = WithOTLPGRPC(rcv.Endpoint, WithInsecure(), WithTimeout(300*time.Millisecond))
+			} else {
+				rcv = exporttest.NewHTTPReceiver(t)
+				opt = WithOTLPHTTP(rcv.Endpoint, WithTimeout(300*time.Millisecond))
+			}
+			rcv.SetFailing(true)
+			errs := captureErrors(t)
+			ctx := context.Background()
+			p, err := New(ctx, opt, WithBatchTimeout(10*time.Millisecond))
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, span := p.TracerProvider.Tracer("t").Start(ctx, "op", trace.WithSpanKind(trace.SpanKindClient))
+			span.End()
+			sctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+			defer cancel()
+			_ = p.Shutdown(sctx)
+			if errs.count() == 0 {
+				t.Fatal("no error reported through otel.Handle for a failing endpoint")
+			}
+			if n := len(rcv.Spans()); n != 0 {
+				t.Fatalf("failing receiver recorded %d spans", n)
+			}
+		})
+	}
+}
+
+// TestSetupOTLPTLS checks the TLS paths: a bare host:port and an https URL
+// over gRPC, an https URL over HTTP.
+func TestSetupOTLPTLS(t *testing.T) {
+	headers := WithHeaders(map[string]string{"x-test": "yes"})
+	cases := []struct {
+		name string
+		rcv  func(t *testing.T) *exporttest.Receiver
+		opt  func(r *exporttest.Receiver) Option
+	}{
+		{"grpc host:port", func(t *testing.T) *exporttest.Receiver { return exporttest.NewTLSGRPCReceiver(t) },
+			func(r *exporttest.Receiver) Option {
+				return WithOTLPGRPC(r.Endpoint, WithTLSConfig(r.ClientTLS), headers)
+			}},
+		{"grpc https URL", func(t *testing.T) *exporttest.Receiver { return exporttest.NewTLSGRPCReceiver(t) },
+			func(r *exporttest.Receiver) Option {
+				return WithOTLPGRPC("https://"+r.Endpoint, WithTLSConfig(r.ClientTLS), headers)
+			}},
+		{"http https URL", func(t *testing.T) *exporttest.Receiver { return exporttest.NewTLSHTTPReceiver(t) },
+			func(r *exporttest.Receiver) Option {
+				return WithOTLPHTTP(r.Endpoint, WithTLSConfig(r.ClientTLS), headers)
+			}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			rcv := tc.rcv(t)
+			ctx := context.Background()
+			p, err := New(ctx, WithServiceName("tls-svc"), tc.opt(rcv))
+			if err != nil {
+				t.Fatal(err)
+			}
+			tracedChat(t, ctx, p.TracerProvider, p.MeterProvider)
+			sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+			defer cancel()
+			if err := p.Shutdown(sctx); err != nil {
+				t.Fatalf("shutdown: %v", err)
+			}
+			checkExport(t, rcv, "tls-svc")
+		})
+	}
+}
+
+// TestSetupOTLPTLSUntrusted checks that TLS is really in use: without the
+// receiver's certificate the export fails.
+func TestSetupOTLPTLSUntrusted(t *testing.T) {
 	errs := captureErrors(t)
+	rcv := exporttest.NewTLSGRPCReceiver(t)
 	ctx := context.Background()
-	p, err := New(ctx, WithOTLPHTTP(rcv.Endpoint, WithTimeout(300*time.Millisecond)), WithBatchTimeout(10*time.Millisecond))
+	p, err := New(ctx, WithOTLPGRPC(rcv.Endpoint, WithTimeout(time.Second)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, span := p.TracerProvider.Tracer("t").Start(ctx, "op", trace.WithSpanKind(trace.SpanKindClient))
-	span.End()
-	sctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	_, s := p.TracerProvider.Tracer("t").Start(ctx, "x")
+	s.End()
+	sctx, cancel := context.WithTimeout(ctx, 3*time.Second)
 	defer cancel()
 	_ = p.Shutdown(sctx)
-	if errs.count() == 0 {
-		t.Fatal("no error reported through otel.Handle for a failing endpoint")
+	if n := len(rcv.Requests()); n != 0 {
+		t.Fatalf("receiver got %d requests over an untrusted connection", n)
 	}
-	if n := len(rcv.Spans()); n != 0 {
-		t.Fatalf("failing receiver recorded %d spans", n)
+	if errs.count() == 0 && sctx.Err() == nil {
+		t.Error("no error reported")
 	}
 }

@@ -257,7 +257,7 @@ func parseChatUsage(v gjson.Result, u *genai.Usage) {
 }
 
 func finishReasons(dst []string, choices []genai.Choice) []string {
-	if dst == nil {
+	if cap(dst) < len(choices) {
 		dst = make([]string, 0, len(choices))
 	}
 	for i := range choices {

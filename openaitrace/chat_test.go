@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"fmt"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -600,3 +602,46 @@ func newServer(t testing.TB, h http.Handler) string {
 }
 
 var _ = json.Marshal
+
+func TestMetricsPerAttributeCombination(t *testing.T) {
+	var mu sync.Mutex
+	n := 0
+	h := newHarness(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		n++
+		k := n
+		mu.Unlock()
+		switch k {
+		case 1, 2:
+			jsonHandler(200, chatResponseJSON)(w, r)
+		case 3:
+			jsonHandler(200, strings.Replace(chatResponseJSON, "gpt-4o-mini-2024-07-18", "gpt-4o-2024-08-06", 1))(w, r)
+		default:
+			jsonHandler(429, `{"error":{"message":"slow down","type":"requests","code":"rate_limit_exceeded"}}`)(w, r)
+		}
+	}), false)
+	for i := 0; i < 4; i++ {
+		_, _ = h.client.Chat.Completions.New(context.Background(), chatParams())
+	}
+	rm := h.metrics()
+	for _, m := range rm.ScopeMetrics[0].Metrics {
+		switch m.Name {
+		case "gen_ai.client.operation.duration":
+			pts := m.Data.(metricdata.Histogram[float64]).DataPoints
+			got := map[string]uint64{}
+			for _, dp := range pts {
+				model, _ := dp.Attributes.Value("gen_ai.response.model")
+				et, _ := dp.Attributes.Value("error.type")
+				got[model.Emit()+"|"+et.Emit()] = dp.Count
+			}
+			want := map[string]uint64{"gpt-4o-mini-2024-07-18|": 2, "gpt-4o-2024-08-06|": 1, "|rate_limit_exceeded": 1}
+			if fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Errorf("duration points %v, want %v", got, want)
+			}
+		case "gen_ai.client.token.usage":
+			if pts := m.Data.(metricdata.Histogram[int64]).DataPoints; len(pts) != 4 {
+				t.Errorf("%d token points, want 4 (input/output for 2 models)", len(pts))
+			}
+		}
+	}
+}

@@ -120,3 +120,6 @@ func FuzzChatStream(f *testing.F) {
 		}
 	})
 }
+
+// callRecord wraps a record for benchmarks.
+type callRecord struct{ genai.Call }

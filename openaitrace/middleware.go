@@ -107,7 +107,7 @@ type call struct {
 	rec   genai.Call
 	ep    *endpoint
 	res   *instr.Resolved
-	span  *instr.Span
+	span  *instr.Span // &spanState
 	start time.Time
 	ctx   context.Context // the caller's context
 
@@ -122,7 +122,19 @@ type call struct {
 	terminal bool
 	sawChunk bool
 	stop     func() bool
+
+	// Storage the call would otherwise allocate separately.
+	spanState instr.Span
+	body      tee
+	msgs      [4]genai.Message
+	tools     [2]genai.Tool
+	choices   [1]genai.Choice
+	reasons   [1]string
 }
+
+// defaultBodyCap is the initial capacity of the response buffer when the
+// response does not say its length: most chat responses fit.
+const defaultBodyCap = 2048
 
 const (
 	modeJSON uint8 = iota
@@ -150,6 +162,10 @@ func (t *tracer) begin(req *http.Request) (c *call, out *http.Request) {
 	res := t.in.Resolved()
 	c = &call{ep: ep, res: res, ctx: req.Context()}
 	c.rec.TimeToFirstChunk = -1
+	c.rec.Request.Messages = c.msgs[:0]
+	c.rec.Request.Tools = c.tools[:0]
+	c.rec.Response.Choices = c.choices[:0]
+	c.rec.Response.FinishReasons = c.reasons[:0]
 	c.rec.Operation = ep.operation
 	c.rec.Provider = genai.ProviderOpenAI
 	c.rec.API = ep.api
@@ -160,9 +176,9 @@ func (t *tracer) begin(req *http.Request) (c *call, out *http.Request) {
 	if body := requestBody(req); len(body) > 0 {
 		ep.parseRequest(bstr(body), &c.rec, res.Capture)
 	}
-	ctx, span := res.Start(req.Context(), &c.rec)
-	c.span = span
-	c.start = span.StartTime()
+	c.span = &c.spanState
+	ctx := res.StartInto(req.Context(), &c.rec, c.span)
+	c.start = c.span.StartTime()
 	if testHook != nil {
 		testHook("begin")
 	}
@@ -250,6 +266,8 @@ func (c *call) afterNext(resp *http.Response, err error) {
 		c.mode = modeJSON
 		if resp.ContentLength > 0 && resp.ContentLength <= maxBody {
 			c.buf = make([]byte, 0, resp.ContentLength)
+		} else {
+			c.buf = make([]byte, 0, defaultBodyCap)
 		}
 	}
 	if resp.Body == nil {
@@ -261,7 +279,8 @@ func (c *call) afterNext(resp *http.Response, err error) {
 		// its span when the call's context is done.
 		c.stop = context.AfterFunc(c.ctx, c.cancelled)
 	}
-	resp.Body = &tee{rc: resp.Body, c: c}
+	c.body = tee{rc: resp.Body, c: c}
+	resp.Body = &c.body
 }
 
 func isEventStream(ct string) bool {

@@ -58,7 +58,7 @@ func run(live bool) error {
 	client := openai.NewClient(append(opts, openaitrace.WithTracing(openaitrace.WithCaptureContent(true)))...)
 
 	params := openai.ChatCompletionNewParams{
-		Model:    openai.ChatModelGPT4oMini,
+		Model:    "gpt-4o-mini",
 		Messages: []openai.ChatCompletionMessageParamUnion{openai.UserMessage("How fast is light?")},
 		// Ask for the usage chunk, so that the span has token counts.
 		StreamOptions: openai.ChatCompletionStreamOptionsParam{IncludeUsage: openai.Bool(true)},

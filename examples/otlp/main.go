@@ -65,7 +65,7 @@ func run(live bool) error {
 	ctx, span := otel.Tracer("otlp-example").Start(ctx, "otlp example")
 	defer span.End()
 	completion, err := client.Chat.Completions.New(ctx, openai.ChatCompletionNewParams{
-		Model:    openai.ChatModelGPT4oMini,
+		Model:    "gpt-4o-mini",
 		Messages: []openai.ChatCompletionMessageParamUnion{openai.UserMessage("What is the capital of France?")},
 	})
 	if err != nil {
@@ -74,7 +74,7 @@ func run(live bool) error {
 	fmt.Println("chat:  ", completion.Choices[0].Message.Content)
 
 	stream := client.Chat.Completions.NewStreaming(ctx, openai.ChatCompletionNewParams{
-		Model:         openai.ChatModelGPT4oMini,
+		Model:         "gpt-4o-mini",
 		Messages:      []openai.ChatCompletionMessageParamUnion{openai.UserMessage("How fast is light?")},
 		StreamOptions: openai.ChatCompletionStreamOptionsParam{IncludeUsage: openai.Bool(true)},
 	})

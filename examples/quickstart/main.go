@@ -68,7 +68,7 @@ func run(live bool) error {
 	defer span.End()
 
 	completion, err := client.Chat.Completions.New(ctx, openai.ChatCompletionNewParams{
-		Model: openai.ChatModelGPT4oMini,
+		Model: "gpt-4o-mini",
 		Messages: []openai.ChatCompletionMessageParamUnion{
 			openai.SystemMessage("You answer in one sentence."),
 			openai.UserMessage("What is the capital of France?"),
@@ -80,7 +80,7 @@ func run(live bool) error {
 	fmt.Println("chat:  ", completion.Choices[0].Message.Content)
 
 	stream := client.Chat.Completions.NewStreaming(ctx, openai.ChatCompletionNewParams{
-		Model:         openai.ChatModelGPT4oMini,
+		Model:         "gpt-4o-mini",
 		Messages:      []openai.ChatCompletionMessageParamUnion{openai.UserMessage("How fast is light?")},
 		StreamOptions: openai.ChatCompletionStreamOptionsParam{IncludeUsage: openai.Bool(true)},
 	})

@@ -12,6 +12,8 @@ package exporttest
 import (
 	"compress/gzip"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"fmt"
 	"io"
 	"net"
@@ -29,6 +31,7 @@ import (
 	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
@@ -68,6 +71,9 @@ type Receiver struct {
 	// (use it with an insecure connection), "http://127.0.0.1:<port>" for
 	// an HTTP receiver (a base URL, without /v1/traces).
 	Endpoint string
+	// ClientTLS trusts the receiver's certificate, for the receivers that
+	// serve TLS; it is nil for the others.
+	ClientTLS *tls.Config
 
 	fail     atomic.Bool
 	mu       sync.Mutex
@@ -157,8 +163,35 @@ func (r *Receiver) WaitFor(t testing.TB, timeout time.Duration, cond func([]Requ
 }
 
 // NewGRPCReceiver starts an OTLP gRPC receiver (trace and metrics services)
-// on 127.0.0.1 and stops it when the test ends.
+// on 127.0.0.1, without TLS, and stops it when the test ends.
 func NewGRPCReceiver(t testing.TB) *Receiver {
+	t.Helper()
+	return newGRPCReceiver(t, nil)
+}
+
+// NewTLSGRPCReceiver is NewGRPCReceiver serving TLS with a certificate
+// for 127.0.0.1 that [Receiver.ClientTLS] trusts.
+func NewTLSGRPCReceiver(t testing.TB) *Receiver {
+	t.Helper()
+	cert, client := testCertificate(t)
+	r := newGRPCReceiver(t, &cert)
+	r.ClientTLS = client
+	return r
+}
+
+// testCertificate returns httptest's certificate for 127.0.0.1 and a client
+// configuration that trusts it.
+func testCertificate(t testing.TB) (tls.Certificate, *tls.Config) {
+	t.Helper()
+	s := httptest.NewUnstartedServer(http.NotFoundHandler())
+	s.StartTLS()
+	defer s.Close()
+	pool := x509.NewCertPool()
+	pool.AddCert(s.Certificate())
+	return s.TLS.Certificates[0], &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+}
+
+func newGRPCReceiver(t testing.TB, cert *tls.Certificate) *Receiver {
 	t.Helper()
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -166,7 +199,11 @@ func NewGRPCReceiver(t testing.TB) *Receiver {
 	}
 	r := newReceiver()
 	r.Endpoint = lis.Addr().String()
-	srv := grpc.NewServer()
+	var opts []grpc.ServerOption
+	if cert != nil {
+		opts = append(opts, grpc.Creds(credentials.NewServerTLSFromCert(cert)))
+	}
+	srv := grpc.NewServer(opts...)
 	coltracepb.RegisterTraceServiceServer(srv, &traceService{r: r})
 	colmetricpb.RegisterMetricsServiceServer(srv, &metricsService{r: r})
 	go func() { _ = srv.Serve(lis) }()
@@ -210,8 +247,21 @@ func (s *metricsService) Export(ctx context.Context, req *colmetricpb.ExportMetr
 }
 
 // NewHTTPReceiver starts an OTLP/HTTP receiver (protobuf; POST /v1/traces
-// and /v1/metrics) on 127.0.0.1 and stops it when the test ends.
+// and /v1/metrics) on 127.0.0.1, without TLS, and stops it when the test
+// ends.
 func NewHTTPReceiver(t testing.TB) *Receiver {
+	t.Helper()
+	return newHTTPReceiver(t, false)
+}
+
+// NewTLSHTTPReceiver is NewHTTPReceiver serving HTTPS with a certificate
+// for 127.0.0.1 that [Receiver.ClientTLS] trusts.
+func NewTLSHTTPReceiver(t testing.TB) *Receiver {
+	t.Helper()
+	return newHTTPReceiver(t, true)
+}
+
+func newHTTPReceiver(t testing.TB, useTLS bool) *Receiver {
 	t.Helper()
 	r := newReceiver()
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
@@ -221,7 +271,14 @@ func NewHTTPReceiver(t testing.TB) *Receiver {
 	srv := httptest.NewUnstartedServer(http.HandlerFunc(r.serveHTTP))
 	srv.Listener.Close()
 	srv.Listener = lis
-	srv.Start()
+	if useTLS {
+		srv.StartTLS()
+		pool := x509.NewCertPool()
+		pool.AddCert(srv.Certificate())
+		r.ClientTLS = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+	} else {
+		srv.Start()
+	}
 	t.Cleanup(srv.Close)
 	r.Endpoint = srv.URL
 	return r

@@ -2,6 +2,8 @@ package instr
 
 import (
 	"context"
+	"strings"
+	"sync"
 
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
@@ -15,6 +17,28 @@ import (
 type metrics struct {
 	duration metric.Float64Histogram
 	tokens   metric.Int64Histogram
+	cache    *optionCache
+}
+
+// optionCache keeps the measurement options (attribute sets) of recent
+// attribute combinations, so that recording a call's metrics builds and
+// sorts no attribute set in the common case. It holds at most
+// maxCachedSets combinations; beyond that, sets are built per call.
+type optionCache struct {
+	mu sync.Mutex
+	m  map[metricKey]*measureOpts
+}
+
+const maxCachedSets = 512
+
+// metricKey is everything a call's metric attributes depend on.
+type metricKey struct {
+	op, provider, reqModel, respModel, tier, fingerprint, server, errType string
+	port                                                                  int
+}
+
+type measureOpts struct {
+	duration, input, output []metric.RecordOption
 }
 
 func newMetrics(m metric.Meter) metrics {
@@ -34,24 +58,60 @@ func newMetrics(m metric.Meter) metrics {
 		otel.Handle(err)
 		t, _ = noop.Meter{}.Int64Histogram(semconv.MetricTokenUsage)
 	}
-	return metrics{duration: d, tokens: t}
+	return metrics{duration: d, tokens: t, cache: &optionCache{m: map[metricKey]*measureOpts{}}}
+}
+
+func keyOf(c *genai.Call) metricKey {
+	k := metricKey{op: c.Operation, provider: c.Provider, reqModel: c.Request.Model, server: c.ServerAddress, port: c.ServerPort}
+	if c.Err != nil {
+		k.errType = c.Err.Type
+	} else {
+		k.respModel, k.tier, k.fingerprint = c.Response.Model, c.Response.ServiceTier, c.Response.SystemFingerprint
+	}
+	return k
+}
+
+func (oc *optionCache) get(c *genai.Call, buf []attribute.KeyValue) *measureOpts {
+	k := keyOf(c)
+	oc.mu.Lock()
+	o := oc.m[k]
+	oc.mu.Unlock()
+	if o != nil {
+		return o
+	}
+	attrs := semconv.MetricAttrs(buf[:0], c)
+	n := len(attrs)
+	o = &measureOpts{duration: []metric.RecordOption{metric.WithAttributeSet(attribute.NewSet(attrs...))}}
+	if c.Err == nil {
+		attrs = append(attrs[:n], semconv.TokenType(semconv.TokenTypeInput))
+		o.input = []metric.RecordOption{metric.WithAttributeSet(attribute.NewSet(attrs...))}
+		attrs = append(attrs[:n], semconv.TokenType(semconv.TokenTypeOutput))
+		o.output = []metric.RecordOption{metric.WithAttributeSet(attribute.NewSet(attrs...))}
+	}
+	oc.mu.Lock()
+	if len(oc.m) < maxCachedSets {
+		// The key's strings may alias a response buffer: keep owned copies.
+		k = metricKey{op: strings.Clone(k.op), provider: strings.Clone(k.provider), reqModel: strings.Clone(k.reqModel),
+			respModel: strings.Clone(k.respModel), tier: strings.Clone(k.tier), fingerprint: strings.Clone(k.fingerprint),
+			server: strings.Clone(k.server), errType: strings.Clone(k.errType), port: k.port}
+		oc.m[k] = o
+	}
+	oc.mu.Unlock()
+	return o
 }
 
 // record records the duration and, when known, the token usage of a call.
 func (m metrics) record(ctx context.Context, c *genai.Call, seconds float64, buf []attribute.KeyValue) {
-	attrs := semconv.MetricAttrs(buf[:0], c)
-	n := len(attrs)
-	m.duration.Record(ctx, seconds, metric.WithAttributeSet(attribute.NewSet(attrs...)))
+	o := m.cache.get(c, buf)
+	m.duration.Record(ctx, seconds, o.duration...)
 	if c.Err != nil {
 		return
 	}
 	u := &c.Response.Usage
 	if u.InputTokens.Set {
-		attrs = append(attrs[:n], semconv.TokenType(semconv.TokenTypeInput))
-		m.tokens.Record(ctx, u.InputTokens.V, metric.WithAttributeSet(attribute.NewSet(attrs...)))
+		m.tokens.Record(ctx, u.InputTokens.V, o.input...)
 	}
 	if u.OutputTokens.Set {
-		attrs = append(attrs[:n], semconv.TokenType(semconv.TokenTypeOutput))
-		m.tokens.Record(ctx, u.OutputTokens.V, metric.WithAttributeSet(attribute.NewSet(attrs...)))
+		m.tokens.Record(ctx, u.OutputTokens.V, o.output...)
 	}
 }

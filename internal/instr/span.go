@@ -42,16 +42,23 @@ type Span struct {
 // Start starts the CLIENT span of call with its request attributes (so that
 // samplers see them) and returns the context that carries it.
 func (r *Resolved) Start(ctx context.Context, call *genai.Call) (context.Context, *Span) {
-	s := &Span{res: r, start: time.Now()}
+	s := new(Span)
+	return r.StartInto(ctx, call, s), s
+}
+
+// StartInto is Start with a Span the caller provides (for example one
+// embedded in its own per-call state, to save an allocation). s must not be
+// in use.
+func (r *Resolved) StartInto(ctx context.Context, call *genai.Call, s *Span) context.Context {
+	*s = Span{res: r, start: time.Now()}
 	p := getAttrs()
 	*p = semconv.RequestAttrs((*p)[:0], call, r.Capture)
 	ctx, s.span = r.Tracer.Start(ctx, semconv.SpanName(call),
 		trace.WithSpanKind(trace.SpanKindClient),
-		trace.WithTimestamp(s.start),
 		trace.WithAttributes(*p...))
 	putAttrs(p)
 	s.ctx = ctx
-	return ctx, s
+	return ctx
 }
 
 // StartTime is when the span started.
@@ -87,7 +94,7 @@ func (s *Span) end(call *genai.Call) {
 		}
 		s.span.SetAttributes(*p...)
 	}
-	s.span.End(trace.WithTimestamp(now))
+	s.span.End()
 	s.res.metrics.record(s.ctx, call, now.Sub(s.start).Seconds(), (*p)[:0])
 }
 
