@@ -47,6 +47,8 @@ var (
 func parseEmbeddingsRequest(body string, c *genai.Call, content bool) {
 	r := &c.Request
 	r.EncodingFormats = formatFloat
+	// Embeddings have no finish reasons: no (empty) attribute for them.
+	c.Response.FinishReasons = nil
 	gjson.Parse(body).ForEach(func(k, v gjson.Result) bool {
 		switch k.Str {
 		case "model":
@@ -110,6 +112,7 @@ func appendEmbeddingInputs(msgs []genai.Message, v gjson.Result, content bool) [
 // base64 when the server sent base64), within the bounds above.
 func parseEmbeddingsResponse(body string, c *genai.Call, content bool) {
 	r := &c.Response
+	r.FinishReasons = nil
 	gjson.Parse(body).ForEach(func(k, v gjson.Result) bool {
 		switch k.Str {
 		case "id":

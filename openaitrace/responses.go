@@ -46,9 +46,6 @@ func parseResponsesRequest(body string, c *genai.Call, content bool) {
 		case "input":
 			input = v
 		case "tools":
-			if r.Tools == nil {
-				r.Tools = make([]genai.Tool, 0, 4)
-			}
 			eachElem(v, func(t gjson.Result) bool {
 				r.Tools = append(r.Tools, parseResponsesTool(t))
 				return true
@@ -80,8 +77,8 @@ func parseResponsesRequest(body string, c *genai.Call, content bool) {
 	if r.User == "" {
 		r.User = safety
 	}
-	if r.Messages == nil {
-		// One allocation for most conversations.
+	{
+		// Room for most conversations in one allocation.
 		n := 0
 		if instructions.Exists() {
 			n++
@@ -91,7 +88,7 @@ func parseResponsesRequest(body string, c *genai.Call, content bool) {
 		} else if input.Exists() {
 			n++
 		}
-		r.Messages = make([]genai.Message, 0, n)
+		r.Messages = slices.Grow(r.Messages, n)
 	}
 	// The SDK writes input before instructions; the system message comes
 	// first all the same.
