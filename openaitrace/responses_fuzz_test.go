@@ -225,3 +225,32 @@ func FuzzEmbeddingsBase64(f *testing.F) {
 		}
 	})
 }
+
+// FuzzCompletions feeds one body to the legacy completions request and
+// response parsers and, as SSE, to its stream accumulator.
+func FuzzCompletions(f *testing.F) {
+	f.Add(completionsJSON)
+	f.Add(`{"model":"gpt-3.5-turbo-instruct","prompt":["a",[1,2]],"max_tokens":7,"temperature":0}`)
+	f.Add("data: {\"id\":\"c\",\"choices\":[{\"text\":\"a\",\"index\":1,\"finish_reason\":null}]}\n\ndata: {\"choices\":[],\"usage\":{\"prompt_tokens\":1}}\n\ndata: [DONE]\n\n")
+	f.Fuzz(func(t *testing.T, body string) {
+		for _, capture := range []bool{true, false} {
+			var c genai.Call
+			parseCompletionsRequest(body, &c, capture)
+			parseCompletionsResponse(body, &c, capture)
+			if len(c.Response.FinishReasons) != len(c.Response.Choices) {
+				t.Fatalf("%d finish reasons for %d choices", len(c.Response.FinishReasons), len(c.Response.Choices))
+			}
+			s := newCompletionsStream(capture)
+			var sp sse.Splitter
+			sp.Feed([]byte(body), func(event, d []byte) { s.consume(event, d) })
+			var sc genai.Call
+			s.finish(&sc, false)
+			if !capture {
+				checkNoContent(t, &c)
+				checkNoContent(t, &sc)
+			}
+			render(&c, capture)
+			render(&sc, capture)
+		}
+	})
+}
