@@ -187,3 +187,35 @@ func TestNonInferencePassThrough(t *testing.T) {
 		t.Errorf("the Responses call made %d spans, want 1", n)
 	}
 }
+
+func TestRoutes(t *testing.T) {
+	cases := []struct {
+		method, path string
+		want         *endpoint
+	}{
+		{"POST", "/v1/chat/completions", chatEndpoint},
+		{"POST", "/v1/completions", completionsEndpoint},
+		{"POST", "/openai/deployments/gpt-35-instruct/completions", completionsEndpoint},
+		{"POST", "/v1/responses", responsesEndpoint},
+		{"POST", "/v1/responses/", responsesEndpoint},
+		{"POST", "/v1/embeddings", embeddingsEndpoint},
+		{"GET", "/v1/responses", nil},
+		{"GET", "/v1/responses/resp_1", nil},
+		{"DELETE", "/v1/responses/resp_1", nil},
+		{"POST", "/v1/responses/resp_1/cancel", nil},
+		{"POST", "/v1/responses/input_tokens", nil},
+		{"POST", "/v1/responses/compact", nil},
+		{"POST", "/v1/chat/completions/chatcmpl_1", nil},
+		{"GET", "/v1/chat/completions", nil},
+		{"POST", "/v1/moderations", nil},
+		{"POST", "/v1/images/generations", nil},
+		{"POST", "/v1/audio/transcriptions", nil},
+		{"POST", "/v1/files", nil},
+		{"POST", "/v1/batches", nil},
+	}
+	for _, tc := range cases {
+		if got := route(tc.method, tc.path); got != tc.want {
+			t.Errorf("%s %s: got %v, want %v", tc.method, tc.path, got, tc.want)
+		}
+	}
+}
