@@ -2,10 +2,16 @@ package openaitrace
 
 import (
 	"context"
+	"io"
+	"net/http"
 	"strings"
 	"testing"
 
 	"github.com/openai/openai-go/v3"
+	"github.com/openai/openai-go/v3/option"
+
+	"github.com/tracekit-go/tracekit/internal/genai"
+	"github.com/tracekit-go/tracekit/internal/sse"
 )
 
 // The Responses and embeddings benchmarks use the in-memory fakeDoer and
@@ -90,4 +96,61 @@ func BenchmarkEmbeddings(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkResponsesParse is the tracing's own parsing of the Responses
+// call of BenchmarkResponses (request and response, one pass each), without
+// the SDK, the span or the HTTP plumbing.
+func BenchmarkResponsesParse(b *testing.B) {
+	reqBody := responsesRequestBody(b)
+	respBody := responseJSON("resp_bench", "completed", outputReasoningJSON+","+outputMessageJSON, "")
+	for _, capture := range []bool{false, true} {
+		b.Run(map[bool]string{false: "capture_off", true: "capture_on"}[capture], func(b *testing.B) {
+			var c genai.Call
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				c.Reset()
+				parseResponsesRequest(reqBody, &c, capture)
+				parseResponsesResponse(respBody, &c, capture)
+			}
+		})
+	}
+}
+
+// BenchmarkResponsesStreamParse is the tracing's own work on the stream of
+// BenchmarkResponsesStream: splitting the 27 events and accumulating them.
+func BenchmarkResponsesStreamParse(b *testing.B) {
+	body := []byte(strings.Join(responsesTextStream(20, "response.completed", "completed", ""), ""))
+	for _, capture := range []bool{false, true} {
+		b.Run(map[bool]string{false: "capture_off", true: "capture_on"}[capture], func(b *testing.B) {
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				s := newResponsesStream(capture)
+				var sp sse.Splitter
+				for p := body; len(p) > 0; {
+					n := min(len(p), 4096) // as a bufio.Reader reads
+					sp.Feed(p[:n], func(event, data []byte) { s.consume(event, data) })
+					p = p[n:]
+				}
+				var c genai.Call
+				s.finish(&c, true)
+			}
+		})
+	}
+}
+
+// responsesRequestBody is the JSON the SDK sends for responsesParams.
+func responsesRequestBody(b *testing.B) string {
+	var body []byte
+	d := &fakeDoer{body: []byte(responseJSON("r", "completed", "", "")), contentType: "application/json"}
+	c := openai.NewClient(option.WithHTTPClient(d), option.WithAPIKey("k"), option.WithBaseURL("http://llm.test/v1"),
+		option.WithMiddleware(func(r *http.Request, next option.MiddlewareNext) (*http.Response, error) {
+			rc, _ := r.GetBody()
+			body, _ = io.ReadAll(rc)
+			return next(r)
+		}))
+	if _, err := c.Responses.New(context.Background(), responsesParams()); err != nil || len(body) == 0 {
+		b.Fatal(err)
+	}
+	return string(body)
 }
