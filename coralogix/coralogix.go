@@ -28,7 +28,26 @@
 //
 // Everything else (batching, the 512 attribute limit, extra span processors,
 // sampling, the failure behaviour) is [export.Setup]'s: pass export options
-// after the config to change it.
+// after the config to change it. From llm-tracekit's
+// setup_export_to_coralogix:
+//
+//	service_name                  Config.ServiceName
+//	coralogix_token               Config.Token
+//	coralogix_endpoint            Config.Endpoint
+//	application_name              Config.ApplicationName
+//	subsystem_name                Config.SubsystemName
+//	capture_content=False         Config.DisableContentCapture = true
+//	processors=[...]              export.WithSpanProcessors(...)
+//	use_batch_processor=False     export.WithSimpleProcessor()
+//	span_attribute_count_limit=N  export.WithAttributeCountLimit(N)
+//	generate_exporter_config(...) ExporterConfig(cfg)
+//
+// Differences: a missing token or endpoint is an error (the reference sends
+// "Bearer None", or falls back to localhost); the gen_ai.client.* metrics are
+// exported too; an explicit attribute limit option wins over
+// OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT (in the reference the variable wins; here
+// it still wins over the default 512); and Setup returns a shutdown function
+// that flushes both providers.
 package coralogix
 
 import (
