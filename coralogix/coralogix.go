@@ -65,10 +65,14 @@ import (
 
 // Environment variables read when the corresponding Config field is empty.
 const (
-	EnvToken           = "CX_TOKEN"
-	EnvEndpoint        = "CX_ENDPOINT"
+	// EnvToken holds the Send-Your-Data API key.
+	EnvToken = "CX_TOKEN"
+	// EnvEndpoint holds the OTLP ingress endpoint.
+	EnvEndpoint = "CX_ENDPOINT"
+	// EnvApplicationName holds the application name.
 	EnvApplicationName = "CX_APPLICATION_NAME"
-	EnvSubsystemName   = "CX_SUBSYSTEM_NAME"
+	// EnvSubsystemName holds the subsystem name.
+	EnvSubsystemName = "CX_SUBSYSTEM_NAME"
 )
 
 // DefaultName is the application and subsystem name used when neither the
@@ -77,9 +81,12 @@ const DefaultName = "Unknown"
 
 // Header names sent with every export.
 const (
-	HeaderAuthorization   = "authorization"
+	// HeaderAuthorization carries "Bearer <token>".
+	HeaderAuthorization = "authorization"
+	// HeaderApplicationName carries the application name.
 	HeaderApplicationName = "cx-application-name"
-	HeaderSubsystemName   = "cx-subsystem-name"
+	// HeaderSubsystemName carries the subsystem name.
+	HeaderSubsystemName = "cx-subsystem-name"
 )
 
 // ErrNoToken is returned when neither Config.Token nor CX_TOKEN is set.
