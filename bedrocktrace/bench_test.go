@@ -206,3 +206,27 @@ func BenchmarkTeeConverseStream(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/30, "ns/event")
 }
+
+// BenchmarkHooksConverse measures the tracer's own work for one Converse call
+// without the SDK: request record and span start, response record, span end
+// and metrics.
+func BenchmarkHooksConverse(b *testing.B) {
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSampler(sdktrace.AlwaysSample()),
+		sdktrace.WithSpanProcessor(sdktrace.NewSimpleSpanProcessor(noopExporter{})))
+	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(sdkmetric.NewManualReader()))
+	h := &hooks{in: pkg.New(WithTracerProvider(tp), WithMeterProvider(mp), WithCaptureContent(true))}
+	in := benchConverseInput()
+	out := &bedrockruntime.ConverseOutput{
+		Output: &types.ConverseOutputMemberMessage{Value: types.Message{Role: types.ConversationRoleAssistant,
+			Content: []types.ContentBlock{&types.ContentBlockMemberText{Value: "Day 1: Belem Tower and the Jeronimos Monastery."}}}},
+		StopReason: types.StopReasonEndTurn,
+		Usage:      &types.TokenUsage{InputTokens: aws.Int32(120), OutputTokens: aws.Int32(40), TotalTokens: aws.Int32(160)},
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		st := h.begin(context.Background(), in)
+		st.call.Response.ID = "6f1c3a0e-0b8e-4d5e-9a57-3d1b2c4e5f60"
+		st.afterCall(out, nil)
+	}
+}
