@@ -87,7 +87,7 @@ func ExampleNewFromConfig() {
 	for _, kv := range span.Attributes() {
 		switch kv.Key {
 		case "gen_ai.system", "gen_ai.response.finish_reasons", "gen_ai.usage.input_tokens", "gen_ai.usage.output_tokens":
-			fmt.Println(kv.Key, "=", kv.Value.Emit())
+			fmt.Println(kv.Key, "=", kv.Value.String())
 		}
 	}
 	// Output:
@@ -146,7 +146,7 @@ func ExampleWithTracing() {
 	for _, kv := range rec.Ended()[0].Attributes() {
 		switch kv.Key {
 		case "gen_ai.prompt.0.content", "gen_ai.completion.0.content", "gen_ai.response.id":
-			fmt.Println(kv.Key, "=", kv.Value.Emit())
+			fmt.Println(kv.Key, "=", kv.Value.String())
 		}
 	}
 	// Output:

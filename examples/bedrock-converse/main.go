@@ -187,7 +187,7 @@ func printSpan(s sdktrace.ReadOnlySpan) {
 	fmt.Printf("span %q  kind=%s  duration=%s  status=%s\n", s.Name(), s.SpanKind(), s.EndTime().Sub(s.StartTime()).Round(1e5), s.Status().Code)
 	lines := make([]string, 0, len(s.Attributes()))
 	for _, kv := range s.Attributes() {
-		v := kv.Value.Emit()
+		v := kv.Value.String()
 		if len(v) > 100 {
 			v = v[:97] + "..."
 		}
