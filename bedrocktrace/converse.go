@@ -3,10 +3,13 @@ package bedrocktrace
 // Converse and ConverseStream: typed SDK values -> genai.Call.
 
 import (
+	"reflect"
 	"strings"
+	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime"
+	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime/document"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime/types"
 
 	"github.com/tracekit-go/tracekit/internal/genai"
@@ -63,7 +66,7 @@ func converseRequest(c *genai.Call, modelID *string, msgs []types.Message, syste
 			case *types.ToolMemberToolSpec:
 				tool := genai.Tool{Type: "function", Name: aws.ToString(t.Value.Name), Description: aws.ToString(t.Value.Description)}
 				if js, ok := t.Value.InputSchema.(*types.ToolInputSchemaMemberJson); ok {
-					tool.Parameters = documentJSON(js.Value)
+					tool.Parameters = schemaJSON(js.Value)
 				}
 				r.Tools = append(r.Tools, tool)
 			case *types.ToolMemberSystemTool:
@@ -83,6 +86,51 @@ func documentJSON(d interface{ MarshalSmithyDocument() ([]byte, error) }) string
 		return ""
 	}
 	return string(b)
+}
+
+// schemaCache keeps the JSON text of tool input schemas by document
+// identity: tool definitions are usually built once and sent with every call,
+// and marshalling a schema document costs ~50 allocations. The cache is
+// bounded (schemaCacheMax entries, then cleared). A schema document mutated
+// in place after a first call would be recorded as it first was.
+var (
+	schemaMu    sync.Mutex
+	schemaCache = map[any]string{}
+)
+
+const schemaCacheMax = 256
+
+func schemaJSON(d document.Interface) string {
+	if d == nil {
+		return ""
+	}
+	key, ok := comparableKey(d)
+	if !ok {
+		return documentJSON(d)
+	}
+	schemaMu.Lock()
+	s, hit := schemaCache[key]
+	schemaMu.Unlock()
+	if hit {
+		return s
+	}
+	s = documentJSON(d)
+	schemaMu.Lock()
+	if len(schemaCache) >= schemaCacheMax {
+		clear(schemaCache)
+	}
+	schemaCache[key] = s
+	schemaMu.Unlock()
+	return s
+}
+
+// comparableKey returns d as a map key when its dynamic type is a pointer
+// (the SDK's documents are), so that identity is what is compared.
+func comparableKey(d document.Interface) (any, bool) {
+	if reflect.TypeOf(d).Kind() != reflect.Pointer {
+		return nil, false
+	}
+	return d, true
 }
 
 // textJoiner joins text blocks with "" and allocates only when there are

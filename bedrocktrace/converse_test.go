@@ -14,6 +14,7 @@ import (
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	"go.opentelemetry.io/otel/trace"
+	"go.opentelemetry.io/otel/trace/noop"
 )
 
 const converseReply = `{
@@ -134,7 +135,7 @@ func TestConverse(t *testing.T) {
 			}
 			a.none(t, "http.", "aws.request", "authorization")
 			for k, v := range a {
-				if strings.Contains(v.Emit(), "AKIDTEST") || strings.Contains(v.Emit(), "SECRETTEST") || strings.Contains(k, "header") {
+				if strings.Contains(v.String(), "AKIDTEST") || strings.Contains(v.String(), "SECRETTEST") || strings.Contains(k, "header") {
 					t.Errorf("credential or header leaked in %s", k)
 				}
 			}
@@ -173,11 +174,11 @@ func checkMetrics(t *testing.T, e *env, attrsWant map[string]string, errType str
 		t.Errorf("duration attrs %v", dp.Attributes.ToSlice())
 	}
 	if v, ok := dp.Attributes.Value("error.type"); errType != "" && v.AsString() != errType || errType == "" && ok {
-		t.Errorf("duration error.type = %v, want %q", v.Emit(), errType)
+		t.Errorf("duration error.type = %v, want %q", v.String(), errType)
 	}
 	for k, want := range attrsWant {
 		if v, ok := dp.Attributes.Value(attributeKey(k)); !ok || v.AsString() != want {
-			t.Errorf("duration %s = %v, want %q", k, v.Emit(), want)
+			t.Errorf("duration %s = %v, want %q", k, v.String(), want)
 		}
 	}
 	sums := map[string]int64{}
@@ -283,7 +284,7 @@ func TestInstrumentDefaults(t *testing.T) {
 func TestUnsampled(t *testing.T) {
 	e := newEnv(t)
 	f := newFake(t, reply{body: converseReply})
-	tp := trace.NewNoopTracerProvider()
+	tp := noop.NewTracerProvider()
 	c := bedrockruntime.NewFromConfig(e.cfg(f.URL), WithTracing(WithTracerProvider(tp), WithMeterProvider(e.mp), WithCaptureContent(true)))
 	out, err := c.Converse(context.Background(), converseInput())
 	if err != nil || out.Usage == nil || *out.Usage.InputTokens != 17 {

@@ -144,6 +144,7 @@ type callState struct {
 	mu      sync.Mutex
 	ctx     context.Context
 	span    *instr.Span
+	spanMem instr.Span // span points here: one allocation less
 	call    genai.Call
 	op      opKind
 	fam     family
@@ -221,7 +222,8 @@ func (h *hooks) begin(ctx context.Context, params any) (st *callState) {
 		agentRequest(c, p)
 		st.agent = &agentAcc{}
 	}
-	st.ctx, st.span = res.Start(ctx, c)
+	st.span = &st.spanMem
+	st.ctx = res.StartInto(ctx, c, st.span)
 	if op == opAgent && c.Request.SessionID != "" {
 		st.span.SetAttributes(semconv.BedrockAgentAttrs(nil, c)...)
 	}

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
@@ -304,5 +305,20 @@ func TestSpanProcessorsRunBeforeExport(t *testing.T) {
 	want := []string{"processor a", "exporter a", "processor shutdown"}
 	if !slices.Equal(log, want) {
 		t.Errorf("order = %q, want %q", log, want)
+	}
+}
+
+func TestSetupSDKDisabled(t *testing.T) {
+	clearEnv(t, map[string]string{envSDKDisabled: "true"})
+	before := otel.GetTracerProvider()
+	shutdown, err := Setup(context.Background(), WithOTLPGRPC("127.0.0.1:1", WithInsecure()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if otel.GetTracerProvider() != before {
+		t.Error("Setup registered a TracerProvider with OTEL_SDK_DISABLED=true")
+	}
+	if err := shutdown(context.Background()); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -241,7 +241,7 @@ func (b *builder) addDestination(ctx context.Context, d *destination) error {
 		if err != nil {
 			return fmt.Errorf("export: %s span exporter: %w", proto, err)
 		}
-		b.addSpanExporter(proto+" "+d.endpoint, se)
+		b.addSpanExporter(strings.TrimSpace(proto+" "+d.endpoint), se)
 		me, err := newMetric(ctx, d.endpoint, d.otlp)
 		if err != nil {
 			return fmt.Errorf("export: %s metric exporter: %w", proto, err)

@@ -145,8 +145,8 @@ func TestChatMultipartContentJoined(t *testing.T) {
 	a := attrs(h.onlySpan())
 	wantAttrs(t, a, map[string]any{"gen_ai.prompt.0.role": "user", "gen_ai.prompt.0.content": "Describe this picture."})
 	for k, v := range a {
-		if strings.Contains(v.Emit(), "cat.png") {
-			t.Errorf("%s carries the image URL: %s", k, v.Emit())
+		if strings.Contains(v.String(), "cat.png") {
+			t.Errorf("%s carries the image URL: %s", k, v.String())
 		}
 	}
 }
@@ -189,7 +189,7 @@ func TestChatToolRoundTripGolden(t *testing.T) {
 				a := attrs(s)
 				golden.WriteString("# span " + s.Name() + "\n")
 				for _, k := range keys(a) {
-					v := a[k].Emit()
+					v := a[k].String()
 					switch k {
 					case "server.port":
 						v = "<port>"
@@ -465,8 +465,8 @@ func TestSecretsNeverRecorded(t *testing.T) {
 	}
 	for k, v := range attrs(h.onlySpan()) {
 		for _, secret := range []string{"sk-test-secret", "Bearer", "org-secret-header", "azure-secret-key"} {
-			if strings.Contains(v.Emit(), secret) || strings.Contains(k, strings.ToLower(secret)) {
-				t.Errorf("%s=%s leaks %q", k, v.Emit(), secret)
+			if strings.Contains(v.String(), secret) || strings.Contains(k, strings.ToLower(secret)) {
+				t.Errorf("%s=%s leaks %q", k, v.String(), secret)
 			}
 		}
 	}
@@ -632,7 +632,7 @@ func TestMetricsPerAttributeCombination(t *testing.T) {
 			for _, dp := range pts {
 				model, _ := dp.Attributes.Value("gen_ai.response.model")
 				et, _ := dp.Attributes.Value("error.type")
-				got[model.Emit()+"|"+et.Emit()] = dp.Count
+				got[model.String()+"|"+et.String()] = dp.Count
 			}
 			want := map[string]uint64{"gpt-4o-mini-2024-07-18|": 2, "gpt-4o-2024-08-06|": 1, "|rate_limit_exceeded": 1}
 			if fmt.Sprint(got) != fmt.Sprint(want) {

@@ -513,7 +513,7 @@ func checkMetricAttrs(t *testing.T, set attribute.Set, model, tier, fingerprint 
 		"server.address":                            "127.0.0.1",
 	} {
 		if v, ok := set.Value(attribute.Key(k)); !ok || v.AsString() != w {
-			t.Errorf("metric attribute %s = %v, want %q", k, v.Emit(), w)
+			t.Errorf("metric attribute %s = %v, want %q", k, v.String(), w)
 		}
 	}
 }

@@ -93,7 +93,7 @@ func wantAttrs(t testing.TB, got map[string]attribute.Value, want map[string]any
 		v, ok := got[k]
 		if w == nil {
 			if ok {
-				t.Errorf("%s = %v, want absent", k, v.Emit())
+				t.Errorf("%s = %v, want absent", k, v.String())
 			}
 			continue
 		}
@@ -102,7 +102,7 @@ func wantAttrs(t testing.TB, got map[string]attribute.Value, want map[string]any
 			continue
 		}
 		if !sameValue(v, w) {
-			t.Errorf("%s = %s (%s), want %v", k, v.Emit(), v.Type(), w)
+			t.Errorf("%s = %s (%s), want %v", k, v.String(), v.Type(), w)
 		}
 	}
 }

@@ -145,6 +145,8 @@ for s in chats:
         if k not in t: errors.append(f"{s['operationName']}: {k} missing")
     has_content = "gen_ai.completion.0.content" in t
     if has_content != content: errors.append(f"{s['operationName']}: completion content present={has_content}, want {content}")
+if want_chat >= 2 and not any("gen_ai.response.time_to_first_chunk" in tags(s) for s in chats):
+    errors.append("no streamed chat span with gen_ai.response.time_to_first_chunk")
 roots = [s for s in spans if not s.get("references")]
 if len(roots) != 1: errors.append(f"{len(roots)} root spans, want 1")
 elif any(s is not roots[0] and s["references"][0]["spanID"] != roots[0]["spanID"] for s in chats):

@@ -41,7 +41,7 @@ func run() error {
 		openaitrace.WithTracerProvider(tp),
 		openaitrace.WithCaptureContent(true), // or OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT=true
 	)}
-	model := openai.ChatModelGPT4oMini
+	model := "gpt-4o-mini"
 	if os.Getenv("OPENAI_API_KEY") == "" {
 		fake := newFakeServer()
 		defer fake.Close()
@@ -117,7 +117,7 @@ func printSpan(s sdktrace.ReadOnlySpan) {
 	fmt.Printf("span %q  kind=%s  duration=%s  status=%s\n", s.Name(), s.SpanKind(), s.EndTime().Sub(s.StartTime()).Round(1e5), s.Status().Code)
 	lines := make([]string, 0, len(s.Attributes()))
 	for _, kv := range s.Attributes() {
-		v := kv.Value.Emit()
+		v := kv.Value.String()
 		if len(v) > 100 {
 			v = v[:97] + "..."
 		}

@@ -40,11 +40,11 @@ func newFakeOpenAI() *httptest.Server {
 		w.Header().Set("Content-Type", "text/event-stream")
 		flusher, _ := w.(http.Flusher)
 		send := func(data string) {
+			time.Sleep(15 * time.Millisecond) // a little latency, so the stream shows in the span
 			fmt.Fprintf(w, "data: %s\n\n", data)
 			if flusher != nil {
 				flusher.Flush()
 			}
-			time.Sleep(15 * time.Millisecond) // a little latency, so the stream shows in the span
 		}
 		chunk := func(delta, finish string) string {
 			fr := "null"
