@@ -2,6 +2,7 @@ package semconv
 
 import (
 	"encoding/json"
+	"go.opentelemetry.io/otel/attribute"
 	"testing"
 	"unicode/utf8"
 
@@ -105,12 +106,16 @@ func TestSharedKeysOnce(t *testing.T) {
 		Response: genai.Response{ID: "id", Model: "m2", FinishReasons: []string{"stop"}, Choices: []genai.Choice{{Role: "assistant", FinishReason: "stop"}}, Usage: genai.Usage{InputTokens: genai.SetInt(3)}}}
 	r := Renderer{Conventions: Tracekit | OTelGenAI | OpenInference, Capture: true}
 	seen := map[string]int{}
-	for _, kv := range r.Response(r.Request(nil, c), c) {
-		seen[string(kv.Key)]++
-	}
-	for k, n := range seen {
-		if n > 1 {
-			t.Errorf("%s emitted %d times", k, n)
+	for _, part := range [][]attribute.KeyValue{r.Request(nil, c), r.Response(nil, c)} {
+		once := map[string]int{}
+		for _, kv := range part {
+			once[string(kv.Key)]++
+			seen[string(kv.Key)]++
+		}
+		for k, n := range once {
+			if n > 1 {
+				t.Errorf("%s emitted %d times", k, n)
+			}
 		}
 	}
 	for _, k := range []string{"gen_ai.system", "gen_ai.provider.name", "openinference.span.kind", "gen_ai.request.model", "gen_ai.input.messages", "llm.input_messages.0.message.content", "gen_ai.prompt.0.content"} {
