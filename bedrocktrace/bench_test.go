@@ -278,3 +278,21 @@ func BenchmarkPaired(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkHooksInvokeClaude measures the tracer's own work for one
+// InvokeModel call with a Claude body, without the SDK.
+func BenchmarkHooksInvokeClaude(b *testing.B) {
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSampler(sdktrace.AlwaysSample()),
+		sdktrace.WithSpanProcessor(sdktrace.NewSimpleSpanProcessor(noopExporter{})))
+	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(sdkmetric.NewManualReader()))
+	h := &hooks{in: pkg.New(WithTracerProvider(tp), WithMeterProvider(mp), WithCaptureContent(true))}
+	in := &bedrockruntime.InvokeModelInput{ModelId: aws.String("anthropic.claude-3-5-sonnet-20240620-v1:0"),
+		Body: []byte(`{"anthropic_version":"bedrock-2023-05-31","max_tokens":400,"temperature":0.2,"system":"You are a concise travel assistant.","messages":[{"role":"user","content":"` + benchUser + `"}],"tools":[{"name":"get_weather","description":"Current weather of a city","input_schema":{"type":"object","required":["city"],"properties":{"city":{"type":"string"},"unit":{"type":"string","enum":["c","f"]}}}}]}`)}
+	out := &bedrockruntime.InvokeModelOutput{Body: benchDoer(b).invoke}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		st := h.begin(context.Background(), in)
+		st.afterCall(out, nil)
+	}
+}
