@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -227,6 +228,71 @@ func BenchmarkHooksConverse(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		st := h.begin(context.Background(), in)
 		st.call.Response.ID = "6f1c3a0e-0b8e-4d5e-9a57-3d1b2c4e5f60"
+		st.afterCall(out, nil)
+	}
+}
+
+// BenchmarkPaired runs an untraced and a traced call in every iteration
+// (alternating which goes first) and reports both times and their ratio:
+// pairing at this grain cancels most of the drift of a shared machine.
+// Allocations are measured by the unpaired benchmarks above.
+func BenchmarkPaired(b *testing.B) {
+	ci := benchConverseInput()
+	si := &bedrockruntime.ConverseStreamInput{ModelId: ci.ModelId, System: ci.System, Messages: ci.Messages,
+		InferenceConfig: ci.InferenceConfig, ToolConfig: ci.ToolConfig, RequestMetadata: ci.RequestMetadata}
+	ii := &bedrockruntime.InvokeModelInput{ModelId: aws.String("anthropic.claude-3-5-sonnet-20240620-v1:0"), ContentType: aws.String("application/json"),
+		Body: []byte(`{"anthropic_version":"bedrock-2023-05-31","max_tokens":400,"temperature":0.2,"system":"You are a concise travel assistant.","messages":[{"role":"user","content":"` + benchUser + `"}]}`)}
+	ctx := context.Background()
+	calls := map[string]func(*bedrockruntime.Client) error{
+		"converse": func(c *bedrockruntime.Client) error { _, err := c.Converse(ctx, ci); return err },
+		"converse_stream": func(c *bedrockruntime.Client) error {
+			out, err := c.ConverseStream(ctx, si)
+			if err != nil {
+				return err
+			}
+			for range out.GetStream().Events() {
+			}
+			return out.GetStream().Close()
+		},
+		"invoke_model_claude": func(c *bedrockruntime.Client) error { _, err := c.InvokeModel(ctx, ii); return err },
+	}
+	for _, name := range []string{"converse", "converse_stream", "invoke_model_claude"} {
+		call := calls[name]
+		b.Run(name, func(b *testing.B) {
+			clients := [2]*bedrockruntime.Client{benchClient(b, false), benchClient(b, true)}
+			var sum [2]time.Duration
+			for i := 0; i < b.N; i++ {
+				for k := 0; k < 2; k++ {
+					j := (i + k) % 2
+					t0 := time.Now()
+					if err := call(clients[j]); err != nil {
+						b.Fatal(err)
+					}
+					sum[j] += time.Since(t0)
+				}
+			}
+			u, tr := float64(sum[0].Nanoseconds())/float64(b.N), float64(sum[1].Nanoseconds())/float64(b.N)
+			b.ReportMetric(u, "untraced-ns/op")
+			b.ReportMetric(tr, "traced-ns/op")
+			b.ReportMetric((tr-u)/u*100, "added-%")
+		})
+	}
+}
+
+// BenchmarkHooksInvokeClaude measures the tracer's own work for one
+// InvokeModel call with a Claude body, without the SDK.
+func BenchmarkHooksInvokeClaude(b *testing.B) {
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSampler(sdktrace.AlwaysSample()),
+		sdktrace.WithSpanProcessor(sdktrace.NewSimpleSpanProcessor(noopExporter{})))
+	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(sdkmetric.NewManualReader()))
+	h := &hooks{in: pkg.New(WithTracerProvider(tp), WithMeterProvider(mp), WithCaptureContent(true))}
+	in := &bedrockruntime.InvokeModelInput{ModelId: aws.String("anthropic.claude-3-5-sonnet-20240620-v1:0"),
+		Body: []byte(`{"anthropic_version":"bedrock-2023-05-31","max_tokens":400,"temperature":0.2,"system":"You are a concise travel assistant.","messages":[{"role":"user","content":"` + benchUser + `"}],"tools":[{"name":"get_weather","description":"Current weather of a city","input_schema":{"type":"object","required":["city"],"properties":{"city":{"type":"string"},"unit":{"type":"string","enum":["c","f"]}}}}]}`)}
+	out := &bedrockruntime.InvokeModelOutput{Body: benchDoer(b).invoke}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		st := h.begin(context.Background(), in)
 		st.afterCall(out, nil)
 	}
 }

@@ -5,7 +5,11 @@
 //	if err != nil {
 //		log.Fatal(err)
 //	}
-//	defer shutdown(context.Background())
+//	defer func() {
+//		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+//		defer cancel()
+//		_ = shutdown(ctx)
+//	}()
 //
 // Telemetry goes over OTLP gRPC to the Coralogix ingress endpoint with the
 // headers "authorization: Bearer <token>", "cx-application-name" and

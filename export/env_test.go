@@ -9,6 +9,7 @@ import (
 
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
@@ -234,6 +235,12 @@ func TestResource(t *testing.T) {
 			service: "ra-svc", extra: "deployment.environment=test"},
 		{name: "option over env", env: map[string]string{"OTEL_SERVICE_NAME": "env-svc", "OTEL_RESOURCE_ATTRIBUTES": "team=llm"},
 			opts: []Option{WithServiceName("opt-svc")}, service: "opt-svc", extra: "team=llm"},
+		{name: "resource option, other schema", env: map[string]string{"OTEL_SERVICE_NAME": "env-svc"},
+			opts:    []Option{WithResource(resource.NewWithAttributes("https://opentelemetry.io/schemas/1.0.0", attribute.String("team", "ai")))},
+			service: "env-svc", extra: "team=ai"},
+		{name: "resource option, service name option wins",
+			opts:    []Option{WithResource(resource.NewSchemaless(semconv.KeyServiceName.String("res-svc"))), WithServiceName("opt-svc")},
+			service: "opt-svc"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

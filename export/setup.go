@@ -167,7 +167,9 @@ func (c *config) buildResource(ctx context.Context) (*resource.Resource, error) 
 		return nil, fmt.Errorf("export: resource: %w", err)
 	}
 	if c.resource != nil {
-		if res, err = resource.Merge(res, c.resource); err != nil {
+		// A schema URL conflict still merges the attributes (schemaless):
+		// keep them rather than fail over a semconv version.
+		if res, err = resource.Merge(res, c.resource); err != nil && !errors.Is(err, resource.ErrSchemaURLConflict) {
 			return nil, fmt.Errorf("export: resource: %w", err)
 		}
 	}

@@ -18,6 +18,7 @@ type metrics struct {
 	duration metric.Float64Histogram
 	tokens   metric.Int64Histogram
 	cache    *optionCache
+	render   semconv.Renderer
 }
 
 // optionCache keeps the measurement options (attribute sets) of recent
@@ -41,7 +42,7 @@ type measureOpts struct {
 	duration, input, output []metric.RecordOption
 }
 
-func newMetrics(m metric.Meter) metrics {
+func newMetrics(m metric.Meter, render semconv.Renderer) metrics {
 	d, err := m.Float64Histogram(semconv.MetricOperationDuration,
 		metric.WithUnit(semconv.MetricOperationDurationUnit),
 		metric.WithDescription(semconv.MetricOperationDurationDesc),
@@ -58,7 +59,7 @@ func newMetrics(m metric.Meter) metrics {
 		otel.Handle(err)
 		t, _ = noop.Meter{}.Int64Histogram(semconv.MetricTokenUsage)
 	}
-	return metrics{duration: d, tokens: t, cache: &optionCache{m: map[metricKey]*measureOpts{}}}
+	return metrics{duration: d, tokens: t, cache: &optionCache{m: map[metricKey]*measureOpts{}}, render: render}
 }
 
 func keyOf(c *genai.Call) metricKey {
@@ -71,7 +72,7 @@ func keyOf(c *genai.Call) metricKey {
 	return k
 }
 
-func (oc *optionCache) get(c *genai.Call, buf []attribute.KeyValue) *measureOpts {
+func (oc *optionCache) get(c *genai.Call, render semconv.Renderer, buf []attribute.KeyValue) *measureOpts {
 	k := keyOf(c)
 	oc.mu.Lock()
 	o := oc.m[k]
@@ -79,7 +80,7 @@ func (oc *optionCache) get(c *genai.Call, buf []attribute.KeyValue) *measureOpts
 	if o != nil {
 		return o
 	}
-	attrs := semconv.MetricAttrs(buf[:0], c)
+	attrs := render.Metric(buf[:0], c)
 	n := len(attrs)
 	o = &measureOpts{duration: []metric.RecordOption{metric.WithAttributeSet(attribute.NewSet(attrs...))}}
 	if c.Err == nil {
@@ -102,7 +103,7 @@ func (oc *optionCache) get(c *genai.Call, buf []attribute.KeyValue) *measureOpts
 
 // record records the duration and, when known, the token usage of a call.
 func (m metrics) record(ctx context.Context, c *genai.Call, seconds float64, buf []attribute.KeyValue) {
-	o := m.cache.get(c, buf)
+	o := m.cache.get(c, m.render, buf)
 	m.duration.Record(ctx, seconds, o.duration...)
 	if c.Err != nil {
 		return

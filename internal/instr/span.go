@@ -52,8 +52,8 @@ func (r *Resolved) Start(ctx context.Context, call *genai.Call) (context.Context
 func (r *Resolved) StartInto(ctx context.Context, call *genai.Call, s *Span) context.Context {
 	*s = Span{res: r, start: time.Now()}
 	p := getAttrs()
-	*p = semconv.RequestAttrs((*p)[:0], call, r.Capture)
-	ctx, s.span = r.Tracer.Start(ctx, semconv.SpanName(call),
+	*p = r.Renderer.Request((*p)[:0], call)
+	ctx, s.span = r.Tracer.Start(ctx, r.Renderer.SpanName(call),
 		trace.WithSpanKind(trace.SpanKindClient),
 		trace.WithAttributes(*p...))
 	putAttrs(p)
@@ -70,6 +70,19 @@ func (s *Span) Recording() bool { return s.span.IsRecording() }
 // SetAttributes adds extra attributes to the span (for example prompts that
 // are learnt only while a stream is read).
 func (s *Span) SetAttributes(kv ...attribute.KeyValue) { s.span.SetAttributes(kv...) }
+
+// UpdateRequest renders the request part of call again onto the span, for
+// calls whose prompt or model is learnt only while the response streams
+// (Bedrock agents). Attributes with the same keys are replaced.
+func (s *Span) UpdateRequest(call *genai.Call) {
+	if !s.span.IsRecording() {
+		return
+	}
+	p := getAttrs()
+	*p = s.res.Renderer.Request((*p)[:0], call)
+	s.span.SetAttributes(*p...)
+	putAttrs(p)
+}
 
 // End ends the span exactly once with what call holds: the response
 // attributes on success, status Error with error.type on failure. It also
@@ -90,7 +103,7 @@ func (s *Span) end(call *genai.Call) {
 			s.span.SetStatus(codes.Error, call.Err.Message)
 			*p = append((*p)[:0], semconv.ErrorType(call.Err.Type))
 		} else {
-			*p = semconv.ResponseAttrs((*p)[:0], call, s.res.Capture)
+			*p = s.res.Renderer.Response((*p)[:0], call)
 		}
 		s.span.SetAttributes(*p...)
 	}
