@@ -159,6 +159,12 @@ type callState struct {
 	acc           streamAcc
 	agent         *agentAcc
 	chunkBuf      []byte // decoded chunk bytes, reused
+
+	// Inline storage for the record's slices: a typical call allocates none.
+	msgs    [4]genai.Message
+	tools   [2]genai.Tool
+	choices [1]genai.Choice
+	reasons [1]string
 }
 
 // begin builds the request record from the typed input and starts the span;
@@ -191,6 +197,10 @@ func (h *hooks) begin(ctx context.Context, params any) (st *callState) {
 	c.Operation = genai.OpChat
 	c.Provider = genai.ProviderBedrock
 	c.TimeToFirstChunk = -1
+	c.Request.Messages = st.msgs[:0]
+	c.Request.Tools = st.tools[:0]
+	c.Response.Choices = st.choices[:0]
+	c.Response.FinishReasons = st.reasons[:0]
 	switch p := params.(type) {
 	case *bedrockruntime.ConverseInput:
 		c.API = "converse"
@@ -289,6 +299,9 @@ func (st *callState) endLocked() {
 		case opAgent:
 			st.agent.into(c, st.capture)
 			st.span.SetAttributes(semconv.RequestAttrs(make([]attribute.KeyValue, 0, 16+4*len(c.Request.Messages)), c, st.capture)...)
+		}
+		if len(c.Response.FinishReasons) == 0 {
+			c.Response.FinishReasons = nil // none known: no attribute (not an empty list)
 		}
 		if !c.Response.Usage.InputTokens.Set && st.hdrIn.Set {
 			c.Response.Usage.InputTokens = st.hdrIn
