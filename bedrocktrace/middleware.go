@@ -21,7 +21,6 @@ import (
 
 	"github.com/tracekit-go/tracekit/internal/genai"
 	"github.com/tracekit-go/tracekit/internal/instr"
-	"github.com/tracekit-go/tracekit/semconv"
 )
 
 // Middleware ids. They are unique per stack, which is what makes installing
@@ -146,6 +145,7 @@ type callState struct {
 	span    *instr.Span
 	spanMem instr.Span // span points here: one allocation less
 	call    genai.Call
+	res     *instr.Resolved
 	op      opKind
 	fam     family
 	capture bool
@@ -192,7 +192,7 @@ func (h *hooks) begin(ctx context.Context, params any) (st *callState) {
 		return nil
 	}
 	res := h.in.Resolved()
-	st = &callState{op: op, capture: res.Capture}
+	st = &callState{op: op, capture: res.Capture, res: res}
 	c := &st.call
 	c.Operation = genai.OpChat
 	c.Provider = genai.ProviderBedrock
@@ -234,9 +234,6 @@ func (h *hooks) begin(ctx context.Context, params any) (st *callState) {
 	}
 	st.span = &st.spanMem
 	st.ctx = res.StartInto(ctx, c, st.span)
-	if op == opAgent && c.Request.SessionID != "" {
-		st.span.SetAttributes(semconv.BedrockAgentAttrs(nil, c)...)
-	}
 	return st
 }
 
@@ -298,7 +295,9 @@ func (st *callState) endLocked() {
 			st.acc.into(c, st.capture)
 		case opAgent:
 			st.agent.into(c, st.capture)
-			st.span.SetAttributes(semconv.RequestAttrs(make([]attribute.KeyValue, 0, 16+4*len(c.Request.Messages)), c, st.capture)...)
+			// The model, its parameters and the prompt history are learnt
+			// from the stream: render the request attributes again.
+			st.span.SetAttributes(st.res.Renderer.Request(make([]attribute.KeyValue, 0, 16+4*len(c.Request.Messages)), c)...)
 		}
 		if len(c.Response.FinishReasons) == 0 {
 			c.Response.FinishReasons = nil // none known: no attribute (not an empty list)
