@@ -163,14 +163,15 @@ func claudeResponse(c *genai.Call, js string, capture bool) {
 		}
 		return true
 	})
-	msgs := appendClaudeMessage(nil, "assistant", content, capture)
+	var one [1]genai.Message
+	msgs := appendClaudeMessage(one[:0], "assistant", content, capture)
 	ch := genai.Choice{Role: "assistant", FinishReason: finish}
 	if len(msgs) > 0 {
 		ch.Content, ch.HasContent, ch.ToolCalls = msgs[0].Content, msgs[0].HasContent, msgs[0].ToolCalls
 	}
 	r.Choices = append(r.Choices, ch)
 	if finish != "" {
-		r.FinishReasons = []string{finish}
+		r.FinishReasons = append(r.FinishReasons[:0], finish)
 	}
 }
 

@@ -38,7 +38,6 @@ func converseRequest(c *genai.Call, modelID *string, msgs []types.Message, syste
 	} else if u, ok := md["userId"]; ok {
 		r.User = u
 	}
-	r.Messages = make([]genai.Message, 0, len(system)+len(msgs)+1)
 	for _, b := range system {
 		switch b := b.(type) {
 		case *types.SystemContentBlockMemberText:
@@ -60,7 +59,6 @@ func converseRequest(c *genai.Call, modelID *string, msgs []types.Message, syste
 		r.Messages = appendConverseMessage(r.Messages, string(msgs[i].Role), msgs[i].Content, capture)
 	}
 	if tc != nil {
-		r.Tools = make([]genai.Tool, 0, len(tc.Tools))
 		for _, t := range tc.Tools {
 			switch t := t.(type) {
 			case *types.ToolMemberToolSpec:
@@ -241,7 +239,7 @@ func converseResponse(c *genai.Call, out *bedrockruntime.ConverseOutput, capture
 	r := &c.Response
 	r.Model = c.Request.Model // Converse returns no model
 	if out.StopReason != "" {
-		r.FinishReasons = []string{string(out.StopReason)}
+		r.FinishReasons = append(r.FinishReasons[:0], string(out.StopReason))
 	}
 	if u := out.Usage; u != nil {
 		r.Usage.InputTokens = int32p(u.InputTokens)
@@ -250,7 +248,8 @@ func converseResponse(c *genai.Call, out *bedrockruntime.ConverseOutput, capture
 		r.Usage.CacheWriteInputTokens = int32p(u.CacheWriteInputTokens)
 	}
 	if m, ok := out.Output.(*types.ConverseOutputMemberMessage); ok {
-		msgs := appendConverseMessage(nil, "assistant", m.Value.Content, capture)
+		var one [1]genai.Message
+		msgs := appendConverseMessage(one[:0], "assistant", m.Value.Content, capture)
 		if len(msgs) > 0 {
 			ch := genai.Choice{Role: "assistant", FinishReason: string(out.StopReason),
 				Content: msgs[0].Content, HasContent: msgs[0].HasContent, ToolCalls: msgs[0].ToolCalls}

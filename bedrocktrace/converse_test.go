@@ -15,6 +15,8 @@ import (
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	"go.opentelemetry.io/otel/trace"
 	"go.opentelemetry.io/otel/trace/noop"
+
+	"github.com/tracekit-go/tracekit/semconv"
 )
 
 const converseReply = `{
@@ -306,4 +308,18 @@ func TestUntracedOperation(t *testing.T) {
 	if n := len(e.rec.Started()); n != 0 {
 		t.Fatalf("%d spans for CountTokens", n)
 	}
+}
+
+// WithConventions(OTelGenAI) renders the same record in the OpenTelemetry
+// GenAI convention.
+func TestConventionsOTel(t *testing.T) {
+	e := newEnv(t)
+	f := newFake(t, reply{body: converseReply})
+	c := bedrockruntime.NewFromConfig(e.cfg(f.URL), WithTracing(WithTracerProvider(e.tp), WithMeterProvider(e.mp),
+		WithConventions(semconv.OTelGenAI)))
+	if _, err := c.Converse(context.Background(), converseInput()); err != nil {
+		t.Fatal(err)
+	}
+	a := attrsOf(e.oneSpan())
+	a.want(t, map[string]any{"gen_ai.provider.name": "aws.bedrock", "gen_ai.usage.input_tokens": 17, "gen_ai.prompt.0.role": nil})
 }

@@ -21,7 +21,6 @@ import (
 
 	"github.com/tracekit-go/tracekit/internal/genai"
 	"github.com/tracekit-go/tracekit/internal/instr"
-	"github.com/tracekit-go/tracekit/semconv"
 )
 
 // Middleware ids. They are unique per stack, which is what makes installing
@@ -146,6 +145,7 @@ type callState struct {
 	span    *instr.Span
 	spanMem instr.Span // span points here: one allocation less
 	call    genai.Call
+	res     *instr.Resolved
 	op      opKind
 	fam     family
 	capture bool
@@ -159,6 +159,12 @@ type callState struct {
 	acc           streamAcc
 	agent         *agentAcc
 	chunkBuf      []byte // decoded chunk bytes, reused
+
+	// Inline storage for the record's slices: a typical call allocates none.
+	msgs    [4]genai.Message
+	tools   [2]genai.Tool
+	choices [1]genai.Choice
+	reasons [1]string
 }
 
 // begin builds the request record from the typed input and starts the span;
@@ -186,11 +192,15 @@ func (h *hooks) begin(ctx context.Context, params any) (st *callState) {
 		return nil
 	}
 	res := h.in.Resolved()
-	st = &callState{op: op, capture: res.Capture}
+	st = &callState{op: op, capture: res.Capture, res: res}
 	c := &st.call
 	c.Operation = genai.OpChat
 	c.Provider = genai.ProviderBedrock
 	c.TimeToFirstChunk = -1
+	c.Request.Messages = st.msgs[:0]
+	c.Request.Tools = st.tools[:0]
+	c.Response.Choices = st.choices[:0]
+	c.Response.FinishReasons = st.reasons[:0]
 	switch p := params.(type) {
 	case *bedrockruntime.ConverseInput:
 		c.API = "converse"
@@ -224,9 +234,6 @@ func (h *hooks) begin(ctx context.Context, params any) (st *callState) {
 	}
 	st.span = &st.spanMem
 	st.ctx = res.StartInto(ctx, c, st.span)
-	if op == opAgent && c.Request.SessionID != "" {
-		st.span.SetAttributes(semconv.BedrockAgentAttrs(nil, c)...)
-	}
 	return st
 }
 
@@ -288,7 +295,12 @@ func (st *callState) endLocked() {
 			st.acc.into(c, st.capture)
 		case opAgent:
 			st.agent.into(c, st.capture)
-			st.span.SetAttributes(semconv.RequestAttrs(make([]attribute.KeyValue, 0, 16+4*len(c.Request.Messages)), c, st.capture)...)
+			// The model, its parameters and the prompt history are learnt
+			// from the stream: render the request attributes again.
+			st.span.SetAttributes(st.res.Renderer.Request(make([]attribute.KeyValue, 0, 16+4*len(c.Request.Messages)), c)...)
+		}
+		if len(c.Response.FinishReasons) == 0 {
+			c.Response.FinishReasons = nil // none known: no attribute (not an empty list)
 		}
 		if !c.Response.Usage.InputTokens.Set && st.hdrIn.Set {
 			c.Response.Usage.InputTokens = st.hdrIn

@@ -26,6 +26,7 @@ import (
 	"go.opentelemetry.io/otel"
 
 	"github.com/tracekit-go/tracekit/bedrocktrace"
+	"github.com/tracekit-go/tracekit/examples/internal/fakellm"
 	"github.com/tracekit-go/tracekit/export"
 	"github.com/tracekit-go/tracekit/openaitrace"
 )
@@ -58,7 +59,7 @@ func run(live bool) error {
 	}()
 
 	// Content capture follows OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT.
-	fake := newFakeOpenAI()
+	fake := fakellm.New()
 	defer fake.Close()
 	var opts []option.RequestOption
 	if !live {
