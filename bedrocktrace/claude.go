@@ -8,30 +8,67 @@ import (
 	"github.com/tracekit-go/tracekit/internal/genai"
 )
 
+// claudeRequest reads a Claude request body in one pass over its top level.
 func claudeRequest(c *genai.Call, js string, capture bool) {
 	r := &c.Request
-	setInt(&r.MaxTokens, gjson.Get(js, "max_tokens"))
-	setFloat(&r.Temperature, gjson.Get(js, "temperature"))
-	setFloat(&r.TopP, gjson.Get(js, "top_p"))
-	setFloat(&r.TopK, gjson.Get(js, "top_k"))
-	if sys := gjson.Get(js, "system"); sys.Exists() {
+	var system, messages, tools gjson.Result
+	gjson.Parse(js).ForEach(func(k, v gjson.Result) bool {
+		switch k.Str {
+		case "max_tokens":
+			setInt(&r.MaxTokens, v)
+		case "temperature":
+			setFloat(&r.Temperature, v)
+		case "top_p":
+			setFloat(&r.TopP, v)
+		case "top_k":
+			setFloat(&r.TopK, v)
+		case "system":
+			system = v
+		case "messages":
+			messages = v
+		case "tools":
+			tools = v
+		}
+		return true
+	})
+	if system.Exists() {
 		m := genai.Message{Role: "system"}
 		if capture {
 			// Fix: the reference drops a block-array system prompt; its text
 			// blocks are joined here.
-			m.Content, m.HasContent = claudeText(sys)
+			m.Content, m.HasContent = claudeText(system)
 		}
 		r.Messages = append(r.Messages, m)
 	}
-	gjson.Get(js, "messages").ForEach(func(_, msg gjson.Result) bool {
-		r.Messages = appendClaudeMessage(r.Messages, msg.Get("role").Str, msg.Get("content"), capture)
+	messages.ForEach(func(_, msg gjson.Result) bool {
+		var role, content gjson.Result
+		msg.ForEach(func(k, v gjson.Result) bool {
+			switch k.Str {
+			case "role":
+				role = v
+			case "content":
+				content = v
+			}
+			return true
+		})
+		r.Messages = appendClaudeMessage(r.Messages, role.Str, content, capture)
 		return true
 	})
-	gjson.Get(js, "tools").ForEach(func(_, t gjson.Result) bool {
-		tool := genai.Tool{Type: "function", Name: t.Get("name").Str, Description: t.Get("description").Str}
-		if s := t.Get("input_schema"); s.IsObject() {
-			tool.Parameters = s.Raw
-		}
+	tools.ForEach(func(_, t gjson.Result) bool {
+		tool := genai.Tool{Type: "function"}
+		t.ForEach(func(k, v gjson.Result) bool {
+			switch k.Str {
+			case "name":
+				tool.Name = v.Str
+			case "description":
+				tool.Description = v.Str
+			case "input_schema":
+				if v.IsObject() {
+					tool.Parameters = v.Raw
+				}
+			}
+			return true
+		})
 		r.Tools = append(r.Tools, tool)
 		return true
 	})
@@ -104,22 +141,37 @@ func appendClaudeMessage(dst []genai.Message, role string, content gjson.Result,
 	return dst
 }
 
+// claudeResponse reads a Claude response body in one pass over its top level.
 func claudeResponse(c *genai.Call, js string, capture bool) {
 	r := &c.Response
-	r.ID = gjson.Get(js, "id").Str
-	if m := gjson.Get(js, "model").Str; m != "" {
-		r.Model = m
-	}
-	claudeUsage(&r.Usage, gjson.Get(js, "usage"))
-	finish := gjson.Get(js, "stop_reason").Str
-	msgs := appendClaudeMessage(nil, "assistant", gjson.Get(js, "content"), capture)
+	var finish string
+	var content gjson.Result
+	gjson.Parse(js).ForEach(func(k, v gjson.Result) bool {
+		switch k.Str {
+		case "id":
+			r.ID = v.Str
+		case "model":
+			if v.Str != "" {
+				r.Model = v.Str
+			}
+		case "usage":
+			claudeUsage(&r.Usage, v)
+		case "stop_reason":
+			finish = v.Str
+		case "content":
+			content = v
+		}
+		return true
+	})
+	var one [1]genai.Message
+	msgs := appendClaudeMessage(one[:0], "assistant", content, capture)
 	ch := genai.Choice{Role: "assistant", FinishReason: finish}
 	if len(msgs) > 0 {
 		ch.Content, ch.HasContent, ch.ToolCalls = msgs[0].Content, msgs[0].HasContent, msgs[0].ToolCalls
 	}
 	r.Choices = append(r.Choices, ch)
 	if finish != "" {
-		r.FinishReasons = []string{finish}
+		r.FinishReasons = append(r.FinishReasons[:0], finish)
 	}
 }
 

@@ -258,7 +258,7 @@ func TestConformanceDump(t *testing.T) {
 				a := attrsOf(s)
 				t.Logf("SPAN %s %v", s.Name(), s.Status())
 				for _, k := range a.keys() {
-					v := a[k].Emit()
+					v := a[k].String()
 					if len(v) > 80 {
 						v = v[:80] + "..."
 					}

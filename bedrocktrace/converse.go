@@ -3,10 +3,13 @@ package bedrocktrace
 // Converse and ConverseStream: typed SDK values -> genai.Call.
 
 import (
+	"reflect"
 	"strings"
+	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime"
+	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime/document"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime/types"
 
 	"github.com/tracekit-go/tracekit/internal/genai"
@@ -35,7 +38,6 @@ func converseRequest(c *genai.Call, modelID *string, msgs []types.Message, syste
 	} else if u, ok := md["userId"]; ok {
 		r.User = u
 	}
-	r.Messages = make([]genai.Message, 0, len(system)+len(msgs)+1)
 	for _, b := range system {
 		switch b := b.(type) {
 		case *types.SystemContentBlockMemberText:
@@ -57,13 +59,12 @@ func converseRequest(c *genai.Call, modelID *string, msgs []types.Message, syste
 		r.Messages = appendConverseMessage(r.Messages, string(msgs[i].Role), msgs[i].Content, capture)
 	}
 	if tc != nil {
-		r.Tools = make([]genai.Tool, 0, len(tc.Tools))
 		for _, t := range tc.Tools {
 			switch t := t.(type) {
 			case *types.ToolMemberToolSpec:
 				tool := genai.Tool{Type: "function", Name: aws.ToString(t.Value.Name), Description: aws.ToString(t.Value.Description)}
 				if js, ok := t.Value.InputSchema.(*types.ToolInputSchemaMemberJson); ok {
-					tool.Parameters = documentJSON(js.Value)
+					tool.Parameters = schemaJSON(js.Value)
 				}
 				r.Tools = append(r.Tools, tool)
 			case *types.ToolMemberSystemTool:
@@ -83,6 +84,51 @@ func documentJSON(d interface{ MarshalSmithyDocument() ([]byte, error) }) string
 		return ""
 	}
 	return string(b)
+}
+
+// schemaCache keeps the JSON text of tool input schemas by document
+// identity: tool definitions are usually built once and sent with every call,
+// and marshalling a schema document costs ~50 allocations. The cache is
+// bounded (schemaCacheMax entries, then cleared). A schema document mutated
+// in place after a first call would be recorded as it first was.
+var (
+	schemaMu    sync.Mutex
+	schemaCache = map[any]string{}
+)
+
+const schemaCacheMax = 256
+
+func schemaJSON(d document.Interface) string {
+	if d == nil {
+		return ""
+	}
+	key, ok := comparableKey(d)
+	if !ok {
+		return documentJSON(d)
+	}
+	schemaMu.Lock()
+	s, hit := schemaCache[key]
+	schemaMu.Unlock()
+	if hit {
+		return s
+	}
+	s = documentJSON(d)
+	schemaMu.Lock()
+	if len(schemaCache) >= schemaCacheMax {
+		clear(schemaCache)
+	}
+	schemaCache[key] = s
+	schemaMu.Unlock()
+	return s
+}
+
+// comparableKey returns d as a map key when its dynamic type is a pointer
+// (the SDK's documents are), so that identity is what is compared.
+func comparableKey(d document.Interface) (any, bool) {
+	if reflect.TypeOf(d).Kind() != reflect.Pointer {
+		return nil, false
+	}
+	return d, true
 }
 
 // textJoiner joins text blocks with "" and allocates only when there are
@@ -193,7 +239,7 @@ func converseResponse(c *genai.Call, out *bedrockruntime.ConverseOutput, capture
 	r := &c.Response
 	r.Model = c.Request.Model // Converse returns no model
 	if out.StopReason != "" {
-		r.FinishReasons = []string{string(out.StopReason)}
+		r.FinishReasons = append(r.FinishReasons[:0], string(out.StopReason))
 	}
 	if u := out.Usage; u != nil {
 		r.Usage.InputTokens = int32p(u.InputTokens)
@@ -202,7 +248,8 @@ func converseResponse(c *genai.Call, out *bedrockruntime.ConverseOutput, capture
 		r.Usage.CacheWriteInputTokens = int32p(u.CacheWriteInputTokens)
 	}
 	if m, ok := out.Output.(*types.ConverseOutputMemberMessage); ok {
-		msgs := appendConverseMessage(nil, "assistant", m.Value.Content, capture)
+		var one [1]genai.Message
+		msgs := appendConverseMessage(one[:0], "assistant", m.Value.Content, capture)
 		if len(msgs) > 0 {
 			ch := genai.Choice{Role: "assistant", FinishReason: string(out.StopReason),
 				Content: msgs[0].Content, HasContent: msgs[0].HasContent, ToolCalls: msgs[0].ToolCalls}

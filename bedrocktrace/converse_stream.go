@@ -29,14 +29,30 @@ func converseStreamEvent(a *streamAcc, eventType, js string, capture bool) (done
 		}
 		content = true
 	case "contentBlockDelta":
-		idx := int(gjson.Get(js, "contentBlockIndex").Int())
-		d := gjson.Get(js, "delta")
+		// The hot event: one pass over the payload, one over the delta.
+		var d gjson.Result
+		idx := 0
+		gjson.Parse(js).ForEach(func(k, v gjson.Result) bool {
+			switch k.Str {
+			case "delta":
+				d = v
+			case "contentBlockIndex":
+				idx = int(v.Int())
+			}
+			return true
+		})
 		ch := a.choice(0)
-		if tx := d.Get("text"); tx.Exists() {
-			a.appendText(ch, tx.Str, capture)
-		} else if in := d.Get("toolUse.input"); in.Exists() {
-			a.appendArgs(a.tool(ch, idx), in.Str, capture)
-		}
+		d.ForEach(func(k, v gjson.Result) bool {
+			switch k.Str {
+			case "text":
+				a.appendText(ch, v.Str, capture)
+			case "toolUse":
+				if in := v.Get("input"); in.Exists() {
+					a.appendArgs(a.tool(ch, idx), in.Str, capture)
+				}
+			}
+			return false // a delta has one member
+		})
 		content = true
 	case "messageStop":
 		setClone(&a.choice(0).finish, gjson.Get(js, "stopReason").Str)

@@ -14,6 +14,9 @@ import (
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	"go.opentelemetry.io/otel/trace"
+	"go.opentelemetry.io/otel/trace/noop"
+
+	"github.com/tracekit-go/tracekit/semconv"
 )
 
 const converseReply = `{
@@ -134,7 +137,7 @@ func TestConverse(t *testing.T) {
 			}
 			a.none(t, "http.", "aws.request", "authorization")
 			for k, v := range a {
-				if strings.Contains(v.Emit(), "AKIDTEST") || strings.Contains(v.Emit(), "SECRETTEST") || strings.Contains(k, "header") {
+				if strings.Contains(v.String(), "AKIDTEST") || strings.Contains(v.String(), "SECRETTEST") || strings.Contains(k, "header") {
 					t.Errorf("credential or header leaked in %s", k)
 				}
 			}
@@ -173,11 +176,11 @@ func checkMetrics(t *testing.T, e *env, attrsWant map[string]string, errType str
 		t.Errorf("duration attrs %v", dp.Attributes.ToSlice())
 	}
 	if v, ok := dp.Attributes.Value("error.type"); errType != "" && v.AsString() != errType || errType == "" && ok {
-		t.Errorf("duration error.type = %v, want %q", v.Emit(), errType)
+		t.Errorf("duration error.type = %v, want %q", v.String(), errType)
 	}
 	for k, want := range attrsWant {
 		if v, ok := dp.Attributes.Value(attributeKey(k)); !ok || v.AsString() != want {
-			t.Errorf("duration %s = %v, want %q", k, v.Emit(), want)
+			t.Errorf("duration %s = %v, want %q", k, v.String(), want)
 		}
 	}
 	sums := map[string]int64{}
@@ -283,7 +286,7 @@ func TestInstrumentDefaults(t *testing.T) {
 func TestUnsampled(t *testing.T) {
 	e := newEnv(t)
 	f := newFake(t, reply{body: converseReply})
-	tp := trace.NewNoopTracerProvider()
+	tp := noop.NewTracerProvider()
 	c := bedrockruntime.NewFromConfig(e.cfg(f.URL), WithTracing(WithTracerProvider(tp), WithMeterProvider(e.mp), WithCaptureContent(true)))
 	out, err := c.Converse(context.Background(), converseInput())
 	if err != nil || out.Usage == nil || *out.Usage.InputTokens != 17 {
@@ -305,4 +308,18 @@ func TestUntracedOperation(t *testing.T) {
 	if n := len(e.rec.Started()); n != 0 {
 		t.Fatalf("%d spans for CountTokens", n)
 	}
+}
+
+// WithConventions(OTelGenAI) renders the same record in the OpenTelemetry
+// GenAI convention.
+func TestConventionsOTel(t *testing.T) {
+	e := newEnv(t)
+	f := newFake(t, reply{body: converseReply})
+	c := bedrockruntime.NewFromConfig(e.cfg(f.URL), WithTracing(WithTracerProvider(e.tp), WithMeterProvider(e.mp),
+		WithConventions(semconv.OTelGenAI)))
+	if _, err := c.Converse(context.Background(), converseInput()); err != nil {
+		t.Fatal(err)
+	}
+	a := attrsOf(e.oneSpan())
+	a.want(t, map[string]any{"gen_ai.provider.name": "aws.bedrock", "gen_ai.usage.input_tokens": 17, "gen_ai.prompt.0.role": nil})
 }

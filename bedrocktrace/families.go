@@ -191,14 +191,15 @@ func novaResponse(c *genai.Call, js string, capture bool) {
 	setInt(&r.Usage.OutputTokens, u.Get("outputTokens"))
 	setInt(&r.Usage.CacheReadInputTokens, first(u, "cacheReadInputTokenCount", "cacheReadInputTokens"))
 	setInt(&r.Usage.CacheWriteInputTokens, first(u, "cacheWriteInputTokenCount", "cacheWriteInputTokens"))
-	msgs := appendConverseJSONMessage(nil, "assistant", gjson.Get(js, "output.message.content"), capture)
+	var one [1]genai.Message
+	msgs := appendConverseJSONMessage(one[:0], "assistant", gjson.Get(js, "output.message.content"), capture)
 	ch := genai.Choice{Role: "assistant", FinishReason: finish}
 	if len(msgs) > 0 {
 		ch.Content, ch.HasContent, ch.ToolCalls = msgs[0].Content, msgs[0].HasContent, msgs[0].ToolCalls
 	}
 	r.Choices = append(r.Choices, ch)
 	if finish != "" {
-		r.FinishReasons = []string{finish}
+		r.FinishReasons = append(r.FinishReasons[:0], finish)
 	}
 }
 

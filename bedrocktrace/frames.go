@@ -1,15 +1,14 @@
 package bedrocktrace
 
 import (
-	"bytes"
 	"encoding/base64"
 	"encoding/binary"
 	"fmt"
+	"hash/crc32"
 	"io"
 	"strings"
 	"unsafe"
 
-	"github.com/aws/aws-sdk-go-v2/aws/protocol/eventstream"
 	"github.com/tidwall/gjson"
 	"go.opentelemetry.io/otel"
 
@@ -35,10 +34,7 @@ type frameTee struct {
 	buf    []byte // partial frame
 	skip   int    // bytes of an oversized frame still to pass unobserved
 	broken bool   // stop observing (malformed stream or a panic)
-
-	dec     *eventstream.Decoder
-	rd      bytes.Reader
-	payload []byte
+	f      frame  // the frame being handed to the sink, reused
 }
 
 // frameSink receives decoded frames and the end of the body.
@@ -47,8 +43,8 @@ type frameSink interface {
 	streamDone(err error)
 }
 
-// frame is one decoded event-stream message. Its byte slices are only valid
-// during onFrame.
+// frame is one decoded event-stream message. Its strings and byte slices
+// view the frame's bytes: they are only valid during onFrame.
 type frame struct {
 	messageType   string // event | exception | error
 	eventType     string
@@ -59,7 +55,7 @@ type frame struct {
 }
 
 func newFrameTee(rc io.ReadCloser, st frameSink) *frameTee {
-	return &frameTee{rc: rc, st: st, dec: eventstream.NewDecoder()}
+	return &frameTee{rc: rc, st: st}
 }
 
 // Read reads from the body and observes what was read. The bytes reach the
@@ -164,36 +160,97 @@ func (t *frameTee) checkTotal(total, have int) bool {
 	return true
 }
 
-// frame decodes one complete frame with the SDK's event-stream decoder and
-// hands it to the sink.
+// frame parses one complete frame and hands it to the sink. The layout is
+// the AWS event-stream encoding: total length (4), headers length (4),
+// prelude CRC (4), headers, payload, message CRC (4). It is parsed in place
+// without allocating (the SDK's aws/protocol/eventstream decoder allocates
+// ~25 times per frame); FuzzFrameTee checks it against that decoder. Frames
+// whose CRC does not match are ignored: the SDK rejects them too.
 func (t *frameTee) frame(b []byte) {
-	t.rd.Reset(b)
-	m, err := t.dec.Decode(&t.rd, t.payload[:0])
-	if err != nil {
-		return // a corrupt frame is the SDK's to report
+	t.f = frame{}
+	if !parseFrame(b, &t.f) {
+		return
 	}
-	t.payload = m.Payload[:0]
-	var f frame
-	for _, h := range m.Headers {
-		s, ok := h.Value.(eventstream.StringValue)
-		if !ok {
+	t.st.onFrame(&t.f)
+}
+
+// parseFrame fills f from the complete frame b; false for a malformed frame.
+func parseFrame(b []byte, f *frame) bool {
+	if len(b) < minFrame {
+		return false
+	}
+	total := int(binary.BigEndian.Uint32(b[0:4]))
+	hlen := int(binary.BigEndian.Uint32(b[4:8]))
+	if total != len(b) || hlen < 0 || hlen > total-minFrame {
+		return false
+	}
+	if crc32.ChecksumIEEE(b[:8]) != binary.BigEndian.Uint32(b[8:12]) ||
+		crc32.ChecksumIEEE(b[:total-4]) != binary.BigEndian.Uint32(b[total-4:]) {
+		return false
+	}
+	h := b[12 : 12+hlen]
+	for len(h) > 0 {
+		nlen := int(h[0])
+		if nlen == 0 || len(h) < 1+nlen+1 {
+			return false
+		}
+		name := h[1 : 1+nlen]
+		typ := h[1+nlen]
+		h = h[2+nlen:]
+		var size int
+		switch typ {
+		case 0, 1: // bool true / false
+			size = 0
+		case 2: // byte
+			size = 1
+		case 3: // int16
+			size = 2
+		case 4: // int32
+			size = 4
+		case 5, 8: // int64, timestamp
+			size = 8
+		case 9: // uuid
+			size = 16
+		case 6, 7: // bytes, string
+			if len(h) < 2 {
+				return false
+			}
+			n := int(binary.BigEndian.Uint16(h))
+			if len(h) < 2+n {
+				return false
+			}
+			if typ == 7 {
+				setHeader(f, name, h[2:2+n])
+			}
+			h = h[2+n:]
 			continue
+		default:
+			return false
 		}
-		switch h.Name {
-		case ":message-type":
-			f.messageType = string(s)
-		case ":event-type":
-			f.eventType = string(s)
-		case ":exception-type":
-			f.exceptionType = string(s)
-		case ":error-code":
-			f.errorCode = string(s)
-		case ":error-message":
-			f.errorMessage = string(s)
+		if len(h) < size {
+			return false
 		}
+		h = h[size:]
 	}
-	f.payload = m.Payload
-	t.st.onFrame(&f)
+	f.payload = b[12+hlen : total-4]
+	return true
+}
+
+// setHeader keeps the string headers the tracer needs. The strings view the
+// frame's bytes: they are only valid during onFrame.
+func setHeader(f *frame, name, value []byte) {
+	switch string(name) {
+	case ":message-type":
+		f.messageType = bstr(value)
+	case ":event-type":
+		f.eventType = bstr(value)
+	case ":exception-type":
+		f.exceptionType = bstr(value)
+	case ":error-code":
+		f.errorCode = bstr(value)
+	case ":error-message":
+		f.errorMessage = bstr(value)
+	}
 }
 
 // bstr views b as a string without a copy; the string is only valid while b
@@ -218,11 +275,11 @@ func (st *callState) onFrame(f *frame) {
 		st.endLocked()
 		return
 	case "error":
-		code := f.errorCode
+		code := strings.Clone(f.errorCode)
 		if code == "" {
 			code = "EventStreamError"
 		}
-		st.call.Err = &genai.Error{Type: code, Message: f.errorMessage}
+		st.call.Err = &genai.Error{Type: code, Message: strings.Clone(f.errorMessage)}
 		st.endLocked()
 		return
 	}
@@ -295,5 +352,5 @@ func exceptionCode(s string) string {
 	if c := s[0]; c >= 'a' && c <= 'z' {
 		return strings.ToUpper(s[:1]) + s[1:]
 	}
-	return s
+	return strings.Clone(s)
 }

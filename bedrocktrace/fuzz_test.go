@@ -144,8 +144,9 @@ type frameRecorder struct {
 }
 
 func (r *frameRecorder) onFrame(f *frame) {
-	cp := *f
-	cp.payload = bytes.Clone(f.payload)
+	cp := frame{messageType: strings.Clone(f.messageType), eventType: strings.Clone(f.eventType),
+		exceptionType: strings.Clone(f.exceptionType), errorCode: strings.Clone(f.errorCode),
+		errorMessage: strings.Clone(f.errorMessage), payload: bytes.Clone(f.payload)}
 	r.frames = append(r.frames, cp)
 }
 

@@ -3,7 +3,6 @@ package bedrocktrace
 import (
 	"bytes"
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -126,7 +125,7 @@ func (a attrs) want(t testing.TB, kv map[string]any) {
 		got, ok := a[k]
 		if v == nil {
 			if ok {
-				t.Errorf("%s = %v, want absent", k, got.Emit())
+				t.Errorf("%s = %v, want absent", k, got.String())
 			}
 			continue
 		}
@@ -137,28 +136,28 @@ func (a attrs) want(t testing.TB, kv map[string]any) {
 		switch v := v.(type) {
 		case string:
 			if got.Type() != attribute.STRING || got.AsString() != v {
-				t.Errorf("%s = %q, want %q", k, got.Emit(), v)
+				t.Errorf("%s = %q, want %q", k, got.String(), v)
 			}
 		case int:
 			if got.Type() != attribute.INT64 || got.AsInt64() != int64(v) {
-				t.Errorf("%s = %v, want %d", k, got.Emit(), v)
+				t.Errorf("%s = %v, want %d", k, got.String(), v)
 			}
 		case float64:
 			if got.Type() != attribute.FLOAT64 || got.AsFloat64() != v {
-				t.Errorf("%s = %v, want %v", k, got.Emit(), v)
+				t.Errorf("%s = %v, want %v", k, got.String(), v)
 			}
 		case []string:
 			gs := got.AsStringSlice()
 			if got.Type() != attribute.STRINGSLICE || strings.Join(gs, "\x00") != strings.Join(v, "\x00") || len(gs) != len(v) {
-				t.Errorf("%s = %v, want %v", k, got.Emit(), v)
+				t.Errorf("%s = %v, want %v", k, got.String(), v)
 			}
 		case prefix:
 			if got.Type() != attribute.STRING || !strings.HasPrefix(got.AsString(), string(v)) {
-				t.Errorf("%s = %q, want prefix %q", k, got.Emit(), string(v))
+				t.Errorf("%s = %q, want prefix %q", k, got.String(), string(v))
 			}
 		case jsonValue:
 			if got.Type() != attribute.STRING || !vcr.JSONEqual([]byte(got.AsString()), []byte(v)) {
-				t.Errorf("%s = %s, want JSON %s", k, got.Emit(), string(v))
+				t.Errorf("%s = %s, want JSON %s", k, got.String(), string(v))
 			}
 		default:
 			t.Fatalf("bad want type %T", v)
@@ -176,7 +175,7 @@ func (a attrs) none(t testing.TB, patterns ...string) {
 	for k := range a {
 		for _, p := range patterns {
 			if (strings.HasPrefix(p, "*") && strings.HasSuffix(k, p[1:])) || (!strings.HasPrefix(p, "*") && strings.HasPrefix(k, p)) {
-				t.Errorf("unexpected attribute %s = %v", k, a[k].Emit())
+				t.Errorf("unexpected attribute %s = %v", k, a[k].String())
 			}
 		}
 	}
@@ -302,8 +301,6 @@ func (f *fake) body(i int) []byte {
 	defer f.mu.Unlock()
 	return f.bodies[i]
 }
-
-func b64(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
 
 func attributeKey(k string) attribute.Key { return attribute.Key(k) }
 

@@ -20,7 +20,6 @@ import (
 
 	"github.com/tracekit-go/tracekit/internal/genai"
 	"github.com/tracekit-go/tracekit/internal/instr"
-	"github.com/tracekit-go/tracekit/semconv"
 )
 
 // Middleware ids. They are unique per stack, which is what makes installing
@@ -143,7 +142,9 @@ type callState struct {
 	mu      sync.Mutex
 	ctx     context.Context
 	span    *instr.Span
+	spanMem instr.Span // span points here: one allocation less
 	call    genai.Call
+	res     *instr.Resolved
 	op      opKind
 	fam     family
 	capture bool
@@ -157,6 +158,12 @@ type callState struct {
 	acc           streamAcc
 	agent         *agentAcc
 	chunkBuf      []byte // decoded chunk bytes, reused
+
+	// Inline storage for the record's slices: a typical call allocates none.
+	msgs    [4]genai.Message
+	tools   [2]genai.Tool
+	choices [1]genai.Choice
+	reasons [1]string
 }
 
 // begin builds the request record from the typed input and starts the span;
@@ -184,11 +191,15 @@ func (h *hooks) begin(ctx context.Context, params any) (st *callState) {
 		return nil
 	}
 	res := h.in.Resolved()
-	st = &callState{op: op, capture: res.Capture}
+	st = &callState{op: op, capture: res.Capture, res: res}
 	c := &st.call
 	c.Operation = genai.OpChat
 	c.Provider = genai.ProviderBedrock
 	c.TimeToFirstChunk = -1
+	c.Request.Messages = st.msgs[:0]
+	c.Request.Tools = st.tools[:0]
+	c.Response.Choices = st.choices[:0]
+	c.Response.FinishReasons = st.reasons[:0]
 	switch p := params.(type) {
 	case *bedrockruntime.ConverseInput:
 		c.API = "converse"
@@ -220,10 +231,8 @@ func (h *hooks) begin(ctx context.Context, params any) (st *callState) {
 		agentRequest(c, p)
 		st.agent = &agentAcc{}
 	}
-	st.ctx, st.span = res.Start(ctx, c)
-	if op == opAgent && c.Request.SessionID != "" {
-		st.span.SetAttributes(semconv.BedrockAgentAttrs(nil, c)...)
-	}
+	st.span = &st.spanMem
+	st.ctx = res.StartInto(ctx, c, st.span)
 	return st
 }
 
@@ -285,7 +294,13 @@ func (st *callState) endLocked() {
 			st.acc.into(c, st.capture)
 		case opAgent:
 			st.agent.into(c, st.capture)
+			// The model, its parameters and the prompt history are learnt
+			// from the stream: render the request attributes again
+			// (redacted like any captured content).
 			st.span.SetRequestAttrs(c)
+		}
+		if len(c.Response.FinishReasons) == 0 {
+			c.Response.FinishReasons = nil // none known: no attribute (not an empty list)
 		}
 		if !c.Response.Usage.InputTokens.Set && st.hdrIn.Set {
 			c.Response.Usage.InputTokens = st.hdrIn

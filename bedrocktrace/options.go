@@ -6,6 +6,7 @@ import (
 
 	"github.com/tracekit-go/tracekit/internal/instr"
 	"github.com/tracekit-go/tracekit/redact"
+	"github.com/tracekit-go/tracekit/semconv"
 )
 
 // ScopeName is the instrumentation scope of the spans and metrics this
@@ -38,6 +39,14 @@ func WithMeterProvider(mp metric.MeterProvider) Option { return instr.WithMeterP
 // OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT environment variable,
 // which turns capture on when it is "true". Capture is off by default.
 func WithCaptureContent(on bool) Option { return instr.WithCaptureContent(on) }
+
+// WithConventions selects the attribute conventions spans carry: any
+// combination of semconv.Tracekit (Coralogix llm-tracekit's keys, the
+// default), semconv.OTelGenAI (OpenTelemetry GenAI v1.41.0) and
+// semconv.OpenInference. Without this option, the environment variable
+// OTEL_SEMCONV_STABILITY_OPT_IN containing gen_ai_latest_experimental adds
+// OTelGenAI to Tracekit. The same option exists in openaitrace.
+func WithConventions(conv ...semconv.Convention) Option { return instr.WithConventions(conv...) }
 
 // Instrument turns tracing on for every client instrumented by this package
 // and makes opts the defaults of all of them (options given to

@@ -90,7 +90,7 @@ func TestConverseStream(t *testing.T) {
 		"gen_ai.prompt.0.content":                             "hi",
 	})
 	if v, ok := a["gen_ai.response.time_to_first_chunk"]; !ok || v.AsFloat64() <= 0 {
-		t.Errorf("time_to_first_chunk %v", v.Emit())
+		t.Errorf("time_to_first_chunk %v", v.String())
 	}
 	checkMetrics(t, e, nil, "", 9, 4)
 	e.leakCheck(t, f)

@@ -5,7 +5,11 @@
 //	if err != nil {
 //		log.Fatal(err)
 //	}
-//	defer shutdown(context.Background())
+//	defer func() {
+//		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+//		defer cancel()
+//		_ = shutdown(ctx)
+//	}()
 //
 // Telemetry goes over OTLP gRPC to the Coralogix ingress endpoint with the
 // headers "authorization: Bearer <token>", "cx-application-name" and
@@ -28,7 +32,26 @@
 //
 // Everything else (batching, the 512 attribute limit, extra span processors,
 // sampling, the failure behaviour) is [export.Setup]'s: pass export options
-// after the config to change it.
+// after the config to change it. From llm-tracekit's
+// setup_export_to_coralogix:
+//
+//	service_name                  Config.ServiceName
+//	coralogix_token               Config.Token
+//	coralogix_endpoint            Config.Endpoint
+//	application_name              Config.ApplicationName
+//	subsystem_name                Config.SubsystemName
+//	capture_content=False         Config.DisableContentCapture = true
+//	processors=[...]              export.WithSpanProcessors(...)
+//	use_batch_processor=False     export.WithSimpleProcessor()
+//	span_attribute_count_limit=N  export.WithAttributeCountLimit(N)
+//	generate_exporter_config(...) ExporterConfig(cfg)
+//
+// Differences: a missing token or endpoint is an error (the reference sends
+// "Bearer None", or falls back to localhost); the gen_ai.client.* metrics are
+// exported too; an explicit attribute limit option wins over
+// OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT (in the reference the variable wins; here
+// it still wins over the default 512); and Setup returns a shutdown function
+// that flushes both providers.
 package coralogix
 
 import (
@@ -46,10 +69,14 @@ import (
 
 // Environment variables read when the corresponding Config field is empty.
 const (
-	EnvToken           = "CX_TOKEN"
-	EnvEndpoint        = "CX_ENDPOINT"
+	// EnvToken holds the Send-Your-Data API key.
+	EnvToken = "CX_TOKEN"
+	// EnvEndpoint holds the OTLP ingress endpoint.
+	EnvEndpoint = "CX_ENDPOINT"
+	// EnvApplicationName holds the application name.
 	EnvApplicationName = "CX_APPLICATION_NAME"
-	EnvSubsystemName   = "CX_SUBSYSTEM_NAME"
+	// EnvSubsystemName holds the subsystem name.
+	EnvSubsystemName = "CX_SUBSYSTEM_NAME"
 )
 
 // DefaultName is the application and subsystem name used when neither the
@@ -58,9 +85,12 @@ const DefaultName = "Unknown"
 
 // Header names sent with every export.
 const (
-	HeaderAuthorization   = "authorization"
+	// HeaderAuthorization carries "Bearer <token>".
+	HeaderAuthorization = "authorization"
+	// HeaderApplicationName carries the application name.
 	HeaderApplicationName = "cx-application-name"
-	HeaderSubsystemName   = "cx-subsystem-name"
+	// HeaderSubsystemName carries the subsystem name.
+	HeaderSubsystemName = "cx-subsystem-name"
 )
 
 // ErrNoToken is returned when neither Config.Token nor CX_TOKEN is set.

@@ -82,7 +82,8 @@ func WithPreviewLength(n int) ConsoleOption {
 //	   └─ bedrock.converse  310ms  model=anthropic.claude-3-haiku  ERROR ThrottlingException: Rate exceeded
 //
 // Each line shows the span name, its duration and, when present, the model,
-// the input and output token counts, the finish reasons and the error. With
+// the input and output token counts, the finish reasons, the time to the
+// first chunk of a stream and the error. With
 // content capture on, the last prompt message and the first completion are
 // previewed on one line each.
 //
@@ -367,6 +368,9 @@ func summarize(s sdktrace.ReadOnlySpan, previewLen int) spanSummary {
 		if fr != "" {
 			b.WriteString("  finish=" + fr)
 		}
+	}
+	if v, ok := m[semconv.KeyTimeToFirstChunk]; ok && v.Type() == attribute.FLOAT64 {
+		b.WriteString("  first chunk " + formatDuration(time.Duration(v.AsFloat64()*float64(time.Second))))
 	}
 	if v, ok := m[semconv.KeyUsageCost]; ok {
 		b.WriteString("  cost=" + formatCost(v.AsFloat64()))

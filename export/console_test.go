@@ -113,7 +113,8 @@ func TestConsoleGolden(t *testing.T) {
 	}
 	// Trace 2 interleaves: a lone streamed call, its own root.
 	if err := e.ExportSpans(ctx, snapshots(
-		stub(2, 1, 0, "chat gpt-4o", 0, 812.345, chatAttrs("gpt-4o", 5, 120, "length")...),
+		stub(2, 1, 0, "chat gpt-4o", 0, 812.345, append(chatAttrs("gpt-4o", 5, 120, "length"),
+			semconv.KeyTimeToFirstChunk.Float64(0.04521))...),
 		stub(1, 1, 0, "handle /ask", 0, 1600),
 	)); err != nil {
 		t.Fatal(err)

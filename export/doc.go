@@ -6,7 +6,11 @@
 //	if err != nil {
 //		log.Fatal(err)
 //	}
-//	defer shutdown(context.Background())
+//	defer func() {
+//		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+//		defer cancel()
+//		_ = shutdown(ctx) // flushes; gives up after 5s whatever the backend does
+//	}()
 //
 // # Where telemetry goes
 //

@@ -7,7 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
@@ -233,6 +235,12 @@ func TestResource(t *testing.T) {
 			service: "ra-svc", extra: "deployment.environment=test"},
 		{name: "option over env", env: map[string]string{"OTEL_SERVICE_NAME": "env-svc", "OTEL_RESOURCE_ATTRIBUTES": "team=llm"},
 			opts: []Option{WithServiceName("opt-svc")}, service: "opt-svc", extra: "team=llm"},
+		{name: "resource option, other schema", env: map[string]string{"OTEL_SERVICE_NAME": "env-svc"},
+			opts:    []Option{WithResource(resource.NewWithAttributes("https://opentelemetry.io/schemas/1.0.0", attribute.String("team", "ai")))},
+			service: "env-svc", extra: "team=ai"},
+		{name: "resource option, service name option wins",
+			opts:    []Option{WithResource(resource.NewSchemaless(semconv.KeyServiceName.String("res-svc"))), WithServiceName("opt-svc")},
+			service: "opt-svc"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -304,5 +312,20 @@ func TestSpanProcessorsRunBeforeExport(t *testing.T) {
 	want := []string{"processor a", "exporter a", "processor shutdown"}
 	if !slices.Equal(log, want) {
 		t.Errorf("order = %q, want %q", log, want)
+	}
+}
+
+func TestSetupSDKDisabled(t *testing.T) {
+	clearEnv(t, map[string]string{envSDKDisabled: "true"})
+	before := otel.GetTracerProvider()
+	shutdown, err := Setup(context.Background(), WithOTLPGRPC("127.0.0.1:1", WithInsecure()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if otel.GetTracerProvider() != before {
+		t.Error("Setup registered a TracerProvider with OTEL_SDK_DISABLED=true")
+	}
+	if err := shutdown(context.Background()); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -116,8 +116,9 @@ func withOTLP(kind exporterKind, endpoint string, opts []OTLPOption) Option {
 	})
 }
 
-// WithConsole prints every finished trace to w as an indented tree (see
-// [NewConsoleExporter]). Spans only: metrics are not printed.
+// WithConsole prints every finished trace to w (standard error if w is nil)
+// as an indented tree (see [NewConsoleExporter]). Spans only: metrics are not
+// printed.
 func WithConsole(w io.Writer, opts ...ConsoleOption) Option {
 	return optionFunc(func(c *config) {
 		c.dests = append(c.dests, destination{kind: kindConsole, w: w})

@@ -167,7 +167,9 @@ func (c *config) buildResource(ctx context.Context) (*resource.Resource, error) 
 		return nil, fmt.Errorf("export: resource: %w", err)
 	}
 	if c.resource != nil {
-		if res, err = resource.Merge(res, c.resource); err != nil {
+		// A schema URL conflict still merges the attributes (schemaless):
+		// keep them rather than fail over a semconv version.
+		if res, err = resource.Merge(res, c.resource); err != nil && !errors.Is(err, resource.ErrSchemaURLConflict) {
 			return nil, fmt.Errorf("export: resource: %w", err)
 		}
 	}
@@ -241,7 +243,7 @@ func (b *builder) addDestination(ctx context.Context, d *destination) error {
 		if err != nil {
 			return fmt.Errorf("export: %s span exporter: %w", proto, err)
 		}
-		b.addSpanExporter(proto+" "+d.endpoint, se)
+		b.addSpanExporter(strings.TrimSpace(proto+" "+d.endpoint), se)
 		me, err := newMetric(ctx, d.endpoint, d.otlp)
 		if err != nil {
 			return fmt.Errorf("export: %s metric exporter: %w", proto, err)

@@ -29,10 +29,12 @@ func WithTracerProvider(tp trace.TracerProvider) Option { return instr.WithTrace
 // Capture is off by default.
 func WithCaptureContent(on bool) Option { return instr.WithCaptureContent(on) }
 
-// WithConventions selects the attribute conventions rendered: a bit set of
-// semconv.Tracekit (the default), semconv.OTelGenAI and
-// semconv.OpenInference.
-func WithConventions(c semconv.Convention) Option { return instr.WithConventions(c) }
+// WithConventions selects the attribute conventions spans carry: any
+// combination of semconv.Tracekit (the default), semconv.OTelGenAI and
+// semconv.OpenInference, as in openaitrace and bedrocktrace. Without this
+// option, OTEL_SEMCONV_STABILITY_OPT_IN containing gen_ai_latest_experimental
+// adds OTelGenAI to Tracekit.
+func WithConventions(conv ...semconv.Convention) Option { return instr.WithConventions(conv...) }
 
 // WithRedactor sets the redactor applied to every captured content string
 // before it becomes an attribute. nil turns redaction off even when a

@@ -149,10 +149,10 @@ func (o *Observer) Start(ctx context.Context, kind Kind, name string, opts ...Sp
 	for _, opt := range opts {
 		opt(&cfg)
 	}
-	attrs := semconv.ObservationStartAttrs(make([]attribute.KeyValue, 0, 8+len(cfg.attrs)), &s.rec, res.Conventions)
+	attrs := semconv.ObservationStartAttrs(make([]attribute.KeyValue, 0, 8+len(cfg.attrs)), &s.rec, res.Renderer.Conventions)
 	attrs = res.ContextAttrs(ctx, attrs)
 	attrs = append(attrs, cfg.attrs...)
-	ctx, s.span = res.Tracer.Start(ctx, semconv.ObservationSpanName(&s.rec, res.Conventions),
+	ctx, s.span = res.Tracer.Start(ctx, semconv.ObservationSpanName(&s.rec, res.Renderer.Conventions),
 		trace.WithSpanKind(trace.SpanKindInternal), trace.WithAttributes(attrs...))
 	ctx = context.WithValue(ctx, spanKey{}, s)
 	for _, f := range cfg.post {
@@ -387,7 +387,7 @@ func (s *Span) End() {
 	s.mu.Unlock()
 	defer instr.Guard()
 	if s.span.IsRecording() {
-		attrs := semconv.ObservationEndAttrs(make([]attribute.KeyValue, 0, 16), &s.rec, s.res.Conventions, s.res.Capture)
+		attrs := semconv.ObservationEndAttrs(make([]attribute.KeyValue, 0, 16), &s.rec, s.res.Renderer.Conventions, s.res.Capture)
 		if e := s.rec.Err; e != nil {
 			s.span.SetStatus(codes.Error, e.Message)
 			attrs = append(attrs, semconv.ErrorType(e.Type))

@@ -17,7 +17,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime/types"
 
 	"github.com/tracekit-go/tracekit/bedrocktrace"
-	"github.com/tracekit-go/tracekit/internal/instr"
 	"github.com/tracekit-go/tracekit/internal/vcr"
 	"github.com/tracekit-go/tracekit/observe"
 	"github.com/tracekit-go/tracekit/redact"
@@ -100,27 +99,15 @@ func TestAgentTreeBedrock(t *testing.T) {
 				Credentials: credentials.NewStaticCredentialsProvider("AKIDTEST", "SECRETTEST", "")}
 			client := bedrockruntime.NewFromConfig(cfg, bedrocktrace.WithTracing(
 				bedrocktrace.WithTracerProvider(p.tp), bedrocktrace.WithMeterProvider(p.mp), bedrocktrace.WithCaptureContent(true),
-				instr.WithConventions(cv.conv), bedrocktrace.WithRedactor(red),
+				bedrocktrace.WithConventions(cv.conv), bedrocktrace.WithRedactor(red),
 				bedrocktrace.WithPricing(bedrocktrace.Pricing{"anthropic.claude-3-haiku*": {Input: 0.25, CachedInput: 0.03, Output: 1.25, Currency: "USD"}})))
 
 			out, err := runAgent(requestContext(), obs, bedrockLLM(client))
 			if err != nil || out != "Your order shipped on Monday." {
 				t.Fatalf("runAgent = %q, %v", out, err)
 			}
-			checkTree(t, p, cv.conv, "bedrock.converse", "bedrock.converse")
-			var llms []attrs
-			for _, s := range p.rec.Ended() {
-				if s.Name() == "bedrock.converse" {
-					llms = append(llms, attrsOf(s))
-				}
-			}
-			if len(llms) != 2 {
-				t.Fatalf("%d LLM spans", len(llms))
-			}
+			llms := checkTree(t, p, cv.conv)
 			first, second := llms[0], llms[1]
-			if _, ok := first["gen_ai.prompt.0.tool_call_id"]; ok {
-				first, second = second, first
-			}
 			// Bedrock reports cache reads apart from input tokens:
 			// (1000*0.25 + 400*0.03 + 100*1.25)/1e6 and (2000*0.25 + 200*1.25)/1e6.
 			costKey := "gen_ai.usage.cost"
@@ -134,8 +121,8 @@ func TestAgentTreeBedrock(t *testing.T) {
 			if got := p.counterSum(t, "gen_ai.client.cost"); math.Abs(got-0.001137) > 1e-9 {
 				t.Errorf("gen_ai.client.cost = %v", got)
 			}
-			first.want(t, "llm 1", map[string]any{"gen_ai.request.user": "user-42", "user.id": "user-42"})
-			second.want(t, "llm 2", map[string]any{"gen_ai.request.user": "explicit-user", "user.id": "user-42"})
+			checkUser(t, first, cv.conv, "user-42")
+			checkUser(t, second, cv.conv, "explicit-user")
 			for _, a := range llms {
 				checkContext(t, "llm", a, cv.conv)
 			}

@@ -11,6 +11,8 @@ import (
 
 	"github.com/openai/openai-go/v3"
 	"github.com/openai/openai-go/v3/option"
+
+	"github.com/tracekit-go/tracekit/semconv"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 )
@@ -43,7 +45,7 @@ func (nopExporter) Shutdown(context.Context) error                             {
 
 // benchClient returns a client on the in-memory doer; traced clients record
 // every span (always sampled, exported to a no-op exporter) and the metrics.
-func benchClient(d *fakeDoer, traced, capture bool) openai.Client {
+func benchClient(d *fakeDoer, traced, capture bool, extra ...Option) openai.Client {
 	opts := []option.RequestOption{
 		option.WithHTTPClient(d), option.WithAPIKey("sk-test"),
 		option.WithBaseURL("http://llm.test/v1"), option.WithMaxRetries(0),
@@ -52,7 +54,7 @@ func benchClient(d *fakeDoer, traced, capture bool) openai.Client {
 		tp := sdktrace.NewTracerProvider(sdktrace.WithSampler(sdktrace.AlwaysSample()),
 			sdktrace.WithSpanProcessor(sdktrace.NewSimpleSpanProcessor(nopExporter{})))
 		mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(sdkmetric.NewManualReader()))
-		opts = append(opts, WithTracing(WithTracerProvider(tp), WithMeterProvider(mp), WithCaptureContent(capture)))
+		opts = append(opts, WithTracing(append([]Option{WithTracerProvider(tp), WithMeterProvider(mp), WithCaptureContent(capture)}, extra...)...))
 	}
 	return openai.NewClient(opts...)
 }
@@ -97,6 +99,25 @@ func BenchmarkChat(b *testing.B) {
 		defer Instrument()
 		runChat(b, c, p)
 	})
+}
+
+// BenchmarkConventions measures a traced chat call (content on) in each
+// convention and in all three at once.
+func BenchmarkConventions(b *testing.B) {
+	d := &fakeDoer{body: []byte(chatResponseJSON), contentType: "application/json"}
+	p := chatParams()
+	b.Run("untraced", func(b *testing.B) { runChat(b, benchClient(d, false, false), p) })
+	for _, cc := range []struct {
+		name string
+		conv []semconv.Convention
+	}{
+		{"tracekit", []semconv.Convention{semconv.Tracekit}},
+		{"otel_genai", []semconv.Convention{semconv.OTelGenAI}},
+		{"openinference", []semconv.Convention{semconv.OpenInference}},
+		{"all_three", []semconv.Convention{semconv.Tracekit, semconv.OTelGenAI, semconv.OpenInference}},
+	} {
+		b.Run(cc.name, func(b *testing.B) { runChat(b, benchClient(d, true, true, WithConventions(cc.conv...)), p) })
+	}
 }
 
 // BenchmarkChatStream reads a 20-chunk stream (plus the finish and usage

@@ -53,6 +53,19 @@ func parseChatRequest(body string, c *genai.Call, content bool) {
 			}
 		case "service_tier":
 			r.ServiceTier = v.Str
+		case "n":
+			r.ChoiceCount = optInt(v)
+		case "stream":
+			c.Streaming = v.Type == gjson.True
+		case "stop":
+			if v.Type == gjson.String {
+				r.StopSequences = append(r.StopSequences, v.Str)
+			} else {
+				eachElem(v, func(s gjson.Result) bool {
+					r.StopSequences = append(r.StopSequences, s.Str)
+					return true
+				})
+			}
 		case "user":
 			user = v.Str
 		case "safety_identifier":

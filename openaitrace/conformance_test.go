@@ -19,7 +19,9 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
+	"github.com/tracekit-go/tracekit/internal/schemacheck"
 	"github.com/tracekit-go/tracekit/internal/vcr"
+	"github.com/tracekit-go/tracekit/semconv"
 )
 
 // TestConformanceChat replays every chat-completions recording of the
@@ -45,16 +47,28 @@ func TestConformanceChat(t *testing.T) {
 	if len(files) != 30 {
 		t.Fatalf("found %d chat-completions recordings, want 30", len(files))
 	}
+	// Every span also carries the OTel GenAI and OpenInference conventions:
+	// their JSON values must validate against the official schemas, and
+	// they must not disturb the Tracekit attributes the suite checks.
+	schemas := schemacheck.New(t)
 	for _, f := range files {
 		c, err := vcr.Load(f)
 		if err != nil {
 			t.Fatal(err)
 		}
-		t.Run(c.Name, func(t *testing.T) { replayChat(t, c) })
+		t.Run(c.Name, func(t *testing.T) { replayChat(t, c, schemas) })
+	}
+	for _, e := range schemas.Errors() {
+		t.Error(e)
+	}
+	for _, k := range []attribute.Key{"gen_ai.input.messages", "gen_ai.output.messages", "gen_ai.tool.definitions"} {
+		if schemas.Checked[k] == 0 {
+			t.Errorf("no %s was produced to validate", k)
+		}
 	}
 }
 
-func replayChat(t *testing.T, c *vcr.Cassette) {
+func replayChat(t *testing.T, c *vcr.Cassette, schemas *schemacheck.Checker) {
 	capture := !strings.Contains(c.Name, "no_content")
 	unsampled := strings.Contains(c.Name, "unsampled")
 	notComplete := strings.Contains(c.Name, "not_complete")
@@ -64,7 +78,7 @@ func replayChat(t *testing.T, c *vcr.Cassette) {
 	if unsampled {
 		sampler = sdktrace.NeverSample()
 	}
-	tp := sdktrace.NewTracerProvider(sdktrace.WithSampler(sampler), sdktrace.WithSpanProcessor(rec))
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSampler(sampler), sdktrace.WithSpanProcessor(rec), sdktrace.WithSpanProcessor(schemas))
 	reader := sdkmetric.NewManualReader()
 	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
 	srv := vcr.NewServer(t, c)
@@ -72,7 +86,8 @@ func replayChat(t *testing.T, c *vcr.Cassette) {
 		srv.HoldAfterEvents(3)
 	}
 	client := openai.NewClient(option.WithBaseURL(srv.URL+"/v1"), option.WithAPIKey("test_openai_api_key"), option.WithMaxRetries(0),
-		WithTracing(WithTracerProvider(tp), WithMeterProvider(mp), WithCaptureContent(capture)))
+		WithTracing(WithTracerProvider(tp), WithMeterProvider(mp), WithCaptureContent(capture),
+			WithConventions(semconv.Tracekit, semconv.OTelGenAI, semconv.OpenInference)))
 
 	for i, in := range c.Interactions {
 		var params openai.ChatCompletionNewParams

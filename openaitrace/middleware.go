@@ -54,6 +54,9 @@ var routes = []struct {
 	ep     *endpoint
 }{
 	{"/chat/completions", chatEndpoint},
+	{"/responses", responsesEndpoint},
+	{"/embeddings", embeddingsEndpoint},
+	{"/completions", completionsEndpoint}, // after /chat/completions
 }
 
 func route(method, path string) *endpoint {
@@ -274,7 +277,9 @@ func (c *call) afterNext(resp *http.Response, err error) {
 	if c.mode == modeStream {
 		// An abandoned stream (never read to its end nor closed) still ends
 		// its span when the call's context is done.
+		c.mu.Lock() // the callback may run at once, on another goroutine
 		c.stop = context.AfterFunc(c.ctx, c.cancelled)
+		c.mu.Unlock()
 	}
 	c.body = tee{rc: resp.Body, c: c}
 	resp.Body = &c.body

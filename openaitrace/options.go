@@ -10,6 +10,7 @@ import (
 
 	"github.com/tracekit-go/tracekit/internal/instr"
 	"github.com/tracekit-go/tracekit/redact"
+	"github.com/tracekit-go/tracekit/semconv"
 )
 
 // ScopeName is the instrumentation scope of the spans and metrics this
@@ -39,6 +40,14 @@ func WithMeterProvider(mp metric.MeterProvider) Option { return instr.WithMeterP
 // which turns capture on when it is "true" (in any case). Capture is off by
 // default.
 func WithCaptureContent(on bool) Option { return instr.WithCaptureContent(on) }
+
+// WithConventions selects the attribute conventions spans carry: any
+// combination of semconv.Tracekit (Coralogix llm-tracekit's keys, the
+// default), semconv.OTelGenAI (OpenTelemetry GenAI v1.41.0) and
+// semconv.OpenInference (Arize Phoenix). Without this option, the
+// environment variable OTEL_SEMCONV_STABILITY_OPT_IN containing
+// gen_ai_latest_experimental adds OTelGenAI to Tracekit.
+func WithConventions(conv ...semconv.Convention) Option { return instr.WithConventions(conv...) }
 
 var pkg = instr.NewPackage(ScopeName, Version)
 

@@ -273,3 +273,28 @@ func TestStreamNoGoroutineLeak(t *testing.T) {
 		})
 	}
 }
+
+// TestStreamAlreadyCancelledContext: the call's context is done before the
+// response is handed over; the span still ends exactly once, race-free.
+func TestStreamAlreadyCancelledContext(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	h := newHarness(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/event-stream")
+		w.WriteHeader(200)
+		w.(http.Flusher).Flush()
+		cancel() // cancel while the client is receiving the headers
+		<-r.Context().Done()
+	}), true)
+	st := h.client.Chat.Completions.NewStreaming(ctx, chatParams())
+	for st.Next() {
+	}
+	_ = st.Close()
+	deadline := time.Now().Add(5 * time.Second)
+	for len(h.rec.Ended()) == 0 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if len(h.rec.Ended()) != 1 || len(h.rec.Started()) != 1 {
+		t.Fatalf("started %d, ended %d", len(h.rec.Started()), len(h.rec.Ended()))
+	}
+	wantAttrs(t, attrs(h.onlySpan()), map[string]any{"error.type": "canceled"})
+}

@@ -125,6 +125,7 @@ log "building the examples"
 cat > "$WORK/check.py" <<'PY'
 import json, sys
 service, trace, want_chat, content = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4] == "yes"
+want_bedrock = len(sys.argv) > 5 and sys.argv[5] == "bedrock"
 doc = json.load(sys.stdin)
 tr = doc["data"][0]
 procs = tr["processes"]
@@ -145,23 +146,42 @@ for s in chats:
         if k not in t: errors.append(f"{s['operationName']}: {k} missing")
     has_content = "gen_ai.completion.0.content" in t
     if has_content != content: errors.append(f"{s['operationName']}: completion content present={has_content}, want {content}")
+if want_chat >= 2 and not any("gen_ai.response.time_to_first_chunk" in tags(s) for s in chats):
+    errors.append("no streamed chat span with gen_ai.response.time_to_first_chunk")
+bedrock = [s for s in spans if s["operationName"] == "bedrock.converse"]
+if want_bedrock:
+    if len(bedrock) != 1:
+        errors.append(f"{len(bedrock)} bedrock.converse spans, want 1")
+    else:
+        t = tags(bedrock[0])
+        want = {"gen_ai.system": "aws.bedrock", "gen_ai.operation.name": "chat",
+                "gen_ai.request.model": "anthropic.claude-3-5-haiku-20241022-v1:0", "span.kind": "client"}
+        for k, v in want.items():
+            if t.get(k) != v: errors.append(f"bedrock.converse: {k}={t.get(k)!r}, want {v!r}")
+        for k in ("gen_ai.usage.input_tokens", "gen_ai.usage.output_tokens", "gen_ai.response.finish_reasons"):
+            if k not in t: errors.append(f"bedrock.converse: {k} missing")
+        if ("gen_ai.completion.0.content" in t) != content:
+            errors.append(f"bedrock.converse: completion content present={not content}, want {content}")
 roots = [s for s in spans if not s.get("references")]
 if len(roots) != 1: errors.append(f"{len(roots)} root spans, want 1")
-elif any(s is not roots[0] and s["references"][0]["spanID"] != roots[0]["spanID"] for s in chats):
+elif any(s["references"][0]["spanID"] != roots[0]["spanID"] for s in chats + bedrock):
     errors.append("chat spans are not children of the root")
 if errors:
     print("\n".join(f"[e2e] FAIL {service}: {e}" for e in errors), file=sys.stderr); sys.exit(1)
 c = tags(chats[0])
 print(f"[e2e] ok   {service:<22} trace {trace}: {len(spans)} spans ({len(chats)} chat), "
       f"model={c['gen_ai.request.model']} in={c['gen_ai.usage.input_tokens']} out={c['gen_ai.usage.output_tokens']} "
-      f"finish={c['gen_ai.response.finish_reasons']} content={'yes' if content else 'no'}", file=sys.stderr)
+      f"finish={c['gen_ai.response.finish_reasons']} content={'yes' if content else 'no'}"
+      + (f", bedrock.converse in={tags(bedrock[0])['gen_ai.usage.input_tokens']} out={tags(bedrock[0])['gen_ai.usage.output_tokens']}" if want_bedrock else ""),
+      file=sys.stderr)
 PY
 
 
-# check_trace SERVICE TRACE_ID MIN_CHAT_SPANS CONTENT(yes|no): reads the
-# trace back through the query API and checks its spans and gen_ai attributes.
+# check_trace SERVICE TRACE_ID MIN_CHAT_SPANS CONTENT(yes|no) [bedrock]: reads
+# the trace back through the query API and checks its spans and gen_ai
+# attributes (and its bedrock.converse span).
 check_trace() {
-	local service=$1 trace=$2 want_chat=$3 content=$4 json=""
+	local service=$1 trace=$2 want_chat=$3 content=$4 bedrock=${5:-} json=""
 	for _ in $(seq 1 50); do
 		json="$(curl -sf "$QUERY/api/traces/$trace" || true)"
 		if [[ -n "$json" ]] && [[ "$(jq '[.data[0].spans[]? | select(.operationName | startswith("chat "))] | length' <<< "$json")" -ge "$want_chat" ]]; then
@@ -170,7 +190,7 @@ check_trace() {
 		sleep 0.1
 	done
 	[[ -n "$json" ]] || die "$service: trace $trace not found in jaeger"
-	python3 "$WORK/check.py" "$service" "$trace" "$want_chat" "$content" <<< "$json"
+	python3 "$WORK/check.py" "$service" "$trace" "$want_chat" "$content" "$bedrock" <<< "$json"
 }
 
 # find_trace SERVICE: the ID of the newest trace of SERVICE.
@@ -193,7 +213,8 @@ clean_env() {
 failed=0
 run() { "$@" || failed=1; }
 
-# 1. examples/otlp, configured by the environment only, over both protocols.
+# 1. examples/otlp (OpenAI chat, OpenAI stream, Bedrock Converse), configured
+# by the environment only, over both protocols.
 # Jaeger has no metrics pipeline, so metrics are turned off here; the
 # receivers in the unit tests check them.
 for proto in grpc http/protobuf; do
@@ -204,14 +225,14 @@ for proto in grpc http/protobuf; do
 		"$WORK/otlp" 2> "$WORK/$svc.err")" || { cat "$WORK/$svc.err" >&2; die "$svc: example failed"; }
 	trace="$(sed -n 's/^trace: *//p' <<< "$out")"
 	[[ -n "$trace" ]] || die "$svc: no trace ID printed"
-	run check_trace "$svc" "$trace" 2 yes
+	run check_trace "$svc" "$trace" 2 yes bedrock
 done
 
 # 2. examples/otlp without content capture: no content attributes.
 out="$(clean_env OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4317 OTEL_EXPORTER_OTLP_PROTOCOL=grpc \
 	OTEL_METRICS_EXPORTER=none OTEL_SERVICE_NAME=e2e-otlp-nocontent OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT= \
 	"$WORK/otlp" 2> "$WORK/nocontent.err")" || { cat "$WORK/nocontent.err" >&2; die "e2e-otlp-nocontent: example failed"; }
-run check_trace e2e-otlp-nocontent "$(sed -n 's/^trace: *//p' <<< "$out")" 2 no
+run check_trace e2e-otlp-nocontent "$(sed -n 's/^trace: *//p' <<< "$out")" 2 no bedrock
 
 # 3. examples/quickstart (service name set in code) over OTLP HTTP.
 clean_env OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4318 OTEL_METRICS_EXPORTER=none \

@@ -122,49 +122,65 @@ func (t *keyTable) at(i int) attribute.Key {
 	return attribute.Key(t.prefix + strconv.Itoa(i) + t.suffix)
 }
 
-// toolCallKeys holds the tool_calls.<j>.* keys below one message family.
+// toolCallKeys holds the keys of the tool calls below one message family:
+// prefix + i + mid + j + suffix, e.g. "gen_ai.prompt." 2 ".tool_calls." 0
+// ".function.name". An empty suffix means the family has no such key.
 type toolCallKeys struct {
-	prefix string // "gen_ai.prompt." or "gen_ai.completion."
-	// keys[i][j] for i, j < precomputedTC.
-	id, typ, name, args [precomputedTC][precomputedTC]attribute.Key
+	prefix, mid string
+	suffix      [4]string // id, type, name, arguments
+	keys        [4][precomputedTC][precomputedTC]attribute.Key
 }
+
+const (
+	tcID = iota
+	tcType
+	tcName
+	tcArgs
+)
 
 const precomputedTC = 8
 
-func newToolCallKeys(prefix string) *toolCallKeys {
-	t := &toolCallKeys{prefix: prefix}
-	for i := 0; i < precomputedTC; i++ {
-		for j := 0; j < precomputedTC; j++ {
-			t.id[i][j] = t.build(i, j, sufTCID)
-			t.typ[i][j] = t.build(i, j, sufTCType)
-			t.name[i][j] = t.build(i, j, sufTCName)
-			t.args[i][j] = t.build(i, j, sufTCArgs)
+func newToolCallKeys(prefix, mid, id, typ, name, args string) *toolCallKeys {
+	t := &toolCallKeys{prefix: prefix, mid: mid, suffix: [4]string{id, typ, name, args}}
+	for f, suf := range t.suffix {
+		if suf == "" {
+			continue
+		}
+		for i := 0; i < precomputedTC; i++ {
+			for j := 0; j < precomputedTC; j++ {
+				t.keys[f][i][j] = t.build(i, j, suf)
+			}
 		}
 	}
 	return t
 }
 
 func (t *toolCallKeys) build(i, j int, suffix string) attribute.Key {
-	return attribute.Key(t.prefix + strconv.Itoa(i) + midToolCalls + strconv.Itoa(j) + suffix)
+	return attribute.Key(t.prefix + strconv.Itoa(i) + t.mid + strconv.Itoa(j) + suffix)
 }
 
-func (t *toolCallKeys) key(tab *[precomputedTC][precomputedTC]attribute.Key, i, j int, suffix string) attribute.Key {
-	if i < precomputedTC && j < precomputedTC {
-		return tab[i][j]
+// key returns the key of field f of tool call j of message i ("" when the
+// family has no such field).
+func (t *toolCallKeys) key(f, i, j int) attribute.Key {
+	if t.suffix[f] == "" {
+		return ""
 	}
-	return t.build(i, j, suffix)
+	if i < precomputedTC && j < precomputedTC {
+		return t.keys[f][i][j]
+	}
+	return t.build(i, j, t.suffix[f])
 }
 
 var (
 	promptRole       = newKeyTable(prefixPrompt, sufRole)
 	promptContent    = newKeyTable(prefixPrompt, sufContent)
 	promptToolCallID = newKeyTable(prefixPrompt, sufToolCallID)
-	promptToolCalls  = newToolCallKeys(prefixPrompt)
+	promptToolCalls  = newToolCallKeys(prefixPrompt, midToolCalls, sufTCID, sufTCType, sufTCName, sufTCArgs)
 
 	completionRole      = newKeyTable(prefixCompletion, sufRole)
 	completionContent   = newKeyTable(prefixCompletion, sufContent)
 	completionFinish    = newKeyTable(prefixCompletion, sufFinishReason)
-	completionToolCalls = newToolCallKeys(prefixCompletion)
+	completionToolCalls = newToolCallKeys(prefixCompletion, midToolCalls, sufTCID, sufTCType, sufTCName, sufTCArgs)
 
 	toolType   = newKeyTable(prefixTools, sufType)
 	toolName   = newKeyTable(prefixTools, sufFuncName)

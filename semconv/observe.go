@@ -37,13 +37,8 @@ const (
 	KeyToolCallID         = attribute.Key("gen_ai.tool.call.id")
 	KeyToolCallArguments  = attribute.Key("gen_ai.tool.call.arguments")
 	KeyToolCallResult     = attribute.Key("gen_ai.tool.call.result")
-	KeyToolDefinitions    = attribute.Key("gen_ai.tool.definitions")
 	KeyRetrievalQueryText = attribute.Key("gen_ai.retrieval.query.text")
 	KeyRetrievalDocuments = attribute.Key("gen_ai.retrieval.documents")
-	KeyInputMessages      = attribute.Key("gen_ai.input.messages")
-	KeyOutputMessages     = attribute.Key("gen_ai.output.messages")
-	KeyUserID             = attribute.Key("user.id")
-	KeySessionID          = attribute.Key("session.id")
 
 	// Cost: a tracekit extension of the GenAI conventions (total cost of the
 	// call and the currency of the user's price table).
@@ -51,11 +46,6 @@ const (
 	KeyUsageCostCurrency = attribute.Key("gen_ai.usage.cost.currency")
 
 	// OpenInference.
-	KeyOISpanKind       = attribute.Key("openinference.span.kind")
-	KeyOIInputValue     = attribute.Key("input.value")
-	KeyOIInputMime      = attribute.Key("input.mime_type")
-	KeyOIOutputValue    = attribute.Key("output.value")
-	KeyOIOutputMime     = attribute.Key("output.mime_type")
 	KeyOIAgentName      = attribute.Key("agent.name")
 	KeyOIToolName       = attribute.Key("tool.name")
 	KeyOIToolDesc       = attribute.Key("tool.description")
@@ -67,11 +57,6 @@ const (
 	KeyOICostTotal      = attribute.Key("llm.cost.total")
 	prefixOIRetrieval   = "retrieval.documents."
 	prefixOIReranker    = "reranker.output_documents."
-	prefixOITools       = "llm.tools."
-
-	// MIME types of input and output values.
-	MimeText = "text/plain"
-	MimeJSON = "application/json"
 )
 
 // Operation names of application spans in the GenAI conventions.
@@ -109,21 +94,21 @@ func otelOperation(kind string) string {
 func oiKind(kind string) string {
 	switch kind {
 	case genai.KindWorkflow, genai.KindTask:
-		return "CHAIN"
+		return OISpanKindChain
 	case genai.KindAgent:
-		return "AGENT"
+		return OISpanKindAgent
 	case genai.KindTool:
-		return "TOOL"
+		return OISpanKindTool
 	case genai.KindRetriever:
-		return "RETRIEVER"
+		return OISpanKindRetriever
 	case genai.KindReranker:
-		return "RERANKER"
+		return OISpanKindReranker
 	case genai.KindEmbedding:
-		return "EMBEDDING"
+		return OISpanKindEmbedding
 	case genai.KindGuardrail:
-		return "GUARDRAIL"
+		return OISpanKindGuardrail
 	case genai.KindEvaluator:
-		return "EVALUATOR"
+		return OISpanKindEvaluator
 	}
 	return "UNKNOWN"
 }
@@ -315,8 +300,8 @@ func oiObservation(dst []attribute.KeyValue, o *genai.Observation, capture bool)
 		if !in.Set && o.Kind == genai.KindTool {
 			in = o.ToolArguments
 		}
-		dst = appendValue(dst, KeyOIInputValue, KeyOIInputMime, in)
-		dst = appendValue(dst, KeyOIOutputValue, KeyOIOutputMime, o.Output)
+		dst = appendValue(dst, KeyOIInputValue, KeyOIInputMimeType, in)
+		dst = appendValue(dst, KeyOIOutputValue, KeyOIOutputMimeType, o.Output)
 		prefix := prefixOIRetrieval
 		if o.Kind == genai.KindReranker {
 			prefix = prefixOIReranker
@@ -327,16 +312,8 @@ func oiObservation(dst []attribute.KeyValue, o *genai.Observation, capture bool)
 		dst = appendString(dst, KeyOIToolDesc, o.ToolDescription)
 		dst = appendString(dst, KeyOIToolID, o.ToolCallID)
 	}
-	for i, t := range o.Tools {
-		type fn struct {
-			Name        string `json:"name"`
-			Description string `json:"description,omitempty"`
-		}
-		dst = appendJSON(dst, attribute.Key(prefixOITools+strconv.Itoa(i)+".tool.json_schema"),
-			struct {
-				Type     string `json:"type"`
-				Function fn     `json:"function"`
-			}{"function", fn{t.Name, t.Description}})
+	for i := range o.Tools {
+		dst = append(dst, oiToolSchema.at(i).String(string(oiToolJSON(nil, &o.Tools[i]))))
 	}
 	if len(o.Handoffs) > 0 {
 		dst = append(dst, KeyTracekitAgentHandoffs.StringSlice(o.Handoffs))
@@ -407,9 +384,9 @@ func ContextAttrs(dst []attribute.KeyValue, v *reqctx.Values, conv Convention) [
 	if v.Empty() {
 		return dst
 	}
-	dst = appendString(dst, KeyUserID, v.User)
+	dst = appendString(dst, KeyOIUserID, v.User)
 	if conv.Has(Tracekit) || conv.Has(OpenInference) {
-		dst = appendString(dst, KeySessionID, v.Session)
+		dst = appendString(dst, KeyOISessionID, v.Session)
 	}
 	if conv.Has(OTelGenAI) {
 		dst = appendString(dst, KeyConversationID, v.Session)

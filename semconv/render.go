@@ -7,37 +7,80 @@ import (
 )
 
 // Convention selects an attribute naming convention. Conventions combine as a
-// bit set.
+// bit set: one span can carry several at once.
 type Convention uint8
 
 const (
-	// Tracekit is Coralogix llm-tracekit's convention: indexed
-	// gen_ai.prompt.<i>.*, gen_ai.completion.<i>.* and
+	// Tracekit is Coralogix llm-tracekit's convention: gen_ai.system and the
+	// indexed gen_ai.prompt.<i>.*, gen_ai.completion.<i>.* and
 	// gen_ai.request.tools.<i>.* keys. It is the default.
 	Tracekit Convention = 1 << iota
-	// OTelGenAI is the OpenTelemetry GenAI semantic conventions (v1.41.0):
-	// gen_ai.operation.name invoke_agent, execute_tool, invoke_workflow,
-	// retrieval, gen_ai.agent.name, gen_ai.tool.*, gen_ai.conversation.id.
-	// Application spans (package observe), the request context and cost
-	// render it; LLM spans render it once the conventions work lands.
+	// OTelGenAI is the OpenTelemetry GenAI semantic conventions v1.41.0:
+	// gen_ai.provider.name, gen_ai.input.messages / gen_ai.output.messages /
+	// gen_ai.system_instructions / gen_ai.tool.definitions as JSON strings,
+	// openai.* and aws.bedrock.* keys.
 	OTelGenAI
-	// OpenInference is Arize OpenInference: openinference.span.kind,
-	// input.value / output.value, retrieval.documents.<i>.document.*,
-	// tool.*, session.id, user.id, metadata, tag.tags, llm.cost.*.
+	// OpenInference is Arize's OpenInference convention, read by Phoenix:
+	// openinference.span.kind, llm.input_messages.<i>.message.*,
+	// llm.output_messages.<i>.message.*, llm.token_count.*, input.value and
+	// output.value.
+	//
+	// Application spans (package observe), the request context and cost
+	// render every convention too: see ObservationEndAttrs, ContextAttrs and
+	// CostAttrs.
 	OpenInference
 )
 
 // Has reports whether every convention in o is in c.
 func (c Convention) Has(o Convention) bool { return c&o == o }
 
-// apiChatCompletions is the API name of OpenAI chat completions in the record.
-const apiChatCompletions = "chat.completions"
+// String names the conventions in c.
+func (c Convention) String() string {
+	s := ""
+	for _, n := range []struct {
+		c    Convention
+		name string
+	}{{Tracekit, "Tracekit"}, {OTelGenAI, "OTelGenAI"}, {OpenInference, "OpenInference"}} {
+		if c.Has(n.c) {
+			if s != "" {
+				s += "+"
+			}
+			s += n.name
+		}
+	}
+	if s == "" {
+		return "none"
+	}
+	return s
+}
 
-// SpanName returns the span name of a call: "bedrock.<api>" for Bedrock (as
-// llm-tracekit names them), "<operation> <request model>" otherwise.
-func SpanName(c *genai.Call) string {
-	if c.Provider == genai.ProviderBedrock && c.API != "" {
+// Renderer renders records of LLM calls in a set of conventions.
+type Renderer struct {
+	// Conventions to emit; zero means Tracekit.
+	Conventions Convention
+	// Capture turns on the content attributes (message text, tool-call
+	// arguments, embedding vectors, input.value / output.value).
+	Capture bool
+}
+
+func (r Renderer) conv() Convention {
+	if r.Conventions == 0 {
+		return Tracekit
+	}
+	return r.Conventions
+}
+
+// SpanName returns the span name of a call. Tracekit's names win when it is
+// selected ("bedrock.<api>" for Bedrock, "<operation> <model>" otherwise);
+// OTel GenAI names every span "<operation> <model>"; OpenInference alone
+// names embeddings "CreateEmbeddings".
+func (r Renderer) SpanName(c *genai.Call) string {
+	conv := r.conv()
+	if conv.Has(Tracekit) && c.Provider == genai.ProviderBedrock && c.API != "" {
 		return "bedrock." + c.API
+	}
+	if conv == OpenInference && c.Operation == genai.OpEmbeddings {
+		return "CreateEmbeddings"
 	}
 	if c.Request.Model == "" {
 		return c.Operation
@@ -45,143 +88,60 @@ func SpanName(c *genai.Call) string {
 	return c.Operation + " " + c.Request.Model
 }
 
-// RequestAttrs appends the attributes known before the call is sent (the
-// request parameters, the prompt and the tool definitions) to dst. Content is
-// included only when capture is true.
-func RequestAttrs(dst []attribute.KeyValue, c *genai.Call, capture bool) []attribute.KeyValue {
-	r := &c.Request
-	dst = append(dst,
-		KeyOperationName.String(c.Operation),
-		KeySystem.String(c.Provider),
-	)
-	if r.Model != "" {
-		dst = append(dst, KeyRequestModel.String(r.Model))
+// Request appends the attributes known before the call is sent (the request
+// parameters, the prompt, the tool definitions) to dst.
+func (r Renderer) Request(dst []attribute.KeyValue, c *genai.Call) []attribute.KeyValue {
+	conv := r.conv()
+	if conv.Has(Tracekit) {
+		dst = tracekitRequest(dst, c, r.Capture)
 	}
-	if c.ServerAddress != "" {
-		dst = append(dst, KeyServerAddress.String(c.ServerAddress))
+	if conv.Has(OTelGenAI) {
+		dst = otelRequest(dst, c, r.Capture, !conv.Has(Tracekit))
 	}
-	if c.ServerPort > 0 {
-		dst = append(dst, KeyServerPort.Int(c.ServerPort))
-	}
-	if c.ResendCount > 0 {
-		dst = append(dst, KeyResendCount.Int(c.ResendCount))
-	}
-	dst = appendFloat(dst, KeyTemperature, r.Temperature)
-	dst = appendFloat(dst, KeyTopP, r.TopP)
-	dst = appendFloat(dst, KeyTopK, r.TopK)
-	dst = appendInt(dst, KeyMaxTokens, r.MaxTokens)
-	dst = appendFloat(dst, KeyPresencePenalty, r.PresencePenalty)
-	dst = appendFloat(dst, KeyFrequencyPenalty, r.FrequencyPenalty)
-	dst = appendInt(dst, KeyOpenAISeed, r.Seed)
-	dst = appendString(dst, KeyOpenAIResponseFormat, r.ResponseFormat)
-	dst = appendString(dst, KeyOpenAIRequestTier, r.ServiceTier)
-	dst = appendString(dst, KeyRequestUser, r.User)
-	if len(r.EncodingFormats) > 0 {
-		dst = append(dst, KeyEncodingFormats.StringSlice(r.EncodingFormats))
-	}
-	dst = appendInt(dst, KeyEmbeddingDims, r.Dimensions)
-	dst = appendString(dst, KeyOpenAIPreviousResponseID, r.PreviousResponseID)
-	dst = appendString(dst, KeyOpenAIConversationID, r.ConversationID)
-	dst = appendString(dst, KeyAgentID, r.AgentID)
-	dst = appendString(dst, KeyBedrockAgentAlias, r.AgentAliasID)
-	dst = appendString(dst, KeyGuardrailID, r.GuardrailID)
-	dst = PromptAttrs(dst, r.Messages, capture)
-	for i := range r.Tools {
-		t := &r.Tools[i]
-		typ := t.Type
-		if typ == "" {
-			typ = "function"
-		}
-		dst = append(dst, toolType.at(i).String(typ))
-		if t.Name != "" {
-			dst = append(dst, toolName.at(i).String(t.Name))
-		}
-		if t.Description != "" {
-			dst = append(dst, toolDesc.at(i).String(t.Description))
-		}
-		if t.Parameters != "" {
-			dst = append(dst, toolParams.at(i).String(t.Parameters))
-		}
+	if conv.Has(OpenInference) {
+		dst = oiRequest(dst, c, r.Capture)
 	}
 	return dst
 }
 
-// PromptAttrs appends gen_ai.prompt.<i>.* for msgs to dst.
-func PromptAttrs(dst []attribute.KeyValue, msgs []genai.Message, capture bool) []attribute.KeyValue {
-	for i := range msgs {
-		m := &msgs[i]
-		dst = append(dst, promptRole.at(i).String(m.Role))
-		if capture && m.HasContent {
-			dst = append(dst, promptContent.at(i).String(m.Content))
-		}
-		if m.ToolCallID != "" {
-			dst = append(dst, promptToolCallID.at(i).String(m.ToolCallID))
-		}
-		dst = appendToolCalls(dst, promptToolCalls, i, m.ToolCalls, capture)
+// Response appends the attributes learnt from a successful response to dst.
+func (r Renderer) Response(dst []attribute.KeyValue, c *genai.Call) []attribute.KeyValue {
+	conv := r.conv()
+	if conv.Has(Tracekit) {
+		dst = tracekitResponse(dst, c, r.Capture)
+	}
+	if conv.Has(OTelGenAI) {
+		dst = otelResponse(dst, c, r.Capture, !conv.Has(Tracekit))
+	}
+	if conv.Has(OpenInference) {
+		dst = oiResponse(dst, c, r.Capture)
 	}
 	return dst
 }
 
-// ResponseAttrs appends the attributes learnt from a successful response to dst.
-func ResponseAttrs(dst []attribute.KeyValue, c *genai.Call, capture bool) []attribute.KeyValue {
-	r := &c.Response
-	dst = appendString(dst, KeyResponseID, r.ID)
-	dst = appendString(dst, KeyResponseModel, r.Model)
-	if r.FinishReasons != nil {
-		dst = append(dst, KeyFinishReasons.StringSlice(r.FinishReasons))
+// Metric appends the attributes of the gen_ai.client.* data points of a call
+// to dst (without gen_ai.token.type). Metric names are the same in every
+// convention; their attributes follow the selected conventions.
+func (r Renderer) Metric(dst []attribute.KeyValue, c *genai.Call) []attribute.KeyValue {
+	conv := r.conv()
+	dst = append(dst, KeyOperationName.String(c.Operation))
+	if conv.Has(Tracekit) || conv == OpenInference {
+		dst = append(dst, KeySystem.String(c.Provider))
 	}
-	in, out := r.Usage.InputTokens, r.Usage.OutputTokens
-	if c.Streaming && c.API == apiChatCompletions && !in.Set && !out.Set {
-		// llm-tracekit records 0/0 on a chat stream that carried no usage
-		// (the caller did not ask for it, or the stream was cut short);
-		// Coralogix reads it that way. Metrics record no tokens then.
-		in, out = genai.SetInt(0), genai.SetInt(0)
+	if conv.Has(OTelGenAI) {
+		dst = append(dst, KeyProviderName.String(c.Provider))
 	}
-	dst = appendInt(dst, KeyInputTokens, in)
-	dst = appendInt(dst, KeyOutputTokens, out)
-	dst = appendInt(dst, KeyCacheReadTokens, r.Usage.CacheReadInputTokens)
-	dst = appendInt(dst, KeyCacheWriteTokens, r.Usage.CacheWriteInputTokens)
-	dst = appendInt(dst, KeyReasoningTokens, r.Usage.ReasoningTokens)
-	dst = appendString(dst, KeyOpenAIResponseTier, r.ServiceTier)
-	dst = appendString(dst, KeyOpenAIFingerprint, r.SystemFingerprint)
-	if c.Streaming && c.TimeToFirstChunk >= 0 {
-		dst = append(dst, KeyTimeToFirstChunk.Float64(c.TimeToFirstChunk))
-	}
-	for i := range r.Choices {
-		ch := &r.Choices[i]
-		role := ch.Role
-		if role == "" {
-			role = "assistant"
-		}
-		dst = append(dst, completionRole.at(i).String(role))
-		if ch.FinishReason != "" {
-			dst = append(dst, completionFinish.at(i).String(ch.FinishReason))
-		}
-		if capture && ch.HasContent {
-			dst = append(dst, completionContent.at(i).String(ch.Content))
-		}
-		dst = appendToolCalls(dst, completionToolCalls, i, ch.ToolCalls, capture)
-	}
-	if capture {
-		for _, e := range r.Embeddings {
-			dst = append(dst, embeddingVector.at(e.Index).Float64Slice(e.Vector))
-		}
-	}
-	return dst
-}
-
-// MetricAttrs appends the attributes of the gen_ai.client.* data points of a
-// call to dst (without gen_ai.token.type).
-func MetricAttrs(dst []attribute.KeyValue, c *genai.Call) []attribute.KeyValue {
-	dst = append(dst,
-		KeyOperationName.String(c.Operation),
-		KeySystem.String(c.Provider),
-	)
 	dst = appendString(dst, KeyRequestModel, c.Request.Model)
 	if c.Err == nil {
 		dst = appendString(dst, KeyResponseModel, c.Response.Model)
-		dst = appendString(dst, KeyOpenAIResponseTier, c.Response.ServiceTier)
-		dst = appendString(dst, KeyOpenAIFingerprint, c.Response.SystemFingerprint)
+		if conv.Has(Tracekit) || conv == OpenInference {
+			dst = appendString(dst, KeyOpenAIResponseTier, c.Response.ServiceTier)
+			dst = appendString(dst, KeyOpenAIFingerprint, c.Response.SystemFingerprint)
+		}
+		if conv.Has(OTelGenAI) {
+			dst = appendString(dst, KeyOpenAIRespTier, c.Response.ServiceTier)
+			dst = appendString(dst, KeyOpenAIRespFP, c.Response.SystemFingerprint)
+		}
 	}
 	dst = appendString(dst, KeyServerAddress, c.ServerAddress)
 	if c.ServerPort > 0 {
@@ -193,26 +153,29 @@ func MetricAttrs(dst []attribute.KeyValue, c *genai.Call) []attribute.KeyValue {
 	return dst
 }
 
-func appendToolCalls(dst []attribute.KeyValue, keys *toolCallKeys, i int, calls []genai.ToolCall, capture bool) []attribute.KeyValue {
-	for j := range calls {
-		tc := &calls[j]
-		if tc.ID != "" {
-			dst = append(dst, keys.key(&keys.id, i, j, sufTCID).String(tc.ID))
-		}
-		typ := tc.Type
-		if typ == "" {
-			typ = "function"
-		}
-		dst = append(dst, keys.key(&keys.typ, i, j, sufTCType).String(typ))
-		if tc.Name != "" {
-			dst = append(dst, keys.key(&keys.name, i, j, sufTCName).String(tc.Name))
-		}
-		if capture && tc.Arguments != "" {
-			dst = append(dst, keys.key(&keys.args, i, j, sufTCArgs).String(tc.Arguments))
-		}
-	}
-	return dst
+// SpanName returns the Tracekit span name of a call.
+func SpanName(c *genai.Call) string { return Renderer{}.SpanName(c) }
+
+// RequestAttrs appends the Tracekit request attributes of c to dst.
+func RequestAttrs(dst []attribute.KeyValue, c *genai.Call, capture bool) []attribute.KeyValue {
+	return Renderer{Capture: capture}.Request(dst, c)
 }
+
+// ResponseAttrs appends the Tracekit response attributes of c to dst.
+func ResponseAttrs(dst []attribute.KeyValue, c *genai.Call, capture bool) []attribute.KeyValue {
+	return Renderer{Capture: capture}.Response(dst, c)
+}
+
+// MetricAttrs appends the Tracekit metric attributes of c to dst.
+func MetricAttrs(dst []attribute.KeyValue, c *genai.Call) []attribute.KeyValue {
+	return Renderer{}.Metric(dst, c)
+}
+
+// ErrorType returns the error.type attribute for t.
+func ErrorType(t string) attribute.KeyValue { return KeyErrorType.String(t) }
+
+// TokenType returns the gen_ai.token.type attribute for t.
+func TokenType(t string) attribute.KeyValue { return KeyTokenType.String(t) }
 
 func appendString(dst []attribute.KeyValue, k attribute.Key, v string) []attribute.KeyValue {
 	if v == "" {
@@ -234,9 +197,3 @@ func appendFloat(dst []attribute.KeyValue, k attribute.Key, v genai.Float) []att
 	}
 	return append(dst, k.Float64(v.V))
 }
-
-// ErrorType returns the error.type attribute for t.
-func ErrorType(t string) attribute.KeyValue { return KeyErrorType.String(t) }
-
-// TokenType returns the gen_ai.token.type attribute for t.
-func TokenType(t string) attribute.KeyValue { return KeyTokenType.String(t) }

@@ -23,6 +23,7 @@ import (
 	"go.opentelemetry.io/otel"
 
 	"github.com/tracekit-go/tracekit/coralogix"
+	"github.com/tracekit-go/tracekit/examples/internal/fakellm"
 	"github.com/tracekit-go/tracekit/export"
 	"github.com/tracekit-go/tracekit/openaitrace"
 )
@@ -60,7 +61,7 @@ func run(live bool) error {
 
 	var opts []option.RequestOption
 	if !live {
-		fake := newFakeOpenAI()
+		fake := fakellm.New()
 		defer fake.Close()
 		opts = append(opts, option.WithBaseURL(fake.URL+"/v1/"), option.WithAPIKey("offline"))
 	} else if os.Getenv("OPENAI_API_KEY") == "" {

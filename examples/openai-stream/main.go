@@ -17,6 +17,7 @@ import (
 	"github.com/openai/openai-go/v3"
 	"github.com/openai/openai-go/v3/option"
 
+	"github.com/tracekit-go/tracekit/examples/internal/fakellm"
 	"github.com/tracekit-go/tracekit/export"
 	"github.com/tracekit-go/tracekit/openaitrace"
 )
@@ -48,7 +49,7 @@ func run(live bool) error {
 
 	var opts []option.RequestOption
 	if !live {
-		fake := newFakeOpenAI()
+		fake := fakellm.New()
 		defer fake.Close()
 		opts = append(opts, option.WithBaseURL(fake.URL+"/v1/"), option.WithAPIKey("offline"))
 	} else if os.Getenv("OPENAI_API_KEY") == "" {

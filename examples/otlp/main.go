@@ -1,7 +1,8 @@
-// Command otlp sends the traces and metrics of a traced chat call and a
-// traced streamed call wherever the standard OpenTelemetry environment
-// variables say. It has no exporter configuration in code. The calls go to
-// an in-process fake of the OpenAI API unless -live is given.
+// Command otlp sends the traces and metrics of a traced OpenAI chat call, a
+// traced OpenAI streamed call and a traced Amazon Bedrock Converse call
+// wherever the standard OpenTelemetry environment variables say. It has no
+// exporter configuration in code. The calls go to an in-process fake of both
+// APIs unless -live is given (OpenAI only; Bedrock stays offline).
 //
 //	OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4317 OTEL_EXPORTER_OTLP_PROTOCOL=grpc \
 //	OTEL_SERVICE_NAME=otlp-example OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT=true \
@@ -16,10 +17,16 @@ import (
 	"os"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime"
+	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime/types"
 	"github.com/openai/openai-go/v3"
 	"github.com/openai/openai-go/v3/option"
 	"go.opentelemetry.io/otel"
 
+	"github.com/tracekit-go/tracekit/bedrocktrace"
+	"github.com/tracekit-go/tracekit/examples/internal/fakellm"
 	"github.com/tracekit-go/tracekit/export"
 	"github.com/tracekit-go/tracekit/openaitrace"
 )
@@ -52,15 +59,20 @@ func run(live bool) error {
 	}()
 
 	// Content capture follows OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT.
+	fake := fakellm.New()
+	defer fake.Close()
 	var opts []option.RequestOption
 	if !live {
-		fake := newFakeOpenAI()
-		defer fake.Close()
 		opts = append(opts, option.WithBaseURL(fake.URL+"/v1/"), option.WithAPIKey("offline"))
 	} else if os.Getenv("OPENAI_API_KEY") == "" {
 		return fmt.Errorf("-live needs OPENAI_API_KEY")
 	}
 	client := openaitrace.NewClient(opts...)
+	bedrock := bedrocktrace.NewFromConfig(aws.Config{
+		Region:       "us-east-1",
+		Credentials:  credentials.NewStaticCredentialsProvider("offline", "offline", ""),
+		BaseEndpoint: aws.String(fake.URL),
+	})
 
 	ctx, span := otel.Tracer("otlp-example").Start(ctx, "otlp example")
 	defer span.End()
@@ -87,6 +99,20 @@ func run(live bool) error {
 		return err
 	}
 	fmt.Println("stream:", acc.Choices[0].Message.Content)
+
+	out, err := bedrock.Converse(ctx, &bedrockruntime.ConverseInput{
+		ModelId: aws.String("anthropic.claude-3-5-haiku-20241022-v1:0"),
+		Messages: []types.Message{{Role: types.ConversationRoleUser, Content: []types.ContentBlock{
+			&types.ContentBlockMemberText{Value: "What is the capital of Portugal?"}}}},
+	})
+	if err != nil {
+		return err
+	}
+	if msg, ok := out.Output.(*types.ConverseOutputMemberMessage); ok && len(msg.Value.Content) > 0 {
+		if text, ok := msg.Value.Content[0].(*types.ContentBlockMemberText); ok {
+			fmt.Println("bedrock:", text.Value)
+		}
+	}
 	fmt.Printf("trace:  %s\n", span.SpanContext().TraceID())
 	return nil
 }

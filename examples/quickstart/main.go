@@ -17,6 +17,7 @@ import (
 	"github.com/openai/openai-go/v3/option"
 	"go.opentelemetry.io/otel"
 
+	"github.com/tracekit-go/tracekit/examples/internal/fakellm"
 	"github.com/tracekit-go/tracekit/export"
 	"github.com/tracekit-go/tracekit/openaitrace"
 )
@@ -55,7 +56,7 @@ func run(live bool) error {
 	// 3. A traced client.
 	var opts []option.RequestOption
 	if !live {
-		fake := newFakeOpenAI()
+		fake := fakellm.New()
 		defer fake.Close()
 		opts = append(opts, option.WithBaseURL(fake.URL+"/v1/"), option.WithAPIKey("offline"))
 	} else if os.Getenv("OPENAI_API_KEY") == "" {

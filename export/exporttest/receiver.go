@@ -39,7 +39,9 @@ import (
 
 // Signal names of [Request.Signal].
 const (
-	SignalTraces  = "traces"
+	// SignalTraces marks a traces export request.
+	SignalTraces = "traces"
+	// SignalMetrics marks a metrics export request.
 	SignalMetrics = "metrics"
 )
 

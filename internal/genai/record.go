@@ -67,6 +67,10 @@ type Request struct {
 	ResponseFormat string
 	// ServiceTier is the requested service tier.
 	ServiceTier string
+	// ChoiceCount is the number of choices asked for (OpenAI "n").
+	ChoiceCount Int
+	// StopSequences are the requested stop sequences.
+	StopSequences []string
 	// User is the end user the request was made for.
 	User string
 	// EncodingFormats and Dimensions describe an embeddings request.
@@ -110,6 +114,10 @@ type Message struct {
 	HasContent bool
 	ToolCallID string
 	ToolCalls  []ToolCall
+	// Instructions is true for a system message that came from a separate
+	// instructions field of the API (Bedrock Converse and Claude "system",
+	// Responses "instructions") rather than from the message list.
+	Instructions bool
 }
 
 // Choice is one completion the model returned.

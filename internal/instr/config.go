@@ -70,6 +70,37 @@ func WithCaptureContent(on bool) Option {
 	return optionFunc(func(c *Config) { c.Capture = &on })
 }
 
+// WithConventions selects the attribute conventions spans carry: any
+// combination of semconv.Tracekit, semconv.OTelGenAI and
+// semconv.OpenInference. The default is Tracekit, plus OTelGenAI when
+// OTEL_SEMCONV_STABILITY_OPT_IN lists gen_ai_latest_experimental.
+func WithConventions(conv ...semconv.Convention) Option {
+	return optionFunc(func(c *Config) {
+		var set semconv.Convention
+		for _, v := range conv {
+			set |= v
+		}
+		c.Conventions = set
+	})
+}
+
+// EnvStabilityOptIn is the OpenTelemetry variable that opts in to the latest
+// experimental GenAI conventions with the value gen_ai_latest_experimental.
+const EnvStabilityOptIn = "OTEL_SEMCONV_STABILITY_OPT_IN"
+
+// ConventionsFromEnv returns the default conventions: Tracekit, plus
+// OTelGenAI when OTEL_SEMCONV_STABILITY_OPT_IN lists
+// gen_ai_latest_experimental.
+func ConventionsFromEnv() semconv.Convention {
+	conv := semconv.Tracekit
+	for _, v := range strings.Split(os.Getenv(EnvStabilityOptIn), ",") {
+		if strings.TrimSpace(v) == "gen_ai_latest_experimental" {
+			conv |= semconv.OTelGenAI
+		}
+	}
+	return conv
+}
+
 // CaptureFromEnv reports whether the environment turns content capture on.
 func CaptureFromEnv() bool {
 	return strings.EqualFold(strings.TrimSpace(os.Getenv(EnvCaptureContent)), "true")
@@ -147,7 +178,7 @@ func (in *Instrumentation) resolve(gen uint64) *Resolved {
 		cfg.MeterProvider = otel.GetMeterProvider()
 	}
 	if cfg.Conventions == 0 {
-		cfg.Conventions = semconv.Tracekit
+		cfg.Conventions = ConventionsFromEnv()
 	}
 	capture := CaptureFromEnv()
 	if cfg.Capture != nil {
@@ -158,23 +189,25 @@ func (in *Instrumentation) resolve(gen uint64) *Resolved {
 		red = redact.Default()
 	}
 	r := &Resolved{
-		gen:         gen,
-		Tracer:      cfg.TracerProvider.Tracer(in.pkg.scope, trace.WithInstrumentationVersion(in.pkg.version)),
-		Capture:     capture,
-		Conventions: cfg.Conventions,
-		Redactor:    red,
-		pricing:     cfg.Pricing,
+		gen:      gen,
+		Tracer:   cfg.TracerProvider.Tracer(in.pkg.scope, trace.WithInstrumentationVersion(in.pkg.version)),
+		Capture:  capture,
+		Renderer: semconv.Renderer{Conventions: cfg.Conventions, Capture: capture},
+		Redactor: red,
+		pricing:  cfg.Pricing,
 	}
-	r.metrics = newMetrics(cfg.MeterProvider.Meter(in.pkg.scope, metric.WithInstrumentationVersion(in.pkg.version)))
+	r.metrics = newMetrics(cfg.MeterProvider.Meter(in.pkg.scope, metric.WithInstrumentationVersion(in.pkg.version)), r.Renderer)
 	return r
 }
 
 // Resolved is the configuration in force for one instrumentation.
 type Resolved struct {
-	gen         uint64
-	Tracer      trace.Tracer
-	Capture     bool
-	Conventions semconv.Convention
+	gen    uint64
+	Tracer trace.Tracer
+	// Capture tells whether content is captured.
+	Capture bool
+	// Renderer renders records in the selected conventions.
+	Renderer semconv.Renderer
 	// Redactor is applied to captured content (nil: none).
 	Redactor redact.Redactor
 	pricing  *priceTable

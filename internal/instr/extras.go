@@ -17,17 +17,6 @@ import (
 	"github.com/tracekit-go/tracekit/semconv"
 )
 
-// WithConventions sets the attribute conventions rendered (a bit set of
-// semconv.Tracekit, semconv.OTelGenAI, semconv.OpenInference). The default is
-// semconv.Tracekit.
-func WithConventions(c semconv.Convention) Option {
-	return optionFunc(func(cfg *Config) {
-		if c != 0 {
-			cfg.Conventions = c
-		}
-	})
-}
-
 // WithRedactor sets the redactor applied to every captured content string
 // before it becomes an attribute. nil turns redaction off, even when a
 // process-wide default is set (redact.SetDefault). Redaction runs only when
@@ -164,13 +153,13 @@ func (r *Resolved) applyContext(ctx context.Context, call *genai.Call, dst []att
 	if call.Request.User == "" {
 		call.Request.User = v.User
 	}
-	return semconv.ContextAttrs(dst, v, r.Conventions)
+	return semconv.ContextAttrs(dst, v, r.Renderer.Conventions)
 }
 
 // ContextAttrs appends the request context attributes of ctx to dst (for
 // spans that are not LLM calls, such as package observe's).
 func (r *Resolved) ContextAttrs(ctx context.Context, dst []attribute.KeyValue) []attribute.KeyValue {
-	return semconv.ContextAttrs(dst, reqctx.From(ctx), r.Conventions)
+	return semconv.ContextAttrs(dst, reqctx.From(ctx), r.Renderer.Conventions)
 }
 
 // Redact applies the redactor in force to one content string (identity when

@@ -19,6 +19,7 @@ type metrics struct {
 	tokens   metric.Int64Histogram
 	cost     metric.Float64Counter
 	cache    *optionCache
+	render   semconv.Renderer
 }
 
 // optionCache keeps the measurement options (attribute sets) of recent
@@ -42,7 +43,7 @@ type measureOpts struct {
 	duration, input, output []metric.RecordOption
 }
 
-func newMetrics(m metric.Meter) metrics {
+func newMetrics(m metric.Meter, render semconv.Renderer) metrics {
 	d, err := m.Float64Histogram(semconv.MetricOperationDuration,
 		metric.WithUnit(semconv.MetricOperationDurationUnit),
 		metric.WithDescription(semconv.MetricOperationDurationDesc),
@@ -66,7 +67,7 @@ func newMetrics(m metric.Meter) metrics {
 		otel.Handle(err)
 		c, _ = noop.Meter{}.Float64Counter(semconv.MetricCost)
 	}
-	return metrics{duration: d, tokens: t, cost: c, cache: &optionCache{m: map[metricKey]*measureOpts{}}}
+	return metrics{duration: d, tokens: t, cost: c, cache: &optionCache{m: map[metricKey]*measureOpts{}}, render: render}
 }
 
 func keyOf(c *genai.Call) metricKey {
@@ -79,7 +80,7 @@ func keyOf(c *genai.Call) metricKey {
 	return k
 }
 
-func (oc *optionCache) get(c *genai.Call, buf []attribute.KeyValue) *measureOpts {
+func (oc *optionCache) get(c *genai.Call, render semconv.Renderer, buf []attribute.KeyValue) *measureOpts {
 	k := keyOf(c)
 	oc.mu.Lock()
 	o := oc.m[k]
@@ -87,7 +88,7 @@ func (oc *optionCache) get(c *genai.Call, buf []attribute.KeyValue) *measureOpts
 	if o != nil {
 		return o
 	}
-	attrs := semconv.MetricAttrs(buf[:0], c)
+	attrs := render.Metric(buf[:0], c)
 	n := len(attrs)
 	o = &measureOpts{duration: []metric.RecordOption{metric.WithAttributeSet(attribute.NewSet(attrs...))}}
 	if c.Err == nil {
@@ -110,7 +111,7 @@ func (oc *optionCache) get(c *genai.Call, buf []attribute.KeyValue) *measureOpts
 
 // record records the duration and, when known, the token usage of a call.
 func (m metrics) record(ctx context.Context, c *genai.Call, seconds float64, buf []attribute.KeyValue) {
-	o := m.cache.get(c, buf)
+	o := m.cache.get(c, m.render, buf)
 	m.duration.Record(ctx, seconds, o.duration...)
 	if c.Err != nil {
 		return

@@ -54,8 +54,8 @@ func (r *Resolved) StartInto(ctx context.Context, call *genai.Call, s *Span) con
 	p := getAttrs()
 	*p = r.applyContext(ctx, call, (*p)[:0])
 	r.redactRequest(call)
-	*p = semconv.RequestAttrs(*p, call, r.Capture)
-	ctx, s.span = r.Tracer.Start(ctx, semconv.SpanName(call),
+	*p = r.Renderer.Request(*p, call)
+	ctx, s.span = r.Tracer.Start(ctx, r.Renderer.SpanName(call),
 		trace.WithSpanKind(trace.SpanKindClient),
 		trace.WithAttributes(*p...))
 	putAttrs(p)
@@ -72,6 +72,19 @@ func (s *Span) Recording() bool { return s.span.IsRecording() }
 // SetAttributes adds extra attributes to the span (for example prompts that
 // are learnt only while a stream is read).
 func (s *Span) SetAttributes(kv ...attribute.KeyValue) { s.span.SetAttributes(kv...) }
+
+// UpdateRequest renders the request part of call again onto the span, for
+// calls whose prompt or model is learnt only while the response streams
+// (Bedrock agents). Attributes with the same keys are replaced.
+func (s *Span) UpdateRequest(call *genai.Call) {
+	if !s.span.IsRecording() {
+		return
+	}
+	p := getAttrs()
+	*p = s.res.Renderer.Request((*p)[:0], call)
+	s.span.SetAttributes(*p...)
+	putAttrs(p)
+}
 
 // End ends the span exactly once with what call holds: the response
 // attributes on success, status Error with error.type on failure. It also
@@ -94,10 +107,10 @@ func (s *Span) end(call *genai.Call) {
 			*p = append((*p)[:0], semconv.ErrorType(call.Err.Type))
 		} else {
 			s.res.redactResponse(call)
-			*p = semconv.ResponseAttrs((*p)[:0], call, s.res.Capture)
+			*p = s.res.Renderer.Response((*p)[:0], call)
 		}
 		if priced {
-			*p = semconv.CostAttrs(*p, cost, s.res.Conventions)
+			*p = semconv.CostAttrs(*p, cost, s.res.Renderer.Conventions)
 		}
 		s.span.SetAttributes(*p...)
 	}
@@ -115,7 +128,7 @@ func (s *Span) SetRequestAttrs(call *genai.Call) {
 	s.res.redactRequest(call)
 	p := getAttrs()
 	defer putAttrs(p)
-	*p = semconv.RequestAttrs((*p)[:0], call, s.res.Capture)
+	*p = s.res.Renderer.Request((*p)[:0], call)
 	s.span.SetAttributes(*p...)
 }
 

@@ -1,4 +1,6 @@
-package main
+// Package fakellm is the canned in-process stand-in for the OpenAI API (and
+// Bedrock Converse) that the examples use when they run offline.
+package fakellm
 
 import (
 	"encoding/json"
@@ -9,11 +11,20 @@ import (
 	"time"
 )
 
-// newFakeOpenAI starts an in-process stand-in for the OpenAI API on
+// New starts an in-process stand-in for the OpenAI API on
 // 127.0.0.1. POST /v1/chat/completions answers with a canned completion, or
 // with a canned server-sent-event stream when the request says "stream": true.
-func newFakeOpenAI() *httptest.Server {
+// It also answers Amazon Bedrock's POST /model/{modelId}/converse.
+func New() *httptest.Server {
 	return httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/converse") {
+			// Amazon Bedrock Converse (POST /model/{modelId}/converse).
+			w.Header().Set("Content-Type", "application/json")
+			w.Header().Set("X-Amzn-Requestid", "offline-1")
+			fmt.Fprint(w, `{"output":{"message":{"role":"assistant","content":[{"text":"Lisbon is the capital of Portugal."}]}},`+
+				`"stopReason":"end_turn","usage":{"inputTokens":16,"outputTokens":8,"totalTokens":24},"metrics":{"latencyMs":120}}`)
+			return
+		}
 		if r.Method != http.MethodPost || !strings.HasSuffix(r.URL.Path, "/chat/completions") {
 			http.NotFound(w, r)
 			return
@@ -40,11 +51,11 @@ func newFakeOpenAI() *httptest.Server {
 		w.Header().Set("Content-Type", "text/event-stream")
 		flusher, _ := w.(http.Flusher)
 		send := func(data string) {
+			time.Sleep(15 * time.Millisecond) // a little latency, so the stream shows in the span
 			fmt.Fprintf(w, "data: %s\n\n", data)
 			if flusher != nil {
 				flusher.Flush()
 			}
-			time.Sleep(15 * time.Millisecond) // a little latency, so the stream shows in the span
 		}
 		chunk := func(delta, finish string) string {
 			fr := "null"

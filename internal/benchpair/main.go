@@ -1,0 +1,87 @@
+// Command benchpair reads `go test -bench -count N` output on stdin and
+// prints, for every traced variant, its overhead over the untraced baseline
+// of the same benchmark, paired run by run (the i-th run of a variant
+// against the i-th run of the baseline, which ran next to it), as the median
+// of the paired differences. Allocations and bytes are exact; time is noisy
+// on shared machines, which pairing mitigates.
+//
+//	go test -run '^$' -bench . -benchmem -count 10 ./openaitrace/ | go run ./internal/benchpair
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+type run struct{ ns, bytes, allocs float64 }
+
+var line = regexp.MustCompile(`^(Benchmark\S+?)(-\d+)?\s+\d+\s+([\d.]+) ns/op(?:.*?\s([\d.]+) B/op\s+([\d.]+) allocs/op)?`)
+
+func main() {
+	runs := map[string][]run{}
+	var order []string
+	sc := bufio.NewScanner(os.Stdin)
+	for sc.Scan() {
+		m := line.FindStringSubmatch(sc.Text())
+		if m == nil {
+			continue
+		}
+		name := m[1]
+		ns, _ := strconv.ParseFloat(m[3], 64)
+		b, _ := strconv.ParseFloat(m[4], 64)
+		a, _ := strconv.ParseFloat(m[5], 64)
+		if _, ok := runs[name]; !ok {
+			order = append(order, name)
+		}
+		runs[name] = append(runs[name], run{ns, b, a})
+	}
+	fmt.Printf("| benchmark | runs | median ns/op | B/op | allocs/op | paired Δ time | Δ B/op | Δ allocs |\n|---|---|---|---|---|---|---|---|\n")
+	for _, name := range order {
+		rs := runs[name]
+		base := baselineOf(name, runs)
+		med := median(rs, func(r run) float64 { return r.ns })
+		row := fmt.Sprintf("| %s | %d | %.1f µs | %.0f | %.0f |", strings.TrimPrefix(name, "Benchmark"), len(rs), med/1000, rs[0].bytes, rs[0].allocs)
+		if base == "" || base == name {
+			fmt.Println(row + " — | — | — |")
+			continue
+		}
+		bs := runs[base]
+		n := min(len(bs), len(rs))
+		var deltas []float64
+		var pct []float64
+		for i := 0; i < n; i++ {
+			deltas = append(deltas, rs[i].ns-bs[i].ns)
+			pct = append(pct, 100*(rs[i].ns-bs[i].ns)/bs[i].ns)
+		}
+		sort.Float64s(deltas)
+		sort.Float64s(pct)
+		fmt.Printf("%s %+.1f µs (%+.0f%%) | %+.0f | %+.0f |\n", row, deltas[len(deltas)/2]/1000, pct[len(pct)/2], rs[0].bytes-bs[0].bytes, rs[0].allocs-bs[0].allocs)
+	}
+}
+
+// baselineOf returns the untraced benchmark next to name: the sibling
+// "untraced" sub-benchmark at the deepest level that has one.
+func baselineOf(name string, runs map[string][]run) string {
+	parts := strings.Split(name, "/")
+	for i := len(parts) - 1; i > 0; i-- {
+		cand := strings.Join(append(append([]string{}, parts[:i]...), "untraced"), "/")
+		if _, ok := runs[cand]; ok {
+			return cand
+		}
+	}
+	return ""
+}
+
+func median(rs []run, f func(run) float64) float64 {
+	v := make([]float64, len(rs))
+	for i, r := range rs {
+		v[i] = f(r)
+	}
+	sort.Float64s(v)
+	return v[len(v)/2]
+}

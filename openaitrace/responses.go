@@ -1,0 +1,730 @@
+package openaitrace
+
+import (
+	"cmp"
+	"slices"
+	"strings"
+
+	"github.com/tidwall/gjson"
+
+	"github.com/tracekit-go/tracekit/internal/genai"
+)
+
+// This file translates the Responses API (POST /responses, plain and
+// streamed) into the neutral record. It names no attribute and starts no
+// span.
+
+var responsesEndpoint = &endpoint{
+	operation:     genai.OpChat,
+	api:           "responses",
+	parseRequest:  parseResponsesRequest,
+	parseResponse: parseResponsesResponse,
+	newStream:     newResponsesStream,
+}
+
+// parseResponsesRequest fills c.Request from a POST /responses body.
+//
+// instructions become a system message first; a string input is one user
+// message; list input items keep their order: messages (with or without
+// "type":"message") with their text parts joined, function_call and
+// custom_tool_call items as tool calls of an assistant message (consecutive
+// calls share one message, as in chat completions), their *_output items as
+// tool messages. Items that carry no conversation text (reasoning, image
+// generation, web search, item references, ...) give no message and do not
+// disturb the order of the others. Content is extracted only when content is
+// true.
+func parseResponsesRequest(body string, c *genai.Call, content bool) {
+	r := &c.Request
+	var user, safety string
+	var instructions, input gjson.Result
+	gjson.Parse(body).ForEach(func(k, v gjson.Result) bool {
+		switch k.Str {
+		case "model":
+			r.Model = v.Str
+		case "instructions":
+			instructions = v
+		case "input":
+			input = v
+		case "tools":
+			eachElem(v, func(t gjson.Result) bool {
+				r.Tools = append(r.Tools, parseResponsesTool(t))
+				return true
+			})
+		case "temperature":
+			r.Temperature = optFloat(v)
+		case "top_p":
+			r.TopP = optFloat(v)
+		case "max_output_tokens":
+			r.MaxTokens = optInt(v)
+		case "service_tier":
+			r.ServiceTier = v.Str
+		case "user":
+			user = v.Str
+		case "safety_identifier":
+			safety = v.Str
+		case "previous_response_id":
+			r.PreviousResponseID = v.Str
+		case "conversation":
+			if v.Type == gjson.String {
+				r.ConversationID = v.Str
+			} else if v.IsObject() {
+				r.ConversationID = v.Get("id").Str
+			}
+		}
+		return true
+	})
+	r.User = user
+	if r.User == "" {
+		r.User = safety
+	}
+	{
+		// Room for most conversations in one allocation.
+		n := 0
+		if instructions.Exists() {
+			n++
+		}
+		if input.IsArray() {
+			n += 8
+		} else if input.Exists() {
+			n++
+		}
+		r.Messages = slices.Grow(r.Messages, n)
+	}
+	// The SDK writes input before instructions; the system message comes
+	// first all the same.
+	if instructions.Type == gjson.String {
+		msg := genai.Message{Role: "system"}
+		if content {
+			msg.Content, msg.HasContent = instructions.Str, true
+		}
+		r.Messages = append(r.Messages, msg)
+	} else if instructions.IsArray() {
+		r.Messages = appendInputItems(r.Messages, instructions, content)
+	}
+	switch {
+	case input.Type == gjson.String:
+		msg := genai.Message{Role: "user"}
+		if content {
+			msg.Content, msg.HasContent = input.Str, true
+		}
+		r.Messages = append(r.Messages, msg)
+	case input.IsArray():
+		r.Messages = appendInputItems(r.Messages, input, content)
+	}
+}
+
+// appendInputItems appends the messages of a list of Responses input items.
+func appendInputItems(msgs []genai.Message, items gjson.Result, content bool) []genai.Message {
+	// merge is the index of the assistant message the next tool call joins,
+	// or -1.
+	merge := -1
+	eachElem(items, func(it gjson.Result) bool {
+		var typ, role, callID, id, name, args, output, contentV gjson.Result
+		it.ForEach(func(k, v gjson.Result) bool {
+			switch k.Str {
+			case "type":
+				typ = v
+			case "role":
+				role = v
+			case "call_id":
+				callID = v
+			case "id":
+				id = v
+			case "name":
+				name = v
+			case "arguments", "input":
+				args = v
+			case "output":
+				output = v
+			case "content":
+				contentV = v
+			}
+			return true
+		})
+		switch typ.Str {
+		case "message", "":
+			if role.Type != gjson.String {
+				return true // not a message (an unknown shape)
+			}
+			msg := genai.Message{Role: responsesRole(role.Str)}
+			if content {
+				msg.Content, msg.HasContent = responsesText(contentV)
+			}
+			msgs = append(msgs, msg)
+			merge = -1
+			if msg.Role == "assistant" {
+				merge = len(msgs) - 1
+			}
+		case "function_call", "custom_tool_call":
+			tc := genai.ToolCall{ID: callID.Str, Type: "function", Name: name.Str}
+			if tc.ID == "" {
+				tc.ID = id.Str
+			}
+			if typ.Str == "custom_tool_call" {
+				tc.Type = "custom"
+			}
+			if content && args.Type == gjson.String {
+				tc.Arguments = args.Str
+			}
+			if merge < 0 {
+				msgs = append(msgs, genai.Message{Role: "assistant"})
+				merge = len(msgs) - 1
+			}
+			msgs[merge].ToolCalls = append(msgs[merge].ToolCalls, tc)
+		case "function_call_output", "custom_tool_call_output":
+			msg := genai.Message{Role: "tool", ToolCallID: callID.Str}
+			if content {
+				msg.Content, msg.HasContent = responsesText(output)
+			}
+			msgs = append(msgs, msg)
+			merge = -1
+		case "reasoning":
+			// Reasoning between an assistant message and its tool calls
+			// does not split them.
+		default:
+			// Other items (image generation, searches, computer and shell
+			// calls, item references, ...) carry no conversation text.
+			merge = -1
+		}
+		return true
+	})
+	return msgs
+}
+
+// responsesRole maps an input message role to a prompt role: developer
+// instructions count as system ones, as in llm-tracekit.
+func responsesRole(role string) string {
+	if role == "developer" {
+		return "system"
+	}
+	return role
+}
+
+// responsesText returns a string content as is, and the text parts of a
+// part list joined (input_text, output_text, text, refusal); image, file and
+// audio parts are not text.
+func responsesText(v gjson.Result) (string, bool) {
+	switch {
+	case v.Type == gjson.String:
+		return v.Str, true
+	case v.IsArray():
+		var j joiner
+		eachElem(v, func(part gjson.Result) bool {
+			if part.Type == gjson.String {
+				j.add(part.Str)
+				return true
+			}
+			var typ, text, refusal gjson.Result
+			part.ForEach(func(k, v gjson.Result) bool {
+				switch k.Str {
+				case "type":
+					typ = v
+				case "text":
+					text = v
+				case "refusal":
+					refusal = v
+				}
+				return true
+			})
+			switch typ.Str {
+			case "input_text", "output_text", "text":
+				j.add(text.Str)
+			case "refusal":
+				j.add(refusal.Str)
+			}
+			return true
+		})
+		return j.String(), j.n > 0
+	}
+	return "", false
+}
+
+// joiner concatenates strings, without copying when there is only one.
+type joiner struct {
+	s string
+	b []byte
+	n int
+}
+
+func (j *joiner) add(s string) {
+	switch j.n {
+	case 0:
+		j.s = s
+	case 1:
+		j.b = append(append(make([]byte, 0, len(j.s)+len(s)), j.s...), s...)
+	default:
+		j.b = append(j.b, s...)
+	}
+	j.n++
+}
+
+func (j *joiner) String() string {
+	if j.n <= 1 {
+		return j.s
+	}
+	return bstr(j.b)
+}
+
+// parseResponsesTool maps a Responses tool definition: function (flat, or
+// chat-style nested) and custom tools by name, built-in tools (web_search,
+// file_search, code_interpreter, mcp, ...) by type, which also stands for
+// their name and description, as in llm-tracekit.
+func parseResponsesTool(t gjson.Result) genai.Tool {
+	var tool genai.Tool
+	t.ForEach(func(k, v gjson.Result) bool {
+		switch k.Str {
+		case "type":
+			tool.Type = v.Str
+		case "name":
+			tool.Name = v.Str
+		case "description":
+			tool.Description = v.Str
+		case "parameters":
+			if v.IsObject() {
+				tool.Parameters = v.Raw
+			}
+		case "function":
+			v.ForEach(func(k, v gjson.Result) bool {
+				switch k.Str {
+				case "name":
+					tool.Name = v.Str
+				case "description":
+					tool.Description = v.Str
+				case "parameters":
+					if v.IsObject() {
+						tool.Parameters = v.Raw
+					}
+				}
+				return true
+			})
+		}
+		return true
+	})
+	if tool.Name == "" && tool.Type != "" && tool.Type != "function" {
+		tool.Name, tool.Description = tool.Type, tool.Type
+	}
+	return tool
+}
+
+// parseResponsesResponse fills c.Response from a Responses API response
+// object: one completion with the output text and refusals joined and the
+// function calls as tool calls, its finish reason from the status. A failed
+// response is an error.
+func parseResponsesResponse(body string, c *genai.Call, content bool) {
+	r := &c.Response
+	var status, incomplete, errV gjson.Result
+	ch := genai.Choice{Role: "assistant"}
+	var text joiner
+	gjson.Parse(body).ForEach(func(k, v gjson.Result) bool {
+		switch k.Str {
+		case "id":
+			r.ID = v.Str
+		case "model":
+			r.Model = v.Str
+		case "service_tier":
+			r.ServiceTier = v.Str
+		case "status":
+			status = v
+		case "incomplete_details":
+			incomplete = v
+		case "error":
+			errV = v
+		case "output":
+			eachElem(v, func(it gjson.Result) bool {
+				outputItem(it, &ch, &text, content)
+				return true
+			})
+		case "usage":
+			parseResponsesUsage(v, &r.Usage)
+		}
+		return true
+	})
+	if text.n > 0 {
+		ch.Content, ch.HasContent = text.String(), true
+	}
+	ch.FinishReason = responsesFinish(status.Str, incomplete, len(ch.ToolCalls) > 0)
+	r.Choices = append(r.Choices, ch)
+	r.FinishReasons = finishReasons(r.FinishReasons[:0], r.Choices)
+	if status.Str == "failed" || errV.IsObject() {
+		c.Err = responsesError(errV)
+	}
+}
+
+// outputItem adds one output item of a response to the completion.
+func outputItem(it gjson.Result, ch *genai.Choice, text *joiner, content bool) {
+	var typ, id, callID, name, args, parts gjson.Result
+	it.ForEach(func(k, v gjson.Result) bool {
+		switch k.Str {
+		case "type":
+			typ = v
+		case "id":
+			id = v
+		case "call_id":
+			callID = v
+		case "name":
+			name = v
+		case "arguments", "input":
+			args = v
+		case "content":
+			parts = v
+		}
+		return true
+	})
+	switch typ.Str {
+	case "message":
+		if !content {
+			return
+		}
+		eachElem(parts, func(p gjson.Result) bool {
+			var typ, txt, refusal gjson.Result
+			p.ForEach(func(k, v gjson.Result) bool {
+				switch k.Str {
+				case "type":
+					typ = v
+				case "text":
+					txt = v
+				case "refusal":
+					refusal = v
+				}
+				return true
+			})
+			switch typ.Str {
+			case "output_text":
+				text.add(txt.Str)
+			case "refusal":
+				text.add(refusal.Str)
+			}
+			return true
+		})
+	case "function_call", "custom_tool_call":
+		tc := genai.ToolCall{ID: callID.Str, Type: "function", Name: name.Str}
+		if tc.ID == "" {
+			tc.ID = id.Str
+		}
+		if typ.Str == "custom_tool_call" {
+			tc.Type = "custom"
+		}
+		if content && args.Type == gjson.String {
+			tc.Arguments = args.Str
+		}
+		ch.ToolCalls = append(ch.ToolCalls, tc)
+	}
+}
+
+// responsesFinish maps a response status to a finish reason: completed is
+// stop (tool_calls when the model called functions), incomplete is its
+// reason (max_output_tokens, content_filter), failed is error; other statuses
+// (cancelled, in_progress, queued) are kept. A response without a status
+// stopped before its end: error.
+func responsesFinish(status string, incomplete gjson.Result, calls bool) string {
+	switch status {
+	case "completed":
+		if calls {
+			return "tool_calls"
+		}
+		return "stop"
+	case "incomplete":
+		if reason := incomplete.Get("reason").Str; reason != "" {
+			return reason
+		}
+		return "incomplete"
+	case "failed", "":
+		return "error"
+	}
+	return status
+}
+
+// responsesError describes a failed response from its error object
+// ({"code":..,"message":..}).
+func responsesError(e gjson.Result) *genai.Error {
+	typ, msg := e.Get("code").Str, e.Get("message").Str
+	if typ == "" {
+		typ = "response_failed"
+	}
+	if msg == "" {
+		msg = "response failed"
+	}
+	return &genai.Error{Type: typ, Message: msg}
+}
+
+func parseResponsesUsage(v gjson.Result, u *genai.Usage) {
+	v.ForEach(func(k, v gjson.Result) bool {
+		switch k.Str {
+		case "input_tokens":
+			u.InputTokens = optInt(v)
+		case "output_tokens":
+			u.OutputTokens = optInt(v)
+		case "input_tokens_details":
+			if d := v.Get("cached_tokens"); d.Exists() {
+				u.CacheReadInputTokens = optInt(d)
+			}
+		case "output_tokens_details":
+			if d := v.Get("reasoning_tokens"); d.Exists() {
+				u.ReasoningTokens = optInt(d)
+			}
+		}
+		return true
+	})
+}
+
+// responsesStream rebuilds a response from the typed events of a Responses
+// stream. The terminal event (response.completed, response.incomplete,
+// response.failed) carries the whole response, which then wins; the deltas
+// are what a stream cut short leaves.
+type responsesStream struct {
+	content  bool
+	buffered int
+
+	id, model, tier string
+	final           string // the response object of the terminal event
+	text            []byte
+	hasText         bool
+	calls           []responsesCall
+	err             *genai.Error
+}
+
+// responsesCall is a function call being streamed, by output index.
+type responsesCall struct {
+	index          int64
+	itemID, callID string
+	name, typ      string
+	args           []byte
+}
+
+func newResponsesStream(content bool) streamAccumulator { return &responsesStream{content: content} }
+
+// consume takes one event; it reports done on the terminal events and on
+// an error event.
+func (s *responsesStream) consume(event, data []byte) bool {
+	var typ, resp, delta, item, index, itemID, args, code, message, errV gjson.Result
+	gjson.Parse(bstr(data)).ForEach(func(k, v gjson.Result) bool {
+		switch k.Str {
+		case "type":
+			typ = v
+		case "response":
+			resp = v
+		case "delta":
+			delta = v
+		case "item":
+			item = v
+		case "output_index":
+			index = v
+		case "item_id":
+			itemID = v
+		case "arguments":
+			args = v
+		case "code":
+			code = v
+		case "message":
+			message = v
+		case "error":
+			errV = v
+		}
+		return true
+	})
+	t := typ.Str
+	if t == "" {
+		t = bstr(event)
+	}
+	switch t {
+	case "response.created", "response.in_progress", "response.queued":
+		s.head(resp)
+	case "response.output_text.delta", "response.refusal.delta":
+		if s.content && delta.Type == gjson.String {
+			s.hasText = true
+			s.text = s.appendBounded(s.text, delta.Str)
+		}
+	case "response.output_item.added", "response.output_item.done":
+		if it := item.Get("type").Str; it == "function_call" || it == "custom_tool_call" {
+			s.item(outputIndex(index), item, t == "response.output_item.done")
+		}
+	case "response.function_call_arguments.delta", "response.custom_tool_call_input.delta":
+		if call := s.call(outputIndex(index), itemID.Str); call != nil && s.content && delta.Type == gjson.String {
+			call.args = s.appendBounded(call.args, delta.Str)
+		}
+	case "response.function_call_arguments.done":
+		if call := s.call(outputIndex(index), itemID.Str); call != nil && s.content && args.Type == gjson.String {
+			call.args = s.replaceBounded(call.args, args.Str)
+		}
+	case "response.completed", "response.incomplete", "response.failed":
+		s.head(resp)
+		if resp.IsObject() && len(resp.Raw) <= maxBody {
+			s.final = strings.Clone(resp.Raw)
+		}
+		if t == "response.failed" && s.final == "" {
+			s.err = responsesError(resp.Get("error"))
+			s.err.Type, s.err.Message = strings.Clone(s.err.Type), strings.Clone(s.err.Message)
+		}
+		return true
+	case "error":
+		e := &genai.Error{Type: strings.Clone(code.Str), Message: strings.Clone(message.Str)}
+		if errV.IsObject() { // {"error":{...}} as chat streams send it
+			e.Type, e.Message = strings.Clone(errV.Get("code").Str), strings.Clone(errV.Get("message").Str)
+		}
+		if e.Type == "" {
+			e.Type = "stream_error"
+		}
+		if e.Message == "" {
+			e.Message = "error event in the response stream"
+		}
+		s.err = e
+		return true
+	default:
+		if errV.IsObject() {
+			typ, msg, _ := parseError(`{"error":` + errV.Raw + `}`)
+			if typ == "" {
+				typ = "stream_error"
+			}
+			s.err = &genai.Error{Type: strings.Clone(typ), Message: strings.Clone(msg)}
+			return true
+		}
+	}
+	return false
+}
+
+// head keeps the id, model and service tier of the first response object.
+func (s *responsesStream) head(resp gjson.Result) {
+	if !resp.IsObject() {
+		return
+	}
+	resp.ForEach(func(k, v gjson.Result) bool {
+		switch k.Str {
+		case "id":
+			if s.id == "" && v.Str != "" {
+				s.id = strings.Clone(v.Str)
+			}
+		case "model":
+			if s.model == "" && v.Str != "" {
+				s.model = strings.Clone(v.Str)
+			}
+		case "service_tier":
+			if v.Str != "" && v.Str != s.tier {
+				s.tier = strings.Clone(v.Str)
+			}
+		}
+		return true
+	})
+}
+
+// item records a function call output item as it is added (or done).
+func (s *responsesStream) item(index int64, it gjson.Result, done bool) {
+	call := s.call(index, "")
+	if call == nil {
+		if len(s.calls) >= maxStreamChoices {
+			return
+		}
+		s.calls = append(s.calls, responsesCall{index: index})
+		call = &s.calls[len(s.calls)-1]
+	}
+	if call.typ == "" {
+		call.typ = "function"
+		if it.Get("type").Str == "custom_tool_call" {
+			call.typ = "custom"
+		}
+	}
+	it.ForEach(func(k, v gjson.Result) bool {
+		switch k.Str {
+		case "id":
+			if call.itemID == "" && v.Str != "" {
+				call.itemID = strings.Clone(v.Str)
+			}
+		case "call_id":
+			if call.callID == "" && v.Str != "" {
+				call.callID = strings.Clone(v.Str)
+			}
+		case "name":
+			if call.name == "" && v.Str != "" {
+				call.name = strings.Clone(v.Str)
+			}
+		case "arguments", "input":
+			if s.content && v.Type == gjson.String && (done || len(call.args) == 0) {
+				call.args = s.replaceBounded(call.args, v.Str)
+			}
+		}
+		return true
+	})
+}
+
+// call returns the streamed call at an output index (index < 0: none), or
+// else the one with an item id.
+func (s *responsesStream) call(index int64, itemID string) *responsesCall {
+	if index >= 0 {
+		for i := range s.calls {
+			if s.calls[i].index == index {
+				return &s.calls[i]
+			}
+		}
+	}
+	if itemID != "" {
+		for i := range s.calls {
+			if s.calls[i].itemID == itemID {
+				return &s.calls[i]
+			}
+		}
+	}
+	return nil
+}
+
+// outputIndex is an event's output_index, or -1 when it has none.
+func outputIndex(v gjson.Result) int64 {
+	if v.Type != gjson.Number {
+		return -1
+	}
+	return v.Int()
+}
+
+func (s *responsesStream) appendBounded(dst []byte, str string) []byte {
+	if s.buffered+len(str) > maxStreamText {
+		return dst
+	}
+	s.buffered += len(str)
+	if dst == nil {
+		// Deltas are small: start with room for a few hundred bytes
+		// rather than growing from one delta.
+		dst = make([]byte, 0, max(len(str), 256))
+	}
+	return append(dst, str...)
+}
+
+func (s *responsesStream) replaceBounded(dst []byte, str string) []byte {
+	s.buffered -= len(dst)
+	return s.appendBounded(dst[:0], str)
+}
+
+// finish writes the response into c: the terminal event's response object
+// when there was one, else what the deltas carried, with finish reason error.
+func (s *responsesStream) finish(c *genai.Call, _ bool) {
+	r := &c.Response
+	if s.final != "" {
+		parseResponsesResponse(s.final, c, s.content)
+		if r.ID == "" {
+			r.ID = s.id
+		}
+		if r.Model == "" {
+			r.Model = s.model
+		}
+		if r.ServiceTier == "" {
+			r.ServiceTier = s.tier
+		}
+	} else {
+		r.ID, r.Model, r.ServiceTier = s.id, s.model, s.tier
+		ch := genai.Choice{Role: "assistant", FinishReason: "error"}
+		if s.hasText {
+			ch.Content, ch.HasContent = bstr(s.text), true
+		}
+		slices.SortStableFunc(s.calls, func(a, b responsesCall) int { return cmp.Compare(a.index, b.index) })
+		for i := range s.calls {
+			sc := &s.calls[i]
+			id := sc.callID
+			if id == "" {
+				id = sc.itemID
+			}
+			ch.ToolCalls = append(ch.ToolCalls, genai.ToolCall{ID: id, Type: sc.typ, Name: sc.name, Arguments: bstr(sc.args)})
+		}
+		r.Choices = append(r.Choices, ch)
+		r.FinishReasons = finishReasons(r.FinishReasons[:0], r.Choices)
+	}
+	if s.err != nil {
+		c.Err = s.err
+	}
+}

@@ -1,0 +1,256 @@
+package semconv
+
+import (
+	"strings"
+
+	"go.opentelemetry.io/otel/attribute"
+
+	"github.com/tracekit-go/tracekit/internal/genai"
+)
+
+// OpenInference (Arize Phoenix).
+
+func oiRequest(dst []attribute.KeyValue, c *genai.Call, capture bool) []attribute.KeyValue {
+	r := &c.Request
+	if c.Operation == genai.OpEmbeddings {
+		dst = append(dst, KeyOISpanKind.String(OISpanKindEmbedding))
+		dst = appendString(dst, KeyOIEmbeddingModelName, r.Model)
+		if capture {
+			for i := range r.Messages {
+				if m := &r.Messages[i]; m.HasContent {
+					dst = append(dst, oiEmbedText.at(i).String(m.Content))
+				}
+			}
+		}
+	} else {
+		dst = append(dst,
+			KeyOISpanKind.String(OISpanKindLLM),
+			KeyOILLMSystem.String(oiSystem(c)),
+			KeyOILLMProvider.String(oiProvider(c.Provider)),
+		)
+		dst = appendString(dst, KeyOIModelName, r.Model)
+		for i := range r.Messages {
+			m := &r.Messages[i]
+			dst = append(dst, oiInRole.at(i).String(m.Role))
+			if capture && m.HasContent {
+				dst = append(dst, oiInContent.at(i).String(m.Content))
+			}
+			dst = appendString(dst, oiInToolCallID.at(i), m.ToolCallID)
+			dst = appendToolCalls(dst, oiInToolCalls, i, m.ToolCalls, capture)
+		}
+		for i := range r.Tools {
+			dst = append(dst, oiToolSchema.at(i).String(string(oiToolJSON(nil, &r.Tools[i]))))
+		}
+	}
+	dst = append(dst, KeyOIInvocationParameters.String(string(invocationParamsJSON(nil, c))))
+	dst = appendString(dst, KeyOIUserID, r.User)
+	session := r.SessionID
+	if session == "" {
+		session = r.ConversationID
+	}
+	dst = appendString(dst, KeyOISessionID, session)
+	if capture && len(r.Messages) > 0 {
+		dst = append(dst,
+			KeyOIInputValue.String(string(oiMessagesJSON(nil, r.Messages))),
+			KeyOIInputMimeType.String(MimeJSON))
+	}
+	return dst
+}
+
+func oiResponse(dst []attribute.KeyValue, c *genai.Call, capture bool) []attribute.KeyValue {
+	r := &c.Response
+	if c.Operation == genai.OpEmbeddings {
+		dst = appendString(dst, KeyOIEmbeddingModelName, r.Model)
+		if capture {
+			for _, e := range r.Embeddings {
+				dst = append(dst, oiEmbedVector.at(e.Index).Float64Slice(e.Vector))
+			}
+		}
+	} else {
+		dst = appendString(dst, KeyOIModelName, r.Model)
+		for i := range r.Choices {
+			ch := &r.Choices[i]
+			dst = append(dst, oiOutRole.at(i).String(roleOr(ch.Role)))
+			if capture && ch.HasContent {
+				dst = append(dst, oiOutContent.at(i).String(ch.Content))
+			}
+			dst = appendToolCalls(dst, oiOutToolCalls, i, ch.ToolCalls, capture)
+		}
+		if len(r.Choices) > 0 && r.Choices[0].FinishReason != "" {
+			dst = append(dst, KeyOIFinishReason.String(r.Choices[0].FinishReason))
+		}
+	}
+	u := &r.Usage
+	dst = appendInt(dst, KeyOITokensPrompt, u.InputTokens)
+	dst = appendInt(dst, KeyOITokensCompletion, u.OutputTokens)
+	if u.InputTokens.Set || u.OutputTokens.Set {
+		dst = append(dst, KeyOITokensTotal.Int64(u.InputTokens.V+u.OutputTokens.V))
+	}
+	dst = appendInt(dst, KeyOITokensCacheRead, u.CacheReadInputTokens)
+	dst = appendInt(dst, KeyOITokensCacheWrite, u.CacheWriteInputTokens)
+	dst = appendInt(dst, KeyOITokensReasoning, u.ReasoningTokens)
+	if capture && len(r.Choices) > 0 {
+		if ch := &r.Choices[0]; len(r.Choices) == 1 && ch.HasContent && len(ch.ToolCalls) == 0 {
+			dst = append(dst, KeyOIOutputValue.String(ch.Content), KeyOIOutputMimeType.String(MimeText))
+		} else {
+			dst = append(dst, KeyOIOutputValue.String(string(outputMessagesJSON(nil, r.Choices))), KeyOIOutputMimeType.String(MimeJSON))
+		}
+	}
+	return dst
+}
+
+// oiProvider maps a provider to OpenInference's llm.provider values.
+func oiProvider(p string) string {
+	if p == genai.ProviderBedrock {
+		return "aws"
+	}
+	return p
+}
+
+// oiSystem returns llm.system: the API shape for OpenAI, the model vendor
+// for Bedrock (anthropic, meta, amazon, mistralai, cohere, ai21, deepseek),
+// as OpenInference's Bedrock instrumentation does.
+func oiSystem(c *genai.Call) string {
+	if c.Provider != genai.ProviderBedrock {
+		return c.Provider
+	}
+	id := c.Request.Model
+	if i := strings.LastIndexByte(id, '/'); i >= 0 { // ARN
+		id = id[i+1:]
+	}
+	parts := strings.Split(id, ".")
+	for len(parts) > 1 {
+		switch parts[0] {
+		case "us", "eu", "apac", "global", "us-gov", "ca", "jp", "au":
+			parts = parts[1:] // cross-region inference profile
+			continue
+		case "mistral":
+			return "mistralai"
+		case "":
+			return "amazon"
+		}
+		return parts[0]
+	}
+	return "amazon"
+}
+
+// invocationParamsJSON renders llm.invocation_parameters: the request
+// parameters other than messages and tools.
+func invocationParamsJSON(b []byte, c *genai.Call) []byte {
+	r := &c.Request
+	var o jsonObject
+	o.open(b)
+	if r.Model != "" {
+		o.str("model", r.Model)
+	}
+	floatParam := func(k string, v genai.Float) {
+		if v.Set {
+			o.float(k, v.V)
+		}
+	}
+	intParam := func(k string, v genai.Int) {
+		if v.Set {
+			o.int(k, v.V)
+		}
+	}
+	floatParam("temperature", r.Temperature)
+	floatParam("top_p", r.TopP)
+	floatParam("top_k", r.TopK)
+	intParam("max_tokens", r.MaxTokens)
+	floatParam("presence_penalty", r.PresencePenalty)
+	floatParam("frequency_penalty", r.FrequencyPenalty)
+	intParam("seed", r.Seed)
+	intParam("n", r.ChoiceCount)
+	intParam("dimensions", r.Dimensions)
+	if r.ResponseFormat != "" {
+		o.str("response_format", r.ResponseFormat)
+	}
+	if r.ServiceTier != "" {
+		o.str("service_tier", r.ServiceTier)
+	}
+	if len(r.StopSequences) > 0 {
+		o.key("stop")
+		o.b = appendStrings(o.b, r.StopSequences)
+	}
+	if len(r.EncodingFormats) > 0 {
+		o.key("encoding_format")
+		o.b = appendStrings(o.b, r.EncodingFormats)
+	}
+	if c.Streaming {
+		o.key("stream")
+		o.b = append(o.b, "true"...)
+	}
+	return o.close()
+}
+
+func appendStrings(b []byte, ss []string) []byte {
+	b = append(b, '[')
+	for i, s := range ss {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendJSONString(b, s)
+	}
+	return append(b, ']')
+}
+
+// oiToolJSON renders a tool definition in OpenAI's function-tool shape for
+// llm.tools.<i>.tool.json_schema.
+func oiToolJSON(b []byte, t *genai.Tool) []byte {
+	var o jsonObject
+	o.open(b)
+	typ := t.Type
+	if typ == "" {
+		typ = "function"
+	}
+	o.str("type", typ)
+	o.key("function")
+	var f jsonObject
+	f.open(o.b)
+	if t.Name != "" {
+		f.str("name", t.Name)
+	}
+	if t.Description != "" {
+		f.str("description", t.Description)
+	}
+	if t.Parameters != "" {
+		f.key("parameters")
+		f.b = appendJSONValue(f.b, t.Parameters)
+	}
+	o.b = f.close()
+	return o.close()
+}
+
+// oiMessagesJSON renders input.value: the prompt as a JSON array of
+// {role, content, tool_call_id, tool_calls}.
+func oiMessagesJSON(b []byte, msgs []genai.Message) []byte {
+	b = append(b, '[')
+	for i := range msgs {
+		m := &msgs[i]
+		if i > 0 {
+			b = append(b, ',')
+		}
+		var o jsonObject
+		o.open(b)
+		o.str("role", m.Role)
+		if m.HasContent {
+			o.str("content", m.Content)
+		}
+		if m.ToolCallID != "" {
+			o.str("tool_call_id", m.ToolCallID)
+		}
+		if len(m.ToolCalls) > 0 {
+			o.key("tool_calls")
+			o.b = append(o.b, '[')
+			for j := range m.ToolCalls {
+				if j > 0 {
+					o.b = append(o.b, ',')
+				}
+				o.b = appendToolCallPart(o.b, &m.ToolCalls[j])
+			}
+			o.b = append(o.b, ']')
+		}
+		b = o.close()
+	}
+	return append(b, ']')
+}

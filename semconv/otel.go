@@ -1,0 +1,266 @@
+package semconv
+
+import (
+	"go.opentelemetry.io/otel/attribute"
+
+	"github.com/tracekit-go/tracekit/internal/genai"
+)
+
+// OpenTelemetry GenAI semantic conventions v1.41.0.
+
+func otelRequest(dst []attribute.KeyValue, c *genai.Call, capture, shared bool) []attribute.KeyValue {
+	r := &c.Request
+	if shared {
+		dst = append(dst, KeyOperationName.String(c.Operation))
+		dst = appendShared(dst, c)
+		dst = appendString(dst, KeyConversationID, r.SessionID)
+	}
+	dst = append(dst, KeyProviderName.String(c.Provider))
+	dst = appendInt(dst, KeyRequestSeed, r.Seed)
+	if r.ChoiceCount.Set && r.ChoiceCount.V != 1 {
+		dst = append(dst, KeyRequestChoiceCount.Int64(r.ChoiceCount.V))
+	}
+	if len(r.StopSequences) > 0 {
+		dst = append(dst, KeyRequestStopSeqs.StringSlice(r.StopSequences))
+	}
+	if c.Streaming {
+		dst = append(dst, KeyRequestStream.Bool(true))
+	}
+	switch r.ResponseFormat {
+	case "text":
+		dst = append(dst, KeyOutputType.String("text"))
+	case "json_object", "json_schema":
+		dst = append(dst, KeyOutputType.String("json"))
+	}
+	if c.Provider == genai.ProviderOpenAI {
+		switch c.API {
+		case apiChatCompletions:
+			dst = append(dst, KeyOpenAIAPIType.String(OpenAIAPIChatCompletions))
+		case "responses":
+			dst = append(dst, KeyOpenAIAPIType.String(OpenAIAPIResponses))
+		}
+		if r.ServiceTier != "auto" {
+			dst = appendString(dst, KeyOpenAIReqTier, r.ServiceTier)
+		}
+	}
+	if r.ConversationID != "" && r.SessionID == "" {
+		dst = append(dst, KeyConversationID.String(r.ConversationID))
+	}
+	if len(r.Tools) > 0 {
+		dst = append(dst, KeyToolDefinitions.String(string(toolDefinitionsJSON(nil, r.Tools))))
+	}
+	if capture {
+		if b := systemInstructionsJSON(nil, r.Messages); b != nil {
+			dst = append(dst, KeySystemInstructions.String(string(b)))
+		}
+		if b := inputMessagesJSON(nil, r.Messages); b != nil {
+			dst = append(dst, KeyInputMessages.String(string(b)))
+		}
+	}
+	return dst
+}
+
+func otelResponse(dst []attribute.KeyValue, c *genai.Call, capture, shared bool) []attribute.KeyValue {
+	r := &c.Response
+	if shared {
+		dst = appendSharedResponse(dst, c, r.Usage.InputTokens, r.Usage.OutputTokens)
+	}
+	if c.Provider == genai.ProviderOpenAI {
+		dst = appendString(dst, KeyOpenAIRespTier, r.ServiceTier)
+		dst = appendString(dst, KeyOpenAIRespFP, r.SystemFingerprint)
+	}
+	if capture && len(r.Choices) > 0 {
+		dst = append(dst, KeyOutputMessages.String(string(outputMessagesJSON(nil, r.Choices))))
+	}
+	return dst
+}
+
+// toolDefinitionsJSON renders gen_ai.tool.definitions: the flattened
+// FunctionToolDefinition / GenericToolDefinition shape.
+func toolDefinitionsJSON(b []byte, tools []genai.Tool) []byte {
+	b = append(b, '[')
+	for i := range tools {
+		t := &tools[i]
+		if i > 0 {
+			b = append(b, ',')
+		}
+		var o jsonObject
+		o.open(b)
+		typ := t.Type
+		if typ == "" {
+			typ = "function"
+		}
+		o.str("type", typ)
+		name := t.Name
+		if name == "" {
+			name = typ
+		}
+		o.str("name", name)
+		if t.Description != "" {
+			o.str("description", t.Description)
+		}
+		if t.Parameters != "" {
+			o.key("parameters")
+			o.b = appendJSONValue(o.b, t.Parameters)
+		}
+		b = o.close()
+	}
+	return append(b, ']')
+}
+
+// systemInstructionsJSON renders the system messages that came from a
+// separate instructions field as gen_ai.system_instructions (text parts);
+// nil when there are none.
+func systemInstructionsJSON(b []byte, msgs []genai.Message) []byte {
+	n := 0
+	for i := range msgs {
+		m := &msgs[i]
+		if !m.Instructions || !m.HasContent {
+			continue
+		}
+		if n == 0 {
+			b = append(b, '[')
+		} else {
+			b = append(b, ',')
+		}
+		n++
+		b = appendTextPart(b, m.Content)
+	}
+	if n == 0 {
+		return nil
+	}
+	return append(b, ']')
+}
+
+func appendTextPart(b []byte, text string) []byte {
+	var o jsonObject
+	o.open(b)
+	o.str("type", "text")
+	o.str("content", text)
+	return o.close()
+}
+
+// inputMessagesJSON renders gen_ai.input.messages (ChatMessage items with
+// parts); messages from a separate instructions field are left to
+// gen_ai.system_instructions. nil when there is no message.
+func inputMessagesJSON(b []byte, msgs []genai.Message) []byte {
+	n := 0
+	for i := range msgs {
+		m := &msgs[i]
+		if m.Instructions {
+			continue
+		}
+		if n == 0 {
+			b = append(b, '[')
+		} else {
+			b = append(b, ',')
+		}
+		n++
+		var o jsonObject
+		o.open(b)
+		o.str("role", m.Role)
+		o.key("parts")
+		o.b = append(o.b, '[')
+		parts := 0
+		sep := func() {
+			if parts > 0 {
+				o.b = append(o.b, ',')
+			}
+			parts++
+		}
+		if m.ToolCallID != "" {
+			sep()
+			var p jsonObject
+			p.open(o.b)
+			p.str("type", "tool_call_response")
+			p.str("id", m.ToolCallID)
+			p.key("response")
+			if m.HasContent {
+				p.b = appendJSONString(p.b, m.Content)
+			} else {
+				p.b = append(p.b, "null"...)
+			}
+			o.b = p.close()
+		} else if m.HasContent {
+			sep()
+			o.b = appendTextPart(o.b, m.Content)
+		}
+		for j := range m.ToolCalls {
+			sep()
+			o.b = appendToolCallPart(o.b, &m.ToolCalls[j])
+		}
+		o.b = append(o.b, ']')
+		b = o.close()
+	}
+	if n == 0 {
+		return nil
+	}
+	return append(b, ']')
+}
+
+func appendToolCallPart(b []byte, tc *genai.ToolCall) []byte {
+	var p jsonObject
+	p.open(b)
+	p.str("type", "tool_call")
+	if tc.ID != "" {
+		p.str("id", tc.ID)
+	}
+	p.str("name", tc.Name)
+	if tc.Arguments != "" {
+		p.key("arguments")
+		p.b = appendJSONObjectValue(p.b, tc.Arguments)
+	}
+	return p.close()
+}
+
+// outputMessagesJSON renders gen_ai.output.messages: one OutputMessage per
+// choice, with the finish reason normalized to the convention's enum.
+func outputMessagesJSON(b []byte, choices []genai.Choice) []byte {
+	b = append(b, '[')
+	for i := range choices {
+		ch := &choices[i]
+		if i > 0 {
+			b = append(b, ',')
+		}
+		var o jsonObject
+		o.open(b)
+		o.str("role", roleOr(ch.Role))
+		o.key("parts")
+		o.b = append(o.b, '[')
+		parts := 0
+		if ch.HasContent {
+			o.b = appendTextPart(o.b, ch.Content)
+			parts++
+		}
+		for j := range ch.ToolCalls {
+			if parts > 0 {
+				o.b = append(o.b, ',')
+			}
+			parts++
+			o.b = appendToolCallPart(o.b, &ch.ToolCalls[j])
+		}
+		o.b = append(o.b, ']')
+		o.str("finish_reason", normalizeFinishReason(ch.FinishReason))
+		b = o.close()
+	}
+	return append(b, ']')
+}
+
+// normalizeFinishReason maps provider finish reasons to the values of the
+// OTel output-message schema (stop, length, content_filter, tool_call,
+// error); other values pass through.
+func normalizeFinishReason(r string) string {
+	switch r {
+	case "", "error":
+		return "error"
+	case "stop", "end_turn", "stop_sequence", "COMPLETE", "FINISH", "eos_token", "completed":
+		return "stop"
+	case "length", "max_tokens", "LENGTH", "MAX_TOKENS", "incomplete", "max_output_tokens", "model_context_window_exceeded":
+		return "length"
+	case "tool_calls", "tool_use", "function_call", "TOOL_CALL":
+		return "tool_call"
+	case "content_filter", "content_filtered", "guardrail_intervened", "CONTENT_FILTERED", "ERROR_TOXIC", "refusal":
+		return "content_filter"
+	}
+	return r
+}

@@ -1,0 +1,156 @@
+package semconv
+
+import (
+	"go.opentelemetry.io/otel/attribute"
+
+	"github.com/tracekit-go/tracekit/internal/genai"
+)
+
+// apiChatCompletions is the API name of OpenAI chat completions in the record.
+const apiChatCompletions = "chat.completions"
+
+func tracekitRequest(dst []attribute.KeyValue, c *genai.Call, capture bool) []attribute.KeyValue {
+	r := &c.Request
+	dst = append(dst,
+		KeyOperationName.String(c.Operation),
+		KeySystem.String(c.Provider),
+	)
+	dst = appendShared(dst, c)
+	dst = appendInt(dst, KeyOpenAISeed, r.Seed)
+	dst = appendString(dst, KeyOpenAIResponseFormat, r.ResponseFormat)
+	dst = appendString(dst, KeyOpenAIRequestTier, r.ServiceTier)
+	dst = appendString(dst, KeyRequestUser, r.User)
+	dst = appendString(dst, KeyOpenAIPreviousResponseID, r.PreviousResponseID)
+	dst = appendString(dst, KeyOpenAIConversationID, r.ConversationID)
+	dst = appendString(dst, KeyBedrockAgentAlias, r.AgentAliasID)
+	dst = appendString(dst, KeyConversationID, r.SessionID)
+	dst = PromptAttrs(dst, r.Messages, capture)
+	for i := range r.Tools {
+		t := &r.Tools[i]
+		typ := t.Type
+		if typ == "" {
+			typ = "function"
+		}
+		dst = append(dst, toolType.at(i).String(typ))
+		dst = appendString(dst, toolName.at(i), t.Name)
+		dst = appendString(dst, toolDesc.at(i), t.Description)
+		dst = appendString(dst, toolParams.at(i), t.Parameters)
+	}
+	return dst
+}
+
+// appendShared appends the request attributes whose keys Tracekit and OTel
+// GenAI share.
+func appendShared(dst []attribute.KeyValue, c *genai.Call) []attribute.KeyValue {
+	r := &c.Request
+	dst = appendString(dst, KeyRequestModel, r.Model)
+	dst = appendString(dst, KeyServerAddress, c.ServerAddress)
+	if c.ServerPort > 0 {
+		dst = append(dst, KeyServerPort.Int(c.ServerPort))
+	}
+	if c.ResendCount > 0 {
+		dst = append(dst, KeyResendCount.Int(c.ResendCount))
+	}
+	dst = appendFloat(dst, KeyTemperature, r.Temperature)
+	dst = appendFloat(dst, KeyTopP, r.TopP)
+	dst = appendFloat(dst, KeyTopK, r.TopK)
+	dst = appendInt(dst, KeyMaxTokens, r.MaxTokens)
+	dst = appendFloat(dst, KeyPresencePenalty, r.PresencePenalty)
+	dst = appendFloat(dst, KeyFrequencyPenalty, r.FrequencyPenalty)
+	if len(r.EncodingFormats) > 0 {
+		dst = append(dst, KeyEncodingFormats.StringSlice(r.EncodingFormats))
+	}
+	dst = appendInt(dst, KeyEmbeddingDims, r.Dimensions)
+	dst = appendString(dst, KeyAgentID, r.AgentID)
+	dst = appendString(dst, KeyGuardrailID, r.GuardrailID)
+	return dst
+}
+
+// PromptAttrs appends Tracekit's gen_ai.prompt.<i>.* for msgs to dst.
+func PromptAttrs(dst []attribute.KeyValue, msgs []genai.Message, capture bool) []attribute.KeyValue {
+	for i := range msgs {
+		m := &msgs[i]
+		dst = append(dst, promptRole.at(i).String(m.Role))
+		if capture && m.HasContent {
+			dst = append(dst, promptContent.at(i).String(m.Content))
+		}
+		dst = appendString(dst, promptToolCallID.at(i), m.ToolCallID)
+		dst = appendToolCalls(dst, promptToolCalls, i, m.ToolCalls, capture)
+	}
+	return dst
+}
+
+func tracekitResponse(dst []attribute.KeyValue, c *genai.Call, capture bool) []attribute.KeyValue {
+	r := &c.Response
+	in, out := r.Usage.InputTokens, r.Usage.OutputTokens
+	if c.Streaming && c.API == apiChatCompletions && !in.Set && !out.Set {
+		// llm-tracekit records 0/0 on a chat stream that carried no usage
+		// (the caller did not ask for it, or the stream was cut short);
+		// Coralogix reads it that way. Metrics record no tokens then.
+		in, out = genai.SetInt(0), genai.SetInt(0)
+	}
+	dst = appendSharedResponse(dst, c, in, out)
+	dst = appendString(dst, KeyOpenAIResponseTier, r.ServiceTier)
+	dst = appendString(dst, KeyOpenAIFingerprint, r.SystemFingerprint)
+	for i := range r.Choices {
+		ch := &r.Choices[i]
+		dst = append(dst, completionRole.at(i).String(roleOr(ch.Role)))
+		dst = appendString(dst, completionFinish.at(i), ch.FinishReason)
+		if capture && ch.HasContent {
+			dst = append(dst, completionContent.at(i).String(ch.Content))
+		}
+		dst = appendToolCalls(dst, completionToolCalls, i, ch.ToolCalls, capture)
+	}
+	if capture {
+		for _, e := range r.Embeddings {
+			dst = append(dst, embeddingVector.at(e.Index).Float64Slice(e.Vector))
+		}
+	}
+	return dst
+}
+
+// appendSharedResponse appends the response attributes whose keys Tracekit
+// and OTel GenAI share.
+func appendSharedResponse(dst []attribute.KeyValue, c *genai.Call, in, out genai.Int) []attribute.KeyValue {
+	r := &c.Response
+	dst = appendString(dst, KeyResponseID, r.ID)
+	dst = appendString(dst, KeyResponseModel, r.Model)
+	if r.FinishReasons != nil {
+		dst = append(dst, KeyFinishReasons.StringSlice(r.FinishReasons))
+	}
+	dst = appendInt(dst, KeyInputTokens, in)
+	dst = appendInt(dst, KeyOutputTokens, out)
+	dst = appendInt(dst, KeyCacheReadTokens, r.Usage.CacheReadInputTokens)
+	dst = appendInt(dst, KeyCacheWriteTokens, r.Usage.CacheWriteInputTokens)
+	dst = appendInt(dst, KeyReasoningTokens, r.Usage.ReasoningTokens)
+	if c.Streaming && c.TimeToFirstChunk >= 0 {
+		dst = append(dst, KeyTimeToFirstChunk.Float64(c.TimeToFirstChunk))
+	}
+	return dst
+}
+
+func roleOr(role string) string {
+	if role == "" {
+		return "assistant"
+	}
+	return role
+}
+
+func appendToolCalls(dst []attribute.KeyValue, keys *toolCallKeys, i int, calls []genai.ToolCall, capture bool) []attribute.KeyValue {
+	for j := range calls {
+		tc := &calls[j]
+		dst = appendString(dst, keys.key(tcID, i, j), tc.ID)
+		if k := keys.key(tcType, i, j); k != "" {
+			typ := tc.Type
+			if typ == "" {
+				typ = "function"
+			}
+			dst = append(dst, k.String(typ))
+		}
+		dst = appendString(dst, keys.key(tcName, i, j), tc.Name)
+		if capture {
+			dst = appendString(dst, keys.key(tcArgs, i, j), tc.Arguments)
+		}
+	}
+	return dst
+}
