@@ -12,7 +12,7 @@ func prompt10K(withPII bool) string {
 	para := "You are a helpful support assistant for ACME Corp. The customer writes about order 1234567 " +
 		"placed on 2024-05-06; version 2.3.1 of the app crashed twice (error E42) while paying $19.99. " +
 		"Summarise the issue, suggest next steps, and answer politely in under 120 words, please. "
-	pii := "Contact me at jane.doe@example.com or +1 (415) 555-0132, card 4111 1111 1111 1111, ssn 078-05-1120, key sk-proj-abcdefghijklmnopqrstuvwx. "
+	pii := "Contact me at jane.doe@example.com or +1 (415) 555-0132, card 4111 1111 1111 1111, ssn 078-05-1120, key sk-proj-4bcD3fgh1jklmn0pqrstuvwx. "
 	var b strings.Builder
 	for b.Len() < 10*1024 {
 		b.WriteString(para)

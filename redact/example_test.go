@@ -9,7 +9,7 @@ import (
 
 func Example() {
 	r := redact.New()
-	fmt.Println(r.Redact("Reach me at jane@example.com or +44 20 7946 0958; key sk-proj-abcdefghijklmnopqrstuvwx."))
+	fmt.Println(r.Redact("Reach me at jane@example.com or +44 20 7946 0958; key sk-proj-4bcD3fgh1jklmn0pqrstuvwx."))
 	// Output: Reach me at [REDACTED] or [REDACTED]; key [REDACTED].
 }
 

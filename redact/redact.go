@@ -77,13 +77,14 @@ const (
 	// starting with "eyJ".
 	JWT
 	// OpenAIKey matches OpenAI API keys: "sk-" followed by at least 20
-	// letters, digits, dashes or underscores (sk-proj-..., sk-svcacct-...).
+	// letters, digits, dashes or underscores, digits and letters both
+	// present (sk-proj-..., sk-svcacct-...).
 	OpenAIKey
 	// AWSKey matches AWS access key ids: "AKIA" or "ASIA" followed by 16
 	// capital letters or digits.
 	AWSKey
-	// Bearer matches the token of an "Bearer <token>" credential (any case);
-	// the word "Bearer" is kept.
+	// Bearer matches the token of a "Bearer <token>" credential (any case):
+	// 8+ token characters with a digit, or 20+. The word "Bearer" is kept.
 	Bearer
 
 	// All is every built-in detector.

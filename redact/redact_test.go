@@ -68,7 +68,8 @@ func TestBuiltins(t *testing.T) {
 		// OpenAI keys.
 		{OpenAIKey, "key=sk-proj-abcdefghijklmnopqrstuvwx_1234", "key=[REDACTED]"},
 		{OpenAIKey, "sk-ABCDEFGHIJKLMNOPQRSTUVWXYZ012345", "[REDACTED]"},
-		{OpenAIKey, "risk-abcdefghijklmnopqrstuvwxyz sk-short task-abcdefghijklmnopqrstuvwxyz", ""},
+		{OpenAIKey, "risk-abcdefghijklmnopqrstuvwxyz1 sk-short task-abcdefghijklmnopqrstuvwxyz1", ""},
+		{OpenAIKey, "see sk-this-is-a-long-hyphenated-phrase-without-digits", ""},
 
 		// AWS keys.
 		{AWSKey, "aws AKIAIOSFODNN7EXAMPLE,", "aws [REDACTED],"},
@@ -78,7 +79,8 @@ func TestBuiltins(t *testing.T) {
 		// Bearer tokens.
 		{Bearer, "Authorization: Bearer abc.DEF-123_xyz~+/== next", "Authorization: Bearer [REDACTED] next"},
 		{Bearer, "bearer  mF_9.B5f-4.1JqM.", "bearer  [REDACTED]."},
-		{Bearer, "the bearer of bad news; Bearer short", ""},
+		{Bearer, "the bearer of bad news; Bearer short; Bearer authentication is standard", ""},
+		{Bearer, "Bearer abcdefghijklmnopqrstuvwxyzABCD", "Bearer [REDACTED]"},
 	}
 	for _, tc := range cases {
 		for _, only := range []bool{true, false} {

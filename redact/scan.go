@@ -58,19 +58,37 @@ func isAlnum(c byte) bool { return class[c]&(cDigit|cUpper|cLower) != 0 }
 // plausible first character), and every detector looks at a bounded window,
 // so the pass is linear in len(s).
 func (sc *Scanner) builtins(s string) string {
-	tab := &startNoEmail
-	if sc.kinds&Email != 0 && indexByte(s, '@') >= 0 {
-		tab = &startEmail
+	nextAt := -1 // index of the next '@' at or after i, when e-mail is on
+	if sc.kinds&Email != 0 {
+		nextAt = indexByte(s, '@')
 	}
 	var out []byte
 	last := 0
 	for i := 0; i < len(s); {
-		// Skip what cannot start a match.
-		for i < len(s) && !tab[s[i]] {
+		// Skip what cannot start a match. E-mail starts are only looked for
+		// within 64 bytes (the longest local part) before an '@'.
+		tab, lim := &startNoEmail, len(s)
+		if nextAt >= 0 && nextAt < i {
+			if k := indexByte(s[i:], '@'); k >= 0 {
+				nextAt = i + k
+			} else {
+				nextAt = -1
+			}
+		}
+		email := nextAt >= 0 && nextAt-i <= 64
+		if email {
+			tab = &startEmail
+		} else if nextAt >= 0 {
+			lim = nextAt - 64
+		}
+		for i < lim && !tab[s[i]] {
 			i++
 		}
 		if i >= len(s) {
 			break
+		}
+		if !tab[s[i]] {
+			continue // reached the e-mail window: look again with e-mail on
 		}
 		c := s[i]
 		var prev byte = ' '
@@ -78,7 +96,7 @@ func (sc *Scanner) builtins(s string) string {
 			prev = s[i-1]
 		}
 		from, to := -1, -1
-		if tab == &startEmail && !is(prev, cLocal) && is(c, cLocal) && c != '.' {
+		if email && !is(prev, cLocal) && is(c, cLocal) && c != '.' {
 			if e := scanEmail(s, i); e > 0 {
 				from, to = i, e
 			}
@@ -475,16 +493,20 @@ func scanJWT(s string, i int) int {
 	return j
 }
 
-// scanOpenAIKey matches sk-<20+ key characters>.
+// scanOpenAIKey matches sk-<20+ key characters, with a digit and a letter>.
 func scanOpenAIKey(s string, i int) int {
 	if i+3 > len(s) || s[i:i+3] != "sk-" {
 		return 0
 	}
 	j := i + 3
+	digit, letter := false, false
 	for j < len(s) && is(s[j], cKey) {
+		digit = digit || is(s[j], cDigit)
+		letter = letter || is(s[j], cUpper|cLower)
 		j++
 	}
-	if j-i-3 < 20 {
+	// Keys are random: a long hyphenated phrase without digits is not one.
+	if j-i-3 < 20 || !digit || !letter {
 		return 0
 	}
 	return j
@@ -507,7 +529,8 @@ func scanAWSKey(s string, i int) int {
 }
 
 // scanBearer matches "bearer" (any case), blanks, then a token of 8+
-// characters; it returns the range of the token.
+// characters with a digit, or of 20+ characters; it returns the range of the
+// token.
 func scanBearer(s string, i int) (int, int) {
 	const w = "bearer"
 	if i+len(w)+1 >= len(s) {
@@ -536,8 +559,19 @@ func scanBearer(s string, i int) (int, int) {
 	for j > from && s[j-1] == '.' {
 		j--
 	}
-	if j-from < 8 {
+	// A word after "bearer" is a token when it has a digit or is long:
+	// "Bearer authentication" is prose.
+	if n := j - from; n < 8 || (n < 20 && !hasDigit(s[from:j])) {
 		return -1, -1
 	}
 	return from, j
+}
+
+func hasDigit(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= '0' && s[i] <= '9' {
+			return true
+		}
+	}
+	return false
 }
