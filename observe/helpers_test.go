@@ -58,6 +58,12 @@ func (p *pipeline) counterSum(t *testing.T, name string) float64 {
 			}
 			for _, dp := range m.Data.(metricdata.Sum[float64]).DataPoints {
 				sum += dp.Value
+				if v, ok := dp.Attributes.Value("gen_ai.usage.cost.currency"); !ok || v.AsString() != "USD" {
+					t.Errorf("%s data point without the currency: %v", name, dp.Attributes.ToSlice())
+				}
+				if _, ok := dp.Attributes.Value("gen_ai.request.model"); !ok {
+					t.Errorf("%s data point without the model: %v", name, dp.Attributes.ToSlice())
+				}
 			}
 		}
 	}

@@ -433,9 +433,8 @@ func CostAttrs(dst []attribute.KeyValue, c genai.Cost, conv Convention) []attrib
 	return appendString(dst, KeyUsageCostCurrency, c.Currency)
 }
 
-// CostMetricAttrs appends the attributes of a gen_ai.client.cost data point
-// to dst.
-func CostMetricAttrs(dst []attribute.KeyValue, c *genai.Call, cost genai.Cost) []attribute.KeyValue {
-	dst = MetricAttrs(dst, c)
+// CostMetricAttrs appends the currency of a gen_ai.client.cost data point to
+// dst, which holds the call's metric attributes (Renderer.Metric).
+func CostMetricAttrs(dst []attribute.KeyValue, cost genai.Cost) []attribute.KeyValue {
 	return appendString(dst, KeyUsageCostCurrency, cost.Currency)
 }

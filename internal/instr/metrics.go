@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
@@ -41,6 +42,9 @@ type metricKey struct {
 
 type measureOpts struct {
 	duration, input, output []metric.RecordOption
+	// cost is built on the first priced call of the combination (the price,
+	// hence the currency, depends only on the models in the key).
+	cost atomic.Pointer[[]metric.AddOption]
 }
 
 func newMetrics(m metric.Meter, render semconv.Renderer) metrics {
@@ -126,7 +130,14 @@ func (m metrics) record(ctx context.Context, c *genai.Call, seconds float64, buf
 }
 
 // recordCost adds the cost of a priced call to the gen_ai.client.cost
-// counter.
+// counter, with the call's metric attributes and the currency.
 func (m metrics) recordCost(ctx context.Context, c *genai.Call, cost genai.Cost, buf []attribute.KeyValue) {
-	m.cost.Add(ctx, cost.Total, metric.WithAttributes(semconv.CostMetricAttrs(buf[:0], c, cost)...))
+	o := m.cache.get(c, m.render, buf)
+	opts := o.cost.Load()
+	if opts == nil {
+		attrs := semconv.CostMetricAttrs(m.render.Metric(buf[:0], c), cost)
+		opts = &[]metric.AddOption{metric.WithAttributeSet(attribute.NewSet(attrs...))}
+		o.cost.Store(opts)
+	}
+	m.cost.Add(ctx, cost.Total, *opts...)
 }
