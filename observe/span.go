@@ -330,13 +330,14 @@ func (s *Span) RecordError(err error) {
 }
 
 func (s *Span) setErr(err error, typ string) {
-	s.update(func(o *genai.Observation) {
-		o.Err = &genai.Error{Type: typ, Message: err.Error()}
-	})
-	if s != nil {
-		s.mu.Lock()
+	if s == nil {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.ended {
+		s.rec.Err = &genai.Error{Type: typ, Message: err.Error()}
 		s.err = err
-		s.mu.Unlock()
 	}
 }
 
