@@ -102,6 +102,12 @@ func (s *Span) end(call *genai.Call) {
 		if call.Err != nil {
 			s.span.SetStatus(codes.Error, call.Err.Message)
 			*p = append((*p)[:0], semconv.ErrorType(call.Err.Type))
+			if call.Response.ID != "" {
+				// The server answered and then failed (a Responses
+				// "response.failed", an error event mid-stream): keep
+				// what it said.
+				*p = s.res.Renderer.Response(*p, call)
+			}
 		} else {
 			*p = s.res.Renderer.Response((*p)[:0], call)
 		}
