@@ -205,8 +205,8 @@ func TestConverseStreamCancelled(t *testing.T) {
 
 func TestConverseStreamHTTPError(t *testing.T) {
 	e := newEnv(t)
-	f := newFake(t, reply{status: 403, headers: map[string]string{"X-Amzn-Errortype": "UnrecognizedClientException:http://internal.amazon.com/coral/com.amazon.coral.service/"},
-		body: `{"message":"The security token included in the request is invalid."}`})
+	f := newFake(t, reply{status: 403, headers: map[string]string{"X-Amzn-Errortype": "UnrecognizedClientException:http://example.invalid/errors/"},
+		body: `{"message":"bad credentials (test)"}`})
 	_, err := e.runtime(f.URL, false).ConverseStream(context.Background(), streamInput())
 	if err == nil {
 		t.Fatal("want error")
