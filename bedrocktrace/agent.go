@@ -124,7 +124,7 @@ func (a *agentAcc) addFinish(s string) {
 
 // agentHistory parses the messages of a model invocation input. Their content
 // is a Java toString rendering such as
-// "[{text=say this is a test, type=text}]", or plain text.
+// "[{text=hello there, type=text}]", or plain text.
 func agentHistory(dst []genai.Message, msgs gjson.Result, capture bool) []genai.Message {
 	msgs.ForEach(func(_, m gjson.Result) bool {
 		role := strings.Clone(m.Get("role").Str)

@@ -33,7 +33,7 @@ func converseInput() *bedrockruntime.ConverseInput {
 	return &bedrockruntime.ConverseInput{
 		ModelId: aws.String("us.anthropic.claude-3-5-sonnet-20240620-v1:0"),
 		System: []types.SystemContentBlock{
-			&types.SystemContentBlockMemberText{Value: "you are a helpful assistant"},
+			&types.SystemContentBlockMemberText{Value: "answer in one line"},
 			&types.SystemContentBlockMemberCachePoint{Value: types.CachePointBlock{Type: types.CachePointTypeDefault}},
 		},
 		Messages: []types.Message{
@@ -124,7 +124,7 @@ func TestConverse(t *testing.T) {
 			})
 			if capture {
 				a.want(t, map[string]any{
-					"gen_ai.prompt.0.content":                             "you are a helpful assistant",
+					"gen_ai.prompt.0.content":                             "answer in one line",
 					"gen_ai.prompt.1.content":                             "weather in Paris?",
 					"gen_ai.prompt.2.tool_calls.0.function.arguments":     jsonValue(`{"city":"Lyon"}`),
 					"gen_ai.prompt.3.content":                             "sunny",
@@ -200,10 +200,10 @@ func checkMetrics(t *testing.T, e *env, attrsWant map[string]string, errType str
 
 func TestConverseError(t *testing.T) {
 	e := newEnv(t)
-	f := newFake(t, reply{status: 400, headers: map[string]string{"X-Amzn-Errortype": "ValidationException:http://internal.amazon.com/coral/"},
-		body: `{"message":"The provided model identifier is invalid."}`})
+	f := newFake(t, reply{status: 400, headers: map[string]string{"X-Amzn-Errortype": "ValidationException:http://example.invalid/errors/"},
+		body: `{"message":"no such model: fake-model"}`})
 	_, err := e.runtime(f.URL, true).Converse(context.Background(), &bedrockruntime.ConverseInput{
-		ModelId:  aws.String("anthropic.claude-0-0-fake-00000000-v0:0"),
+		ModelId:  aws.String("anthropic.claude-does-not-exist-v0:0"),
 		Messages: []types.Message{{Role: types.ConversationRoleUser, Content: []types.ContentBlock{&types.ContentBlockMemberText{Value: "hi"}}}},
 	})
 	var ve *types.ValidationException
@@ -211,13 +211,13 @@ func TestConverseError(t *testing.T) {
 		t.Fatalf("caller got %v, want the SDK's ValidationException untouched", err)
 	}
 	s := e.oneSpan()
-	if s.Status().Code != codes.Error || s.Status().Description != "The provided model identifier is invalid." {
+	if s.Status().Code != codes.Error || s.Status().Description != "no such model: fake-model" {
 		t.Errorf("status %+v", s.Status())
 	}
 	a := attrsOf(s)
 	a.want(t, map[string]any{
 		"error.type":                "ValidationException",
-		"gen_ai.request.model":      "anthropic.claude-0-0-fake-00000000-v0:0",
+		"gen_ai.request.model":      "anthropic.claude-does-not-exist-v0:0",
 		"gen_ai.prompt.0.role":      "user",
 		"gen_ai.prompt.0.content":   "hi",
 		"gen_ai.response.model":     nil,

@@ -38,8 +38,10 @@
 // (innermost) sees the raw HTTP response: it reads the request id and the
 // X-Amzn-Bedrock-Input/Output-Token-Count headers, and for event streams it
 // wraps the response body in a pass-through tee. The tee hands every byte to
-// the SDK unchanged and at once, and decodes copies of complete event-stream
-// frames to build the response; the SDK's stream reader is never replaced.
+// the SDK unchanged and at once, and parses the complete event-stream frames
+// it has seen (in the SDK's read buffer, or in its own copy of a frame that
+// spans reads) to build the response, without allocating per frame; the
+// SDK's stream reader is never replaced.
 //
 // A streamed call's span ends exactly once, on the first of: the terminal
 // event (Converse metadata, Claude message_stop, the chunk that carries a stop

@@ -135,7 +135,9 @@ func invokeResponse(c *genai.Call, fam family, body []byte, capture bool) {
 	case famMistral, famJamba, famDeepSeek, famOpenAI:
 		choicesResponse(c, js, capture)
 	}
-	invocationMetrics(&c.Response.Usage, js)
+	if u := &c.Response.Usage; !u.InputTokens.Set || !u.OutputTokens.Set {
+		invocationMetrics(u, js) // one more scan, only when the body had no usage
+	}
 }
 
 // invokeStreamChunk applies one decoded chunk of an

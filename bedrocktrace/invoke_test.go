@@ -92,7 +92,7 @@ var familyCases = []familyCase{
 	{
 		name:     "llama3",
 		model:    "meta.llama3-8b-instruct-v1:0",
-		request:  `{"prompt":"<|begin_of_text|>say this is a test","max_gen_len":300,"temperature":0,"top_p":1}`,
+		request:  `{"prompt":"<|begin_of_text|>reply with one word","max_gen_len":300,"temperature":0,"top_p":1}`,
 		response: `{"generation":"This is a test.","prompt_token_count":5,"generation_token_count":6,"stop_reason":"stop"}`,
 		chunks: []string{
 			`{"generation":"This","prompt_token_count":5,"generation_token_count":1,"stop_reason":null}`,
@@ -100,7 +100,7 @@ var familyCases = []familyCase{
 		},
 		common: map[string]any{
 			"gen_ai.request.max_tokens": 300, "gen_ai.request.temperature": 0.0, "gen_ai.request.top_p": 1.0,
-			"gen_ai.prompt.0.role": "user", "gen_ai.prompt.0.content": "<|begin_of_text|>say this is a test",
+			"gen_ai.prompt.0.role": "user", "gen_ai.prompt.0.content": "<|begin_of_text|>reply with one word",
 			"gen_ai.response.model": "meta.llama3-8b-instruct-v1:0", "gen_ai.response.finish_reasons": []string{"stop"},
 			"gen_ai.usage.input_tokens": 5, "gen_ai.usage.output_tokens": 6,
 			"gen_ai.completion.0.role": "assistant", "gen_ai.completion.0.content": "This is a test.", "gen_ai.completion.0.finish_reason": "stop",
@@ -438,12 +438,12 @@ func TestInvokeModelError(t *testing.T) {
 	e := newEnv(t)
 	f := newFake(t, reply{status: 400, headers: map[string]string{"X-Amzn-Errortype": "ValidationException"}, body: `{"message":"bad model"}`})
 	_, err := e.runtime(f.URL, true).InvokeModel(context.Background(), &bedrockruntime.InvokeModelInput{
-		ModelId: aws.String("meta.llama3-8b-instruct-v999:999"), Body: []byte(`{"prompt":"say this is a test"}`)})
+		ModelId: aws.String("meta.llama3-nope-v0:0"), Body: []byte(`{"prompt":"reply with one word"}`)})
 	if err == nil {
 		t.Fatal("want error")
 	}
 	a := attrsOf(e.oneSpan())
-	a.want(t, map[string]any{"error.type": "ValidationException", "gen_ai.prompt.0.content": "say this is a test", "gen_ai.response.model": nil})
+	a.want(t, map[string]any{"error.type": "ValidationException", "gen_ai.prompt.0.content": "reply with one word", "gen_ai.response.model": nil})
 	checkMetrics(t, e, nil, "ValidationException", -1, -1)
 }
 

@@ -144,7 +144,6 @@ type callState struct {
 	span    *instr.Span
 	spanMem instr.Span // span points here: one allocation less
 	call    genai.Call
-	res     *instr.Resolved
 	op      opKind
 	fam     family
 	capture bool
@@ -191,7 +190,7 @@ func (h *hooks) begin(ctx context.Context, params any) (st *callState) {
 		return nil
 	}
 	res := h.in.Resolved()
-	st = &callState{op: op, capture: res.Capture, res: res}
+	st = &callState{op: op, capture: res.Capture}
 	c := &st.call
 	c.Operation = genai.OpChat
 	c.Provider = genai.ProviderBedrock
@@ -297,7 +296,7 @@ func (st *callState) endLocked() {
 			// The model, its parameters and the prompt history are learnt
 			// from the stream: render the request attributes again
 			// (redacted like any captured content).
-			st.span.SetRequestAttrs(c)
+			st.span.UpdateRequest(c)
 		}
 		if len(c.Response.FinishReasons) == 0 {
 			c.Response.FinishReasons = nil // none known: no attribute (not an empty list)
@@ -323,7 +322,10 @@ func (st *callState) onResponse(ctx context.Context, resp *http.Response) {
 	if st.ended || st.teeing {
 		return
 	}
-	if st.op == opConverse || st.op == opConverseStream {
+	ok := resp.StatusCode >= 200 && resp.StatusCode <= 299
+	if ok && (st.op == opConverse || st.op == opConverseStream) {
+		// The id of a successful response (an error span carries no
+		// response attributes).
 		if id := resp.Header.Get(requestIDHeader); id != "" {
 			st.call.Response.ID = id
 		}
@@ -335,7 +337,7 @@ func (st *callState) onResponse(ctx context.Context, resp *http.Response) {
 	if st.op == opConverse || st.op == opInvoke {
 		return
 	}
-	if resp.StatusCode < 200 || resp.StatusCode > 299 || resp.Body == nil ||
+	if !ok || resp.Body == nil ||
 		!strings.HasPrefix(resp.Header.Get("Content-Type"), "application/vnd.amazon.eventstream") {
 		return
 	}

@@ -205,13 +205,44 @@ func TestConverseStreamCancelled(t *testing.T) {
 
 func TestConverseStreamHTTPError(t *testing.T) {
 	e := newEnv(t)
-	f := newFake(t, reply{status: 403, headers: map[string]string{"X-Amzn-Errortype": "UnrecognizedClientException:http://internal.amazon.com/coral/com.amazon.coral.service/"},
-		body: `{"message":"The security token included in the request is invalid."}`})
+	f := newFake(t, reply{status: 403, headers: map[string]string{"X-Amzn-Errortype": "UnrecognizedClientException:http://example.invalid/errors/"},
+		body: `{"message":"bad credentials (test)"}`})
 	_, err := e.runtime(f.URL, false).ConverseStream(context.Background(), streamInput())
 	if err == nil {
 		t.Fatal("want error")
 	}
 	attrsOf(e.oneSpan()).want(t, map[string]any{"error.type": "UnrecognizedClientException", "gen_ai.request.model": "anthropic.claude-3-5-sonnet-20240620-v1:0"})
 	checkMetrics(t, e, nil, "UnrecognizedClientException", -1, -1)
+	e.leakCheck(t, f)
+}
+
+// An exception frame in an InvokeModelWithResponseStream ends the span with
+// the exception's error code; the caller gets the SDK's typed error.
+func TestInvokeStreamException(t *testing.T) {
+	e := newEnv(t)
+	f := newFake(t, reply{frames: [][]byte{
+		chunk(t, `{"type":"message_start","message":{"id":"msg_x","model":"claude-x","role":"assistant"}}`),
+		exception(t, "modelStreamErrorException", "model failed mid-stream"),
+	}})
+	out, err := e.runtime(f.URL, true).InvokeModelWithResponseStream(context.Background(), &bedrockruntime.InvokeModelWithResponseStreamInput{
+		ModelId: aws.String("anthropic.claude-3-haiku-20240307-v1:0"),
+		Body:    []byte(`{"anthropic_version":"bedrock-2023-05-31","max_tokens":5,"messages":[{"role":"user","content":"hi"}]}`),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range out.GetStream().Events() {
+	}
+	var me *types.ModelStreamErrorException
+	if !errors.As(out.GetStream().Err(), &me) {
+		t.Fatalf("caller got %v", out.GetStream().Err())
+	}
+	_ = out.GetStream().Close()
+	s := e.oneSpan()
+	if s.Status().Code != codes.Error || s.Status().Description != "model failed mid-stream" {
+		t.Errorf("status %+v", s.Status())
+	}
+	attrsOf(s).want(t, map[string]any{"error.type": "ModelStreamErrorException", "gen_ai.prompt.0.content": "hi"})
+	checkMetrics(t, e, nil, "ModelStreamErrorException", -1, -1)
 	e.leakCheck(t, f)
 }

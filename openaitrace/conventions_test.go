@@ -13,6 +13,7 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
+	"github.com/tracekit-go/tracekit/internal/schemacheck"
 	"github.com/tracekit-go/tracekit/semconv"
 )
 
@@ -123,4 +124,46 @@ func TestConventionsFromEnvironment(t *testing.T) {
 	// An explicit option wins over the environment.
 	spans = runConventionScenario(t, true, WithConventions(semconv.OpenInference))
 	wantAttrs(t, attrs(spans[0]), map[string]any{"gen_ai.system": nil, "gen_ai.provider.name": nil, "openinference.span.kind": "LLM"})
+}
+
+// TestConventionsGoldenEmbeddingsAndResponses pins an embeddings call and a
+// Responses call (instructions, function calls and outputs) in each
+// convention, and validates every JSON value against the official schemas.
+func TestConventionsGoldenEmbeddingsAndResponses(t *testing.T) {
+	schemas := schemacheck.New(t)
+	for _, cc := range conventionCases {
+		t.Run(cc.name, func(t *testing.T) {
+			hc := &harnessConfig{tracing: []Option{WithConventions(cc.conv)}, processors: []sdktrace.SpanProcessor{schemas}}
+			var b strings.Builder
+			h := newHarnessWith(t, jsonHandler(200, embeddingsJSON(4, false, 1, 2)), true, hc)
+			if _, err := h.client.Embeddings.New(context.Background(), openai.EmbeddingNewParams{
+				Model: openai.EmbeddingModelTextEmbedding3Small,
+				Input: openai.EmbeddingNewParamsInputUnion{OfArrayOfStrings: []string{"first", "second"}},
+			}); err != nil {
+				t.Fatal(err)
+			}
+			h2 := newHarnessWith(t, jsonHandler(200, responseJSON("resp_conv", "completed", outputMessageJSON, "")), true, hc)
+			if _, err := h2.client.Responses.New(context.Background(), responsesParams()); err != nil {
+				t.Fatal(err)
+			}
+			for _, s := range append(h.spans(), h2.spans()...) {
+				b.WriteString("# span " + s.Name() + "\n")
+				a := attrs(s)
+				for _, k := range keys(a) {
+					v := a[k].String()
+					if k == "server.port" {
+						v = "<port>"
+					}
+					b.WriteString(k + "=" + v + "\n")
+				}
+			}
+			checkGolden(t, filepath.Join("testdata", "golden", "conventions_embeddings_responses_"+cc.name+".txt"), b.String())
+		})
+	}
+	for _, e := range schemas.Errors() {
+		t.Error(e)
+	}
+	if schemas.Checked["gen_ai.system_instructions"] == 0 || schemas.Checked["gen_ai.input.messages"] == 0 {
+		t.Errorf("schemas checked %v", schemas.Checked)
+	}
 }

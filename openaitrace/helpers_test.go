@@ -33,8 +33,26 @@ type harness struct {
 
 func newHarness(t testing.TB, handler http.Handler, capture bool, extra ...option.RequestOption) *harness {
 	t.Helper()
+	return newHarnessWith(t, handler, capture, nil, extra...)
+}
+
+// harnessConfig adds tracing options and span processors to a harness.
+type harnessConfig struct {
+	tracing    []Option
+	processors []sdktrace.SpanProcessor
+}
+
+func newHarnessWith(t testing.TB, handler http.Handler, capture bool, hc *harnessConfig, extra ...option.RequestOption) *harness {
+	t.Helper()
+	if hc == nil {
+		hc = &harnessConfig{}
+	}
 	h := &harness{t: t, rec: tracetest.NewSpanRecorder(), reader: sdkmetric.NewManualReader()}
-	h.tp = sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(h.rec))
+	tpOpts := []sdktrace.TracerProviderOption{sdktrace.WithSpanProcessor(h.rec)}
+	for _, p := range hc.processors {
+		tpOpts = append(tpOpts, sdktrace.WithSpanProcessor(p))
+	}
+	h.tp = sdktrace.NewTracerProvider(tpOpts...)
 	h.mp = sdkmetric.NewMeterProvider(sdkmetric.WithReader(h.reader))
 	h.srv = httptest.NewServer(handler)
 	t.Cleanup(h.srv.Close)
@@ -42,7 +60,7 @@ func newHarness(t testing.TB, handler http.Handler, capture bool, extra ...optio
 		option.WithBaseURL(h.srv.URL + "/v1"),
 		option.WithAPIKey("sk-test-secret"),
 		option.WithMaxRetries(0),
-		WithTracing(WithTracerProvider(h.tp), WithMeterProvider(h.mp), WithCaptureContent(capture)),
+		WithTracing(append([]Option{WithTracerProvider(h.tp), WithMeterProvider(h.mp), WithCaptureContent(capture)}, hc.tracing...)...),
 	}
 	h.client = openai.NewClient(append(opts, extra...)...)
 	return h

@@ -93,7 +93,7 @@ func parseResponsesRequest(body string, c *genai.Call, content bool) {
 	// The SDK writes input before instructions; the system message comes
 	// first all the same.
 	if instructions.Type == gjson.String {
-		msg := genai.Message{Role: "system"}
+		msg := genai.Message{Role: "system", Instructions: true}
 		if content {
 			msg.Content, msg.HasContent = instructions.Str, true
 		}

@@ -11,7 +11,10 @@ import (
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/tracekit-go/tracekit/internal/schemacheck"
 	"github.com/tracekit-go/tracekit/internal/vcr"
+	"github.com/tracekit-go/tracekit/semconv"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 )
 
 // TestResponsesConformance replays the four Responses cassettes of
@@ -40,6 +43,17 @@ func TestResponsesConformance(t *testing.T) {
 		{"test_async_responses_with_content.yaml", true, "resp_vcr_async_with_content"},
 		{"test_async_responses_no_content.yaml", false, "resp_vcr_async_no_content"},
 	}
+	// Every span also carries the OTel GenAI and OpenInference conventions;
+	// their JSON values must validate against the official schemas.
+	schemas := schemacheck.New(t)
+	defer func() {
+		for _, e := range schemas.Errors() {
+			t.Error(e)
+		}
+		if schemas.Checked["gen_ai.output.messages"] == 0 {
+			t.Error("no gen_ai.output.messages validated")
+		}
+	}()
 	for _, tc := range cases {
 		t.Run(tc.file, func(t *testing.T) {
 			cas, err := vcr.Load(filepath.Join(dir, "openai", tc.file))
@@ -51,7 +65,10 @@ func TestResponsesConformance(t *testing.T) {
 			}
 			srv := vcr.NewServer(t, cas)
 			// The harness serves the replay handler from its own server.
-			h := newHarness(t, srv.Config.Handler, tc.capture)
+			h := newHarnessWith(t, srv.Config.Handler, tc.capture, &harnessConfig{
+				tracing:    []Option{WithConventions(semconv.Tracekit, semconv.OTelGenAI, semconv.OpenInference)},
+				processors: []sdktrace.SpanProcessor{schemas},
+			})
 
 			res, err := h.client.Responses.New(context.Background(), responses.ResponseNewParams{
 				Model: shared.ResponsesModel("gpt-4o-mini"),

@@ -184,7 +184,8 @@ func TestResponsesStatus(t *testing.T) {
 				if s.Status().Code != codes.Error {
 					t.Errorf("status %v, want Error", s.Status())
 				}
-				wantAttrs(t, a, map[string]any{"error.type": tc.errType, "gen_ai.response.finish_reasons": nil})
+				// A failed response keeps what the server said about it.
+				wantAttrs(t, a, map[string]any{"error.type": tc.errType, "gen_ai.response.finish_reasons": []string{"error"}, "gen_ai.response.id": "resp_st"})
 				return
 			}
 			if s.Status().Code != codes.Unset {

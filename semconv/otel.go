@@ -49,7 +49,7 @@ func otelRequest(dst []attribute.KeyValue, c *genai.Call, capture, shared bool) 
 	if len(r.Tools) > 0 {
 		dst = append(dst, KeyToolDefinitions.String(string(toolDefinitionsJSON(nil, r.Tools))))
 	}
-	if capture {
+	if capture && c.Operation != genai.OpEmbeddings { // embeddings spans carry no messages
 		if b := systemInstructionsJSON(nil, r.Messages); b != nil {
 			dst = append(dst, KeySystemInstructions.String(string(b)))
 		}

@@ -115,7 +115,7 @@ func appendSharedResponse(dst []attribute.KeyValue, c *genai.Call, in, out genai
 	r := &c.Response
 	dst = appendString(dst, KeyResponseID, r.ID)
 	dst = appendString(dst, KeyResponseModel, r.Model)
-	if r.FinishReasons != nil {
+	if len(r.FinishReasons) > 0 {
 		dst = append(dst, KeyFinishReasons.StringSlice(r.FinishReasons))
 	}
 	dst = appendInt(dst, KeyInputTokens, in)

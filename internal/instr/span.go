@@ -75,11 +75,13 @@ func (s *Span) SetAttributes(kv ...attribute.KeyValue) { s.span.SetAttributes(kv
 
 // UpdateRequest renders the request part of call again onto the span, for
 // calls whose prompt or model is learnt only while the response streams
-// (Bedrock agents). Attributes with the same keys are replaced.
+// (Bedrock agents). Attributes with the same keys are replaced. Captured
+// content is redacted first, as at Start.
 func (s *Span) UpdateRequest(call *genai.Call) {
 	if !s.span.IsRecording() {
 		return
 	}
+	s.res.redactRequest(call)
 	p := getAttrs()
 	*p = s.res.Renderer.Request((*p)[:0], call)
 	s.span.SetAttributes(*p...)
@@ -105,6 +107,12 @@ func (s *Span) end(call *genai.Call) {
 		if call.Err != nil {
 			s.span.SetStatus(codes.Error, call.Err.Message)
 			*p = append((*p)[:0], semconv.ErrorType(call.Err.Type))
+			if call.Response.ID != "" {
+				// The server answered and then failed (a Responses
+				// "response.failed", an error event mid-stream): keep
+				// what it said.
+				*p = s.res.Renderer.Response(*p, call)
+			}
 		} else {
 			s.res.redactResponse(call)
 			*p = s.res.Renderer.Response((*p)[:0], call)
@@ -119,17 +127,6 @@ func (s *Span) end(call *genai.Call) {
 	if priced {
 		s.res.metrics.recordCost(s.ctx, call, cost, (*p)[:0])
 	}
-}
-
-// SetRequestAttrs renders the request part of call (redacted when a
-// redactor is in force) onto the span, for calls whose prompt is learnt
-// only after the span started.
-func (s *Span) SetRequestAttrs(call *genai.Call) {
-	s.res.redactRequest(call)
-	p := getAttrs()
-	defer putAttrs(p)
-	*p = s.res.Renderer.Request((*p)[:0], call)
-	s.span.SetAttributes(*p...)
 }
 
 // Guard recovers a panic inside tracing and reports it through otel.Handle.
