@@ -213,16 +213,20 @@ func TestRequestContextMerge(t *testing.T) {
 }
 
 func TestRedactorDefault(t *testing.T) {
+	p := newPipeline()
+	on := observe.New(observe.WithTracerProvider(p.tp), observe.WithCaptureContent(true))
+	off := observe.New(observe.WithTracerProvider(p.tp), observe.WithCaptureContent(true), observe.WithRedactor(nil))
+	// A span before the default is set: the observer's settings are
+	// resolved (and cached) now, yet the default set later applies.
+	_, _ = observe.RunWith(on, context.Background(), observe.Task, "before", "mail a@b.io", func(context.Context) (int, error) { return 0, nil })
 	// The only test in this package that sets the process-wide default.
 	if err := redact.SetDefault(redact.New(redact.Only(redact.Email))); err != nil {
 		t.Fatal(err)
 	}
-	p := newPipeline()
-	on := observe.New(observe.WithTracerProvider(p.tp), observe.WithCaptureContent(true))
-	off := observe.New(observe.WithTracerProvider(p.tp), observe.WithCaptureContent(true), observe.WithRedactor(nil))
 	_, _ = observe.RunWith(on, context.Background(), observe.Task, "default", "mail a@b.io", func(context.Context) (int, error) { return 0, nil })
 	_, _ = observe.RunWith(off, context.Background(), observe.Task, "none", "mail a@b.io", func(context.Context) (int, error) { return 0, nil })
 	spans := p.byName(t)
+	attrsOf(spans["before"]).want(t, "before", map[string]any{"tracekit.input.value": "mail a@b.io"})
 	attrsOf(spans["default"]).want(t, "default", map[string]any{"tracekit.input.value": "mail [REDACTED]"})
 	attrsOf(spans["none"]).want(t, "none", map[string]any{"tracekit.input.value": "mail a@b.io"})
 }

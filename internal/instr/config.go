@@ -184,17 +184,14 @@ func (in *Instrumentation) resolve(gen uint64) *Resolved {
 	if cfg.Capture != nil {
 		capture = *cfg.Capture
 	}
-	red := cfg.Redactor
-	if !cfg.RedactorSet {
-		red = redact.Default()
-	}
 	r := &Resolved{
-		gen:      gen,
-		Tracer:   cfg.TracerProvider.Tracer(in.pkg.scope, trace.WithInstrumentationVersion(in.pkg.version)),
-		Capture:  capture,
-		Renderer: semconv.Renderer{Conventions: cfg.Conventions, Capture: capture},
-		Redactor: red,
-		pricing:  cfg.Pricing,
+		gen:         gen,
+		Tracer:      cfg.TracerProvider.Tracer(in.pkg.scope, trace.WithInstrumentationVersion(in.pkg.version)),
+		Capture:     capture,
+		Renderer:    semconv.Renderer{Conventions: cfg.Conventions, Capture: capture},
+		redactor:    cfg.Redactor,
+		redactorSet: cfg.RedactorSet,
+		pricing:     cfg.Pricing,
 	}
 	r.metrics = newMetrics(cfg.MeterProvider.Meter(in.pkg.scope, metric.WithInstrumentationVersion(in.pkg.version)), r.Renderer)
 	return r
@@ -208,8 +205,11 @@ type Resolved struct {
 	Capture bool
 	// Renderer renders records in the selected conventions.
 	Renderer semconv.Renderer
-	// Redactor is applied to captured content (nil: none).
-	Redactor redact.Redactor
-	pricing  *priceTable
-	metrics  metrics
+	// redactor is applied to captured content when redactorSet (nil:
+	// none); otherwise redact.Default() is, read at each call so that a
+	// default set after the first call still applies.
+	redactor    redact.Redactor
+	redactorSet bool
+	pricing     *priceTable
+	metrics     metrics
 }

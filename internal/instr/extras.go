@@ -165,15 +165,27 @@ func (r *Resolved) ContextAttrs(ctx context.Context, dst []attribute.KeyValue) [
 // Redact applies the redactor in force to one content string (identity when
 // there is none or capture is off).
 func (r *Resolved) Redact(s string) string {
-	if r.Redactor == nil || !r.Capture || s == "" {
+	if !r.Capture || s == "" {
 		return s
 	}
-	return r.Redactor.Redact(s)
+	if red := r.Redactor(); red != nil {
+		return red.Redact(s)
+	}
+	return s
+}
+
+// Redactor returns the redactor in force: the one given by WithRedactor,
+// else the process-wide default (nil: none).
+func (r *Resolved) Redactor() redact.Redactor {
+	if r.redactorSet {
+		return r.redactor
+	}
+	return redact.Default()
 }
 
 // redactRequest redacts the content strings of the request part of a record.
 func (r *Resolved) redactRequest(c *genai.Call) {
-	if r.Redactor == nil || !r.Capture {
+	if !r.Capture || r.Redactor() == nil {
 		return
 	}
 	for i := range c.Request.Messages {
@@ -186,7 +198,7 @@ func (r *Resolved) redactRequest(c *genai.Call) {
 // redactResponse redacts the content strings of the response part of a
 // record.
 func (r *Resolved) redactResponse(c *genai.Call) {
-	if r.Redactor == nil || !r.Capture {
+	if !r.Capture || r.Redactor() == nil {
 		return
 	}
 	for i := range c.Response.Choices {
