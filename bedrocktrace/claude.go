@@ -32,7 +32,7 @@ func claudeRequest(c *genai.Call, js string, capture bool) {
 		return true
 	})
 	if system.Exists() {
-		m := genai.Message{Role: "system"}
+		m := genai.Message{Role: "system", Instructions: true}
 		if capture {
 			// Fix: the reference drops a block-array system prompt; its text
 			// blocks are joined here.

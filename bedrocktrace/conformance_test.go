@@ -10,6 +10,7 @@ package bedrocktrace
 import (
 	"context"
 	"encoding/json"
+	"go.opentelemetry.io/otel/attribute"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -27,7 +28,9 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/tracekit-go/tracekit/internal/schemacheck"
 	"github.com/tracekit-go/tracekit/internal/vcr"
+	"github.com/tracekit-go/tracekit/semconv"
 )
 
 // converseJSON is the recorded Converse request body.
@@ -143,7 +146,16 @@ func replay(t *testing.T, path string) (*env, []sdktrace.ReadOnlySpan) {
 		t.Fatal(err)
 	}
 	capture := !strings.Contains(c.Name, "no_content")
-	e := newEnv(t)
+	var e *env
+	if replaySchemas != nil {
+		// Every span also carries the OTel GenAI and OpenInference
+		// conventions; their JSON values must validate against the
+		// official schemas, and the Tracekit assertions must still hold.
+		e = newEnv(t, replaySchemas)
+		e.extra = []Option{WithConventions(semconv.Tracekit, semconv.OTelGenAI, semconv.OpenInference)}
+	} else {
+		e = newEnv(t)
+	}
 	srv := vcr.NewServer(t, c)
 	rt := e.runtime(srv.URL, capture)
 	ag := e.agents(srv.URL, capture)
@@ -276,8 +288,24 @@ func TestConformanceDump(t *testing.T) {
 // status Error, request attributes kept and no response attributes, no
 // content without capture, and the gen_ai.client.* metrics (one duration
 // point per call, token sums over the calls, error.type on failures).
+// replaySchemas, when set, validates the JSON values of every replayed span.
+var replaySchemas *schemacheck.Checker
+
 func TestConformance(t *testing.T) {
-	for _, f := range cassettes(t) {
+	files := cassettes(t)
+	replaySchemas = schemacheck.New(t)
+	defer func() {
+		for _, e := range replaySchemas.Errors() {
+			t.Error(e)
+		}
+		for _, k := range []attribute.Key{"gen_ai.input.messages", "gen_ai.output.messages", "gen_ai.tool.definitions", "gen_ai.system_instructions"} {
+			if replaySchemas.Checked[k] == 0 {
+				t.Errorf("no %s was produced to validate", k)
+			}
+		}
+		replaySchemas = nil
+	}()
+	for _, f := range files {
 		name := strings.TrimSuffix(filepath.Base(f), ".yaml")
 		t.Run(name, func(t *testing.T) {
 			c, err := vcr.Load(f)

@@ -41,11 +41,11 @@ func converseRequest(c *genai.Call, modelID *string, msgs []types.Message, syste
 	for _, b := range system {
 		switch b := b.(type) {
 		case *types.SystemContentBlockMemberText:
-			r.Messages = append(r.Messages, genai.Message{Role: "system", Content: b.Value, HasContent: true})
+			r.Messages = append(r.Messages, genai.Message{Role: "system", Content: b.Value, HasContent: true, Instructions: true})
 		case *types.SystemContentBlockMemberGuardContent:
 			// Fix: the reference records a content-less system prompt; the
 			// guarded text is the system prompt.
-			m := genai.Message{Role: "system"}
+			m := genai.Message{Role: "system", Instructions: true}
 			if t, ok := b.Value.(*types.GuardrailConverseContentBlockMemberText); ok {
 				m.Content, m.HasContent = aws.ToString(t.Value.Text), true
 			}

@@ -99,7 +99,7 @@ func novaRequest(c *genai.Call, js string, capture bool) {
 	setFloat(&r.TopK, first(inf, "top_k", "topK"))
 	gjson.Get(js, "system").ForEach(func(_, b gjson.Result) bool {
 		if t := b.Get("text"); t.Exists() {
-			m := genai.Message{Role: "system"}
+			m := genai.Message{Role: "system", Instructions: true}
 			if capture {
 				m.Content, m.HasContent = t.Str, true
 			}

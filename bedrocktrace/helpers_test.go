@@ -35,15 +35,21 @@ type env struct {
 	reader *sdkmetric.ManualReader
 	mp     *sdkmetric.MeterProvider
 	http   *http.Client
+	// extra options every traced client of this env gets.
+	extra []Option
 }
 
-func newEnv(t testing.TB) *env {
+func newEnv(t testing.TB, procs ...sdktrace.SpanProcessor) *env {
 	t.Helper()
 	if tt, ok := t.(*testing.T); ok {
 		tt.Setenv("AWS_BEARER_TOKEN_BEDROCK", "") // would switch the client to bearer auth
 	}
 	e := &env{t: t, rec: tracetest.NewSpanRecorder(), reader: sdkmetric.NewManualReader(), http: vcr.BufferedClient()}
-	e.tp = sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(e.rec))
+	tpOpts := []sdktrace.TracerProviderOption{sdktrace.WithSpanProcessor(e.rec)}
+	for _, p := range procs {
+		tpOpts = append(tpOpts, sdktrace.WithSpanProcessor(p))
+	}
+	e.tp = sdktrace.NewTracerProvider(tpOpts...)
 	e.mp = sdkmetric.NewMeterProvider(sdkmetric.WithReader(e.reader))
 	t.Cleanup(e.http.CloseIdleConnections)
 	return e
@@ -51,7 +57,7 @@ func newEnv(t testing.TB) *env {
 
 // opts are the options of a traced client of this env.
 func (e *env) opts(capture bool) []Option {
-	return []Option{WithTracerProvider(e.tp), WithMeterProvider(e.mp), WithCaptureContent(capture)}
+	return append([]Option{WithTracerProvider(e.tp), WithMeterProvider(e.mp), WithCaptureContent(capture)}, e.extra...)
 }
 
 func (e *env) cfg(url string) aws.Config {
