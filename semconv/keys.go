@@ -4,40 +4,41 @@ import (
 	"strconv"
 
 	"go.opentelemetry.io/otel/attribute"
+	otelsemconv "go.opentelemetry.io/otel/semconv/v1.41.0"
 )
 
 // Keys shared by every convention and by the metrics.
 const (
-	KeyOperationName     = attribute.Key("gen_ai.operation.name")
+	KeyOperationName     = otelsemconv.GenAIOperationNameKey // gen_ai.operation.name
 	KeySystem            = attribute.Key("gen_ai.system")
-	KeyRequestModel      = attribute.Key("gen_ai.request.model")
-	KeyResponseModel     = attribute.Key("gen_ai.response.model")
-	KeyServerAddress     = attribute.Key("server.address")
-	KeyServerPort        = attribute.Key("server.port")
-	KeyErrorType         = attribute.Key("error.type")
-	KeyTokenType         = attribute.Key("gen_ai.token.type")
-	KeyResendCount       = attribute.Key("http.request.resend_count")
-	KeyTimeToFirstChunk  = attribute.Key("gen_ai.response.time_to_first_chunk")
+	KeyRequestModel      = otelsemconv.GenAIRequestModelKey             // gen_ai.request.model
+	KeyResponseModel     = otelsemconv.GenAIResponseModelKey            // gen_ai.response.model
+	KeyServerAddress     = otelsemconv.ServerAddressKey                 // server.address
+	KeyServerPort        = otelsemconv.ServerPortKey                    // server.port
+	KeyErrorType         = otelsemconv.ErrorTypeKey                     // error.type
+	KeyTokenType         = otelsemconv.GenAITokenTypeKey                // gen_ai.token.type
+	KeyResendCount       = otelsemconv.HTTPRequestResendCountKey        // http.request.resend_count
+	KeyTimeToFirstChunk  = otelsemconv.GenAIResponseTimeToFirstChunkKey // gen_ai.response.time_to_first_chunk
 	KeyRequestUser       = attribute.Key("gen_ai.request.user")
-	KeyResponseID        = attribute.Key("gen_ai.response.id")
-	KeyFinishReasons     = attribute.Key("gen_ai.response.finish_reasons")
-	KeyInputTokens       = attribute.Key("gen_ai.usage.input_tokens")
-	KeyOutputTokens      = attribute.Key("gen_ai.usage.output_tokens")
-	KeyCacheReadTokens   = attribute.Key("gen_ai.usage.cache_read.input_tokens")
-	KeyCacheWriteTokens  = attribute.Key("gen_ai.usage.cache_creation.input_tokens")
-	KeyReasoningTokens   = attribute.Key("gen_ai.usage.reasoning.output_tokens")
-	KeyTemperature       = attribute.Key("gen_ai.request.temperature")
-	KeyTopP              = attribute.Key("gen_ai.request.top_p")
-	KeyTopK              = attribute.Key("gen_ai.request.top_k")
-	KeyMaxTokens         = attribute.Key("gen_ai.request.max_tokens")
-	KeyPresencePenalty   = attribute.Key("gen_ai.request.presence_penalty")
-	KeyFrequencyPenalty  = attribute.Key("gen_ai.request.frequency_penalty")
-	KeyEncodingFormats   = attribute.Key("gen_ai.request.encoding_formats")
-	KeyEmbeddingDims     = attribute.Key("gen_ai.embeddings.dimension.count")
-	KeyAgentID           = attribute.Key("gen_ai.agent.id")
-	KeyConversationID    = attribute.Key("gen_ai.conversation.id")
+	KeyResponseID        = otelsemconv.GenAIResponseIDKey                    // gen_ai.response.id
+	KeyFinishReasons     = otelsemconv.GenAIResponseFinishReasonsKey         // gen_ai.response.finish_reasons
+	KeyInputTokens       = otelsemconv.GenAIUsageInputTokensKey              // gen_ai.usage.input_tokens
+	KeyOutputTokens      = otelsemconv.GenAIUsageOutputTokensKey             // gen_ai.usage.output_tokens
+	KeyCacheReadTokens   = otelsemconv.GenAIUsageCacheReadInputTokensKey     // gen_ai.usage.cache_read.input_tokens
+	KeyCacheWriteTokens  = otelsemconv.GenAIUsageCacheCreationInputTokensKey // gen_ai.usage.cache_creation.input_tokens
+	KeyReasoningTokens   = otelsemconv.GenAIUsageReasoningOutputTokensKey    // gen_ai.usage.reasoning.output_tokens
+	KeyTemperature       = otelsemconv.GenAIRequestTemperatureKey            // gen_ai.request.temperature
+	KeyTopP              = otelsemconv.GenAIRequestTopPKey                   // gen_ai.request.top_p
+	KeyTopK              = otelsemconv.GenAIRequestTopKKey                   // gen_ai.request.top_k
+	KeyMaxTokens         = otelsemconv.GenAIRequestMaxTokensKey              // gen_ai.request.max_tokens
+	KeyPresencePenalty   = otelsemconv.GenAIRequestPresencePenaltyKey        // gen_ai.request.presence_penalty
+	KeyFrequencyPenalty  = otelsemconv.GenAIRequestFrequencyPenaltyKey       // gen_ai.request.frequency_penalty
+	KeyEncodingFormats   = otelsemconv.GenAIRequestEncodingFormatsKey        // gen_ai.request.encoding_formats
+	KeyEmbeddingDims     = otelsemconv.GenAIEmbeddingsDimensionCountKey      // gen_ai.embeddings.dimension.count
+	KeyAgentID           = otelsemconv.GenAIAgentIDKey                       // gen_ai.agent.id
+	KeyConversationID    = otelsemconv.GenAIConversationIDKey                // gen_ai.conversation.id
 	KeyBedrockAgentAlias = attribute.Key("gen_ai.bedrock.agent_alias.id")
-	KeyGuardrailID       = attribute.Key("aws.bedrock.guardrail.id")
+	KeyGuardrailID       = otelsemconv.AWSBedrockGuardrailIDKey // aws.bedrock.guardrail.id
 
 	KeyOpenAISeed               = attribute.Key("gen_ai.openai.request.seed")
 	KeyOpenAIResponseFormat     = attribute.Key("gen_ai.openai.request.response_format")

@@ -1,9 +1,9 @@
 package semconv
 
-import "go.opentelemetry.io/otel/attribute"
+import otelsemconv "go.opentelemetry.io/otel/semconv/v1.41.0"
 
 // Keys used by the export helpers.
 const (
 	// KeyServiceName is the service.name resource attribute.
-	KeyServiceName = attribute.Key("service.name")
+	KeyServiceName = otelsemconv.ServiceNameKey // service.name
 )

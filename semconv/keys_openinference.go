@@ -1,6 +1,9 @@
 package semconv
 
-import "go.opentelemetry.io/otel/attribute"
+import (
+	"go.opentelemetry.io/otel/attribute"
+	otelsemconv "go.opentelemetry.io/otel/semconv/v1.41.0"
+)
 
 // Keys of the OpenInference semantic conventions (Arize Phoenix). They are
 // written out here rather than imported from
@@ -24,8 +27,8 @@ const (
 	KeyOIInputMimeType        = attribute.Key("input.mime_type")
 	KeyOIOutputValue          = attribute.Key("output.value")
 	KeyOIOutputMimeType       = attribute.Key("output.mime_type")
-	KeyOIUserID               = attribute.Key("user.id")
-	KeyOISessionID            = attribute.Key("session.id")
+	KeyOIUserID               = otelsemconv.UserIDKey    // user.id
+	KeyOISessionID            = otelsemconv.SessionIDKey // session.id
 	KeyOIEmbeddingModelName   = attribute.Key("embedding.model_name")
 )
 

@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"go.opentelemetry.io/otel/attribute"
+	otelsemconv "go.opentelemetry.io/otel/semconv/v1.41.0"
 
 	"github.com/tracekit-go/tracekit/internal/genai"
 	"github.com/tracekit-go/tracekit/internal/reqctx"
@@ -29,16 +30,16 @@ const (
 	prefixTracekitDocuments   = "tracekit.documents."
 
 	// OpenTelemetry GenAI (v1.41.0).
-	KeyAgentName          = attribute.Key("gen_ai.agent.name")
-	KeyWorkflowName       = attribute.Key("gen_ai.workflow.name")
-	KeyToolName           = attribute.Key("gen_ai.tool.name")
-	KeyToolType           = attribute.Key("gen_ai.tool.type")
-	KeyToolDescription    = attribute.Key("gen_ai.tool.description")
-	KeyToolCallID         = attribute.Key("gen_ai.tool.call.id")
-	KeyToolCallArguments  = attribute.Key("gen_ai.tool.call.arguments")
-	KeyToolCallResult     = attribute.Key("gen_ai.tool.call.result")
-	KeyRetrievalQueryText = attribute.Key("gen_ai.retrieval.query.text")
-	KeyRetrievalDocuments = attribute.Key("gen_ai.retrieval.documents")
+	KeyAgentName          = otelsemconv.GenAIAgentNameKey          // gen_ai.agent.name
+	KeyWorkflowName       = otelsemconv.GenAIWorkflowNameKey       // gen_ai.workflow.name
+	KeyToolName           = otelsemconv.GenAIToolNameKey           // gen_ai.tool.name
+	KeyToolType           = otelsemconv.GenAIToolTypeKey           // gen_ai.tool.type
+	KeyToolDescription    = otelsemconv.GenAIToolDescriptionKey    // gen_ai.tool.description
+	KeyToolCallID         = otelsemconv.GenAIToolCallIDKey         // gen_ai.tool.call.id
+	KeyToolCallArguments  = otelsemconv.GenAIToolCallArgumentsKey  // gen_ai.tool.call.arguments
+	KeyToolCallResult     = otelsemconv.GenAIToolCallResultKey     // gen_ai.tool.call.result
+	KeyRetrievalQueryText = otelsemconv.GenAIRetrievalQueryTextKey // gen_ai.retrieval.query.text
+	KeyRetrievalDocuments = otelsemconv.GenAIRetrievalDocumentsKey // gen_ai.retrieval.documents
 
 	// Cost: a tracekit extension of the GenAI conventions (total cost of the
 	// call and the currency of the user's price table).

@@ -1,0 +1,113 @@
+package openaitrace
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/openai/openai-go/v3"
+	"github.com/openai/openai-go/v3/option"
+
+	"github.com/tracekit-go/tracekit/semconv"
+)
+
+// BenchmarkPaired times an untraced and a traced call in every iteration,
+// alternating which goes first, and reports both and the added share. On a
+// shared machine whose speed drifts by tens of percent within seconds,
+// pairing at this grain is what makes the overhead readable; the separate
+// benchmarks (BenchmarkChat, ...) give the exact allocations and bytes.
+func BenchmarkPaired(b *testing.B) {
+	ctx := context.Background()
+	chat := &fakeDoer{body: []byte(chatResponseJSON), contentType: "application/json"}
+	p := chatParams()
+	chatCall := func(c openai.Client) error { _, err := c.Chat.Completions.New(ctx, p); return err }
+
+	stream := &fakeDoer{body: []byte(strings.Join(dataEvents(streamChunks(20, true)...), "")), contentType: "text/event-stream; charset=utf-8"}
+	sp := chatParams()
+	sp.StreamOptions = openai.ChatCompletionStreamOptionsParam{IncludeUsage: openai.Bool(true)}
+	streamCall := func(c openai.Client) error {
+		st := c.Chat.Completions.NewStreaming(ctx, sp)
+		for st.Next() {
+		}
+		if err := st.Err(); err != nil {
+			return err
+		}
+		return st.Close()
+	}
+
+	resp := &fakeDoer{body: []byte(responseJSON("resp_bench", "completed", outputReasoningJSON+","+outputMessageJSON, "")), contentType: "application/json"}
+	rp := responsesParams()
+	respCall := func(c openai.Client) error { _, err := c.Responses.New(ctx, rp); return err }
+
+	rstream := &fakeDoer{body: []byte(strings.Join(responsesTextStream(20, "response.completed", "completed", ""), "")), contentType: "text/event-stream"}
+	rstreamCall := func(c openai.Client) error {
+		st := c.Responses.NewStreaming(ctx, rp)
+		for st.Next() {
+		}
+		if err := st.Err(); err != nil {
+			return err
+		}
+		return st.Close()
+	}
+
+	noop := option.WithMiddleware(func(r *http.Request, next option.MiddlewareNext) (*http.Response, error) { return next(r) })
+	all := WithConventions(semconv.Tracekit, semconv.OTelGenAI, semconv.OpenInference)
+	plain := benchClient(chat, false, false)
+	bind := func(call func(openai.Client) error, c openai.Client) func() error {
+		return func() error { return call(c) }
+	}
+
+	cases := []struct {
+		name     string
+		d        *fakeDoer
+		call     func(openai.Client) error
+		variant  func() error // nil: call on a traced client with opts
+		capture  bool
+		opts     []Option
+		switchOf bool // Uninstrument during the run
+	}{
+		{name: "chat_capture_off", d: chat, call: chatCall},
+		{name: "chat_capture_on", d: chat, call: chatCall, capture: true},
+		{name: "chat_all_conventions", d: chat, call: chatCall, capture: true, opts: []Option{all}},
+		{name: "chat_uninstrumented", d: chat, call: chatCall, capture: true, switchOf: true},
+		{name: "chat_noop_middleware", d: chat, call: chatCall, variant: func() error {
+			_, err := plain.Chat.Completions.New(ctx, p, noop)
+			return err
+		}},
+		{name: "stream_capture_on", d: stream, call: streamCall, capture: true},
+		{name: "responses_capture_on", d: resp, call: respCall, capture: true},
+		{name: "responses_stream_capture_on", d: rstream, call: rstreamCall, capture: true},
+	}
+	for _, tc := range cases {
+		b.Run(tc.name, func(b *testing.B) {
+			calls := [2]func() error{bind(tc.call, benchClient(tc.d, false, false)), tc.variant}
+			if calls[1] == nil {
+				calls[1] = bind(tc.call, benchClient(tc.d, true, tc.capture, tc.opts...))
+			}
+			if tc.switchOf {
+				Uninstrument()
+				defer Instrument()
+			}
+			var sum [2]time.Duration
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				for k := 0; k < 2; k++ {
+					j := (i + k) % 2
+					t0 := time.Now()
+					err := calls[j]()
+					sum[j] += time.Since(t0)
+					if err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+			u, tr := float64(sum[0].Nanoseconds())/float64(b.N), float64(sum[1].Nanoseconds())/float64(b.N)
+			b.ReportMetric(u, "untraced-ns/op")
+			b.ReportMetric(tr, "traced-ns/op")
+			b.ReportMetric(tr-u, "added-ns/op")
+			b.ReportMetric((tr-u)/u*100, "added-%")
+		})
+	}
+}
