@@ -274,6 +274,7 @@ func BenchmarkPaired(b *testing.B) {
 			u, tr := float64(sum[0].Nanoseconds())/float64(b.N), float64(sum[1].Nanoseconds())/float64(b.N)
 			b.ReportMetric(u, "untraced-ns/op")
 			b.ReportMetric(tr, "traced-ns/op")
+			b.ReportMetric(tr-u, "added-ns/op")
 			b.ReportMetric((tr-u)/u*100, "added-%")
 		})
 	}

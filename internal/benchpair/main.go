@@ -5,6 +5,11 @@
 // of the paired differences. Allocations and bytes are exact; time is noisy
 // on shared machines, which pairing mitigates.
 //
+// Benchmarks that pair at a finer grain themselves (BenchmarkPaired: an
+// untraced and a traced call alternated in every iteration) report the
+// metrics untraced-ns/op, traced-ns/op, added-ns/op and added-%; for those it
+// prints a second table: the medians over the runs, and the range of added-%.
+//
 //	go test -run '^$' -bench . -benchmem -count 10 ./openaitrace/ | go run ./internal/benchpair
 package main
 
@@ -20,11 +25,15 @@ import (
 
 type run struct{ ns, bytes, allocs float64 }
 
+// pairedMetric matches one "value unit" pair of a BenchmarkPaired line.
+var pairedMetric = regexp.MustCompile(`([\d.-]+) (untraced-ns/op|traced-ns/op|added-ns/op|added-%)`)
+
 var line = regexp.MustCompile(`^(Benchmark\S+?)(-\d+)?\s+\d+\s+([\d.]+) ns/op(?:.*?\s([\d.]+) B/op\s+([\d.]+) allocs/op)?`)
 
 func main() {
 	runs := map[string][]run{}
-	var order []string
+	paired := map[string]map[string][]float64{}
+	var order, pairedOrder []string
 	sc := bufio.NewScanner(os.Stdin)
 	for sc.Scan() {
 		m := line.FindStringSubmatch(sc.Text())
@@ -32,6 +41,17 @@ func main() {
 			continue
 		}
 		name := m[1]
+		if pm := pairedMetric.FindAllStringSubmatch(sc.Text(), -1); len(pm) > 0 {
+			if paired[name] == nil {
+				paired[name] = map[string][]float64{}
+				pairedOrder = append(pairedOrder, name)
+			}
+			for _, x := range pm {
+				v, _ := strconv.ParseFloat(x[1], 64)
+				paired[name][x[2]] = append(paired[name][x[2]], v)
+			}
+			continue
+		}
 		ns, _ := strconv.ParseFloat(m[3], 64)
 		b, _ := strconv.ParseFloat(m[4], 64)
 		a, _ := strconv.ParseFloat(m[5], 64)
@@ -40,7 +60,9 @@ func main() {
 		}
 		runs[name] = append(runs[name], run{ns, b, a})
 	}
-	fmt.Printf("| benchmark | runs | median ns/op | B/op | allocs/op | paired Δ time | Δ B/op | Δ allocs |\n|---|---|---|---|---|---|---|---|\n")
+	if len(order) > 0 {
+		fmt.Printf("| benchmark | runs | median ns/op | B/op | allocs/op | paired Δ time | Δ B/op | Δ allocs |\n|---|---|---|---|---|---|---|---|\n")
+	}
 	for _, name := range order {
 		rs := runs[name]
 		base := baselineOf(name, runs)
@@ -62,6 +84,32 @@ func main() {
 		sort.Float64s(pct)
 		fmt.Printf("%s %+.1f µs (%+.0f%%) | %+.0f | %+.0f |\n", row, deltas[len(deltas)/2]/1000, pct[len(pct)/2], rs[0].bytes-bs[0].bytes, rs[0].allocs-bs[0].allocs)
 	}
+	if len(pairedOrder) == 0 {
+		return
+	}
+	if len(order) > 0 {
+		fmt.Println()
+	}
+	fmt.Printf("| paired benchmark | runs | untraced | traced | added | added %% (median) | added %% (min … max) |\n|---|---|---|---|---|---|---|\n")
+	for _, name := range pairedOrder {
+		p := paired[name]
+		pct := append([]float64(nil), p["added-%"]...)
+		sort.Float64s(pct)
+		if len(pct) == 0 {
+			continue
+		}
+		fmt.Printf("| %s | %d | %.1f µs | %.1f µs | %+.1f µs | %+.1f%% | %+.1f%% … %+.1f%% |\n", strings.TrimPrefix(name, "Benchmark"), len(pct),
+			med(p["untraced-ns/op"])/1000, med(p["traced-ns/op"])/1000, med(p["added-ns/op"])/1000, med(pct), pct[0], pct[len(pct)-1])
+	}
+}
+
+func med(v []float64) float64 {
+	if len(v) == 0 {
+		return 0
+	}
+	v = append([]float64(nil), v...)
+	sort.Float64s(v)
+	return v[len(v)/2]
 }
 
 // baselineOf returns the untraced benchmark next to name: the sibling
