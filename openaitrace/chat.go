@@ -207,7 +207,7 @@ func parseChatResponse(body string, c *genai.Call, content bool) {
 				return true
 			})
 		case "usage":
-			parseChatUsage(v, &r.Usage)
+			parseUsage(v, &r.Usage, &chatUsageKeys)
 		}
 		return true
 	})
@@ -249,18 +249,31 @@ func parseChatChoice(ch gjson.Result, content bool) genai.Choice {
 	return c
 }
 
-func parseChatUsage(v gjson.Result, u *genai.Usage) {
+// usageKeys names the members of a usage object: chat and completions count
+// prompt and completion tokens, the Responses API input and output tokens.
+type usageKeys struct {
+	input, output, inputDetails, outputDetails string
+}
+
+var (
+	chatUsageKeys      = usageKeys{"prompt_tokens", "completion_tokens", "prompt_tokens_details", "completion_tokens_details"}
+	responsesUsageKeys = usageKeys{"input_tokens", "output_tokens", "input_tokens_details", "output_tokens_details"}
+)
+
+// parseUsage fills u from a usage object whose members keys names: the input
+// and output tokens, the cached input tokens and the reasoning tokens.
+func parseUsage(v gjson.Result, u *genai.Usage, keys *usageKeys) {
 	v.ForEach(func(k, v gjson.Result) bool {
 		switch k.Str {
-		case "prompt_tokens":
+		case keys.input:
 			u.InputTokens = optInt(v)
-		case "completion_tokens":
+		case keys.output:
 			u.OutputTokens = optInt(v)
-		case "prompt_tokens_details":
+		case keys.inputDetails:
 			if d := v.Get("cached_tokens"); d.Exists() {
 				u.CacheReadInputTokens = optInt(d)
 			}
-		case "completion_tokens_details":
+		case keys.outputDetails:
 			if d := v.Get("reasoning_tokens"); d.Exists() {
 				u.ReasoningTokens = optInt(d)
 			}

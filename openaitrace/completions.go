@@ -84,7 +84,7 @@ func parseCompletionsResponse(body string, c *genai.Call, content bool) {
 				return true
 			})
 		case "usage":
-			parseChatUsage(v, &r.Usage)
+			parseUsage(v, &r.Usage, &chatUsageKeys)
 		}
 		return true
 	})
@@ -150,7 +150,7 @@ func (s *completionsStream) consume(_, data []byte) bool {
 			})
 		case "usage":
 			if v.IsObject() {
-				parseChatUsage(v, &s.usage)
+				parseUsage(v, &s.usage, &chatUsageKeys)
 			}
 		case "error":
 			if v.IsObject() {

@@ -335,7 +335,7 @@ func parseResponsesResponse(body string, c *genai.Call, content bool) {
 				return true
 			})
 		case "usage":
-			parseResponsesUsage(v, &r.Usage)
+			parseUsage(v, &r.Usage, &responsesUsageKeys)
 		}
 		return true
 	})
@@ -445,26 +445,6 @@ func responsesError(e gjson.Result) *genai.Error {
 		msg = "response failed"
 	}
 	return &genai.Error{Type: typ, Message: msg}
-}
-
-func parseResponsesUsage(v gjson.Result, u *genai.Usage) {
-	v.ForEach(func(k, v gjson.Result) bool {
-		switch k.Str {
-		case "input_tokens":
-			u.InputTokens = optInt(v)
-		case "output_tokens":
-			u.OutputTokens = optInt(v)
-		case "input_tokens_details":
-			if d := v.Get("cached_tokens"); d.Exists() {
-				u.CacheReadInputTokens = optInt(d)
-			}
-		case "output_tokens_details":
-			if d := v.Get("reasoning_tokens"); d.Exists() {
-				u.ReasoningTokens = optInt(d)
-			}
-		}
-		return true
-	})
 }
 
 // responsesStream rebuilds a response from the typed events of a Responses

@@ -89,7 +89,7 @@ func (s *chatStream) consume(_, data []byte) bool {
 			})
 		case "usage":
 			if v.IsObject() {
-				parseChatUsage(v, &s.usage)
+				parseUsage(v, &s.usage, &chatUsageKeys)
 			}
 		case "error":
 			if v.IsObject() {
