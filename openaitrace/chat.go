@@ -300,6 +300,13 @@ func parseError(body string) (typ, msg string, ok bool) {
 	if !e.IsObject() {
 		return "", "", false
 	}
+	typ, msg = errorFields(e)
+	return typ, msg, true
+}
+
+// errorFields returns the type (its code, when it has one) and the message of
+// an OpenAI error object.
+func errorFields(e gjson.Result) (typ, msg string) {
 	if code := e.Get("code"); code.Type == gjson.String && code.Str != "" {
 		typ = code.Str
 	} else if code.Type == gjson.Number {
@@ -308,7 +315,7 @@ func parseError(body string) (typ, msg string, ok bool) {
 	if typ == "" {
 		typ = e.Get("type").Str
 	}
-	return typ, e.Get("message").Str, true
+	return typ, e.Get("message").Str
 }
 
 func optFloat(v gjson.Result) genai.Float {

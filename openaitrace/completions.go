@@ -154,11 +154,7 @@ func (s *completionsStream) consume(_, data []byte) bool {
 			}
 		case "error":
 			if v.IsObject() {
-				typ, msg, _ := parseError(`{"error":` + v.Raw + `}`)
-				if typ == "" {
-					typ = "stream_error"
-				}
-				s.err = &genai.Error{Type: strings.Clone(typ), Message: strings.Clone(msg)}
+				s.err = streamError(v)
 			}
 		}
 		return true

@@ -551,11 +551,7 @@ func (s *responsesStream) consume(event, data []byte) bool {
 		return true
 	default:
 		if errV.IsObject() {
-			typ, msg, _ := parseError(`{"error":` + errV.Raw + `}`)
-			if typ == "" {
-				typ = "stream_error"
-			}
-			s.err = &genai.Error{Type: strings.Clone(typ), Message: strings.Clone(msg)}
+			s.err = streamError(errV)
 			return true
 		}
 	}

@@ -93,16 +93,22 @@ func (s *chatStream) consume(_, data []byte) bool {
 			}
 		case "error":
 			if v.IsObject() {
-				typ, msg, _ := parseError(`{"error":` + v.Raw + `}`)
-				if typ == "" {
-					typ = "stream_error"
-				}
-				s.err = &genai.Error{Type: strings.Clone(typ), Message: strings.Clone(msg)}
+				s.err = streamError(v)
 			}
 		}
 		return true
 	})
 	return false
+}
+
+// streamError describes an error object sent in a stream, as copies (the
+// stream's buffer is reused); its type is stream_error when it names none.
+func streamError(e gjson.Result) *genai.Error {
+	typ, msg := errorFields(e)
+	if typ == "" {
+		typ = "stream_error"
+	}
+	return &genai.Error{Type: strings.Clone(typ), Message: strings.Clone(msg)}
 }
 
 func (s *chatStream) choice(ch gjson.Result) {
