@@ -1,8 +1,6 @@
 package openaitrace
 
 import (
-	"strings"
-
 	"github.com/tidwall/gjson"
 
 	"github.com/tracekit-go/tracekit/internal/genai"
@@ -91,73 +89,8 @@ func parseCompletionsResponse(body string, c *genai.Call, content bool) {
 	r.FinishReasons = finishReasons(r.FinishReasons[:0], r.Choices)
 }
 
-// completionsStream rebuilds a completion from its streamed chunks (choices
-// carry "text" instead of a delta); it shares the chat stream's state and
-// its finish.
-type completionsStream struct {
-	chatStream
-}
-
+// newCompletionsStream rebuilds a completion from its streamed chunks: a
+// chat stream whose choices carry "text" instead of a delta.
 func newCompletionsStream(content bool) streamAccumulator {
-	return &completionsStream{chatStream{content: content}}
-}
-
-func (s *completionsStream) consume(_, data []byte) bool {
-	if len(data) >= 6 && string(data[:6]) == "[DONE]" {
-		return true
-	}
-	gjson.Parse(bstr(data)).ForEach(func(k, v gjson.Result) bool {
-		switch k.Str {
-		case "id":
-			if s.id == "" {
-				s.id = strings.Clone(v.Str)
-			}
-		case "model":
-			if s.model == "" {
-				s.model = strings.Clone(v.Str)
-			}
-		case "system_fingerprint":
-			if s.fingerprint == "" {
-				s.fingerprint = strings.Clone(v.Str)
-			}
-		case "choices":
-			eachElem(v, func(ch gjson.Result) bool {
-				var index int64
-				var text, finish gjson.Result
-				ch.ForEach(func(k, v gjson.Result) bool {
-					switch k.Str {
-					case "index":
-						index = v.Int()
-					case "text":
-						text = v
-					case "finish_reason":
-						finish = v
-					}
-					return true
-				})
-				c := s.choiceAt(index)
-				if c == nil {
-					return true
-				}
-				if finish.Type == gjson.String && finish.Str != "" {
-					c.finish = strings.Clone(finish.Str)
-				}
-				if s.content && text.Type == gjson.String {
-					c.hasText = true
-					c.text = s.appendBounded(c.text, text.Str)
-				}
-				return true
-			})
-		case "usage":
-			if v.IsObject() {
-				parseUsage(v, &s.usage, &chatUsageKeys)
-			}
-		case "error":
-			if v.IsObject() {
-				s.err = streamError(v)
-			}
-		}
-		return true
-	})
-	return false
+	return &chatStream{content: content, completions: true}
 }

@@ -22,10 +22,14 @@ const (
 	maxStreamChoices = 128
 )
 
-// chatStream rebuilds a chat completion from its streamed chunks.
+// chatStream rebuilds a chat completion, or a legacy completion, from its
+// streamed chunks.
 type chatStream struct {
-	content  bool
-	buffered int
+	content bool
+	// completions is set for a legacy completions stream: its choices carry
+	// "text" instead of a delta, and it has no service tier.
+	completions bool
+	buffered    int
 
 	id, model, tier, fingerprint string
 	usage                        genai.Usage
@@ -75,7 +79,7 @@ func (s *chatStream) consume(_, data []byte) bool {
 				s.model = strings.Clone(v.Str)
 			}
 		case "service_tier":
-			if s.tier == "" {
+			if s.tier == "" && !s.completions {
 				s.tier = strings.Clone(v.Str)
 			}
 		case "system_fingerprint":
@@ -113,13 +117,15 @@ func streamError(e gjson.Result) *genai.Error {
 
 func (s *chatStream) choice(ch gjson.Result) {
 	var index int64
-	var delta, finish gjson.Result
+	var delta, text, finish gjson.Result
 	ch.ForEach(func(k, v gjson.Result) bool {
 		switch k.Str {
 		case "index":
 			index = v.Int()
 		case "delta":
 			delta = v
+		case "text":
+			text = v
 		case "finish_reason":
 			finish = v
 		}
@@ -131,6 +137,13 @@ func (s *chatStream) choice(ch gjson.Result) {
 	}
 	if finish.Type == gjson.String && finish.Str != "" {
 		c.finish = strings.Clone(finish.Str)
+	}
+	if s.completions {
+		if s.content && text.Type == gjson.String {
+			c.hasText = true
+			c.text = s.appendBounded(c.text, text.Str)
+		}
+		return
 	}
 	if !delta.IsObject() {
 		return
