@@ -156,21 +156,11 @@ func appendInputItems(msgs []genai.Message, items gjson.Result, content bool) []
 				merge = len(msgs) - 1
 			}
 		case "function_call", "custom_tool_call":
-			tc := genai.ToolCall{ID: callID.Str, Type: "function", Name: name.Str}
-			if tc.ID == "" {
-				tc.ID = id.Str
-			}
-			if typ.Str == "custom_tool_call" {
-				tc.Type = "custom"
-			}
-			if content && args.Type == gjson.String {
-				tc.Arguments = args.Str
-			}
 			if merge < 0 {
 				msgs = append(msgs, genai.Message{Role: "assistant"})
 				merge = len(msgs) - 1
 			}
-			msgs[merge].ToolCalls = append(msgs[merge].ToolCalls, tc)
+			msgs[merge].ToolCalls = append(msgs[merge].ToolCalls, responsesToolCall(typ.Str, callID.Str, id.Str, name.Str, args, content))
 		case "function_call_output", "custom_tool_call_output":
 			msg := genai.Message{Role: "tool", ToolCallID: callID.Str}
 			if content {
@@ -214,29 +204,36 @@ func responsesText(v gjson.Result) (string, bool) {
 				j.add(part.Str)
 				return true
 			}
-			var typ, text, refusal gjson.Result
-			part.ForEach(func(k, v gjson.Result) bool {
-				switch k.Str {
-				case "type":
-					typ = v
-				case "text":
-					text = v
-				case "refusal":
-					refusal = v
-				}
-				return true
-			})
-			switch typ.Str {
-			case "input_text", "output_text", "text":
-				j.add(text.Str)
-			case "refusal":
-				j.add(refusal.Str)
+			switch typ, text := partText(part); typ {
+			case "input_text", "output_text", "text", "refusal":
+				j.add(text)
 			}
 			return true
 		})
 		return j.String(), j.n > 0
 	}
 	return "", false
+}
+
+// partText returns the type of a content part and its text: the refusal of
+// a refusal part, the text of any other.
+func partText(part gjson.Result) (typ, text string) {
+	var t, txt, refusal gjson.Result
+	part.ForEach(func(k, v gjson.Result) bool {
+		switch k.Str {
+		case "type":
+			t = v
+		case "text":
+			txt = v
+		case "refusal":
+			refusal = v
+		}
+		return true
+	})
+	if t.Str == "refusal" {
+		return t.Str, refusal.Str
+	}
+	return t.Str, txt.Str
 }
 
 // joiner concatenates strings, without copying when there is only one.
@@ -271,10 +268,10 @@ func (j *joiner) String() string {
 // their name and description, as in llm-tracekit.
 func parseResponsesTool(t gjson.Result) genai.Tool {
 	var tool genai.Tool
-	t.ForEach(func(k, v gjson.Result) bool {
+	// The members a flat function tool has at the top, a chat-style one in
+	// "function".
+	function := func(k, v gjson.Result) bool {
 		switch k.Str {
-		case "type":
-			tool.Type = v.Str
 		case "name":
 			tool.Name = v.Str
 		case "description":
@@ -283,20 +280,17 @@ func parseResponsesTool(t gjson.Result) genai.Tool {
 			if v.IsObject() {
 				tool.Parameters = v.Raw
 			}
+		}
+		return true
+	}
+	t.ForEach(func(k, v gjson.Result) bool {
+		switch k.Str {
+		case "type":
+			tool.Type = v.Str
 		case "function":
-			v.ForEach(func(k, v gjson.Result) bool {
-				switch k.Str {
-				case "name":
-					tool.Name = v.Str
-				case "description":
-					tool.Description = v.Str
-				case "parameters":
-					if v.IsObject() {
-						tool.Parameters = v.Raw
-					}
-				}
-				return true
-			})
+			v.ForEach(function)
+		default:
+			function(k, v)
 		}
 		return true
 	})
@@ -376,39 +370,32 @@ func outputItem(it gjson.Result, ch *genai.Choice, text *joiner, content bool) {
 			return
 		}
 		eachElem(parts, func(p gjson.Result) bool {
-			var typ, txt, refusal gjson.Result
-			p.ForEach(func(k, v gjson.Result) bool {
-				switch k.Str {
-				case "type":
-					typ = v
-				case "text":
-					txt = v
-				case "refusal":
-					refusal = v
-				}
-				return true
-			})
-			switch typ.Str {
-			case "output_text":
-				text.add(txt.Str)
-			case "refusal":
-				text.add(refusal.Str)
+			switch typ, txt := partText(p); typ {
+			case "output_text", "refusal":
+				text.add(txt)
 			}
 			return true
 		})
 	case "function_call", "custom_tool_call":
-		tc := genai.ToolCall{ID: callID.Str, Type: "function", Name: name.Str}
-		if tc.ID == "" {
-			tc.ID = id.Str
-		}
-		if typ.Str == "custom_tool_call" {
-			tc.Type = "custom"
-		}
-		if content && args.Type == gjson.String {
-			tc.Arguments = args.Str
-		}
-		ch.ToolCalls = append(ch.ToolCalls, tc)
+		ch.ToolCalls = append(ch.ToolCalls, responsesToolCall(typ.Str, callID.Str, id.Str, name.Str, args, content))
 	}
+}
+
+// responsesToolCall is the tool call of a function_call or custom_tool_call
+// item (typ): its call id (else its item id), its name and, with content on,
+// its arguments (a custom tool's input).
+func responsesToolCall(typ, callID, id, name string, args gjson.Result, content bool) genai.ToolCall {
+	tc := genai.ToolCall{ID: callID, Type: "function", Name: name}
+	if tc.ID == "" {
+		tc.ID = id
+	}
+	if typ == "custom_tool_call" {
+		tc.Type = "custom"
+	}
+	if content && args.Type == gjson.String {
+		tc.Arguments = args.Str
+	}
+	return tc
 }
 
 // responsesFinish maps a response status to a finish reason: completed is
