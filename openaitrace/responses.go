@@ -553,13 +553,9 @@ func (s *responsesStream) head(resp gjson.Result) {
 	resp.ForEach(func(k, v gjson.Result) bool {
 		switch k.Str {
 		case "id":
-			if s.id == "" && v.Str != "" {
-				s.id = strings.Clone(v.Str)
-			}
+			keepFirst(&s.id, v.Str)
 		case "model":
-			if s.model == "" && v.Str != "" {
-				s.model = strings.Clone(v.Str)
-			}
+			keepFirst(&s.model, v.Str)
 		case "service_tier":
 			if v.Str != "" && v.Str != s.tier {
 				s.tier = strings.Clone(v.Str)
@@ -588,17 +584,11 @@ func (s *responsesStream) item(index int64, it gjson.Result, done bool) {
 	it.ForEach(func(k, v gjson.Result) bool {
 		switch k.Str {
 		case "id":
-			if call.itemID == "" && v.Str != "" {
-				call.itemID = strings.Clone(v.Str)
-			}
+			keepFirst(&call.itemID, v.Str)
 		case "call_id":
-			if call.callID == "" && v.Str != "" {
-				call.callID = strings.Clone(v.Str)
-			}
+			keepFirst(&call.callID, v.Str)
 		case "name":
-			if call.name == "" && v.Str != "" {
-				call.name = strings.Clone(v.Str)
-			}
+			keepFirst(&call.name, v.Str)
 		case "arguments", "input":
 			if s.content && v.Type == gjson.String && (done || len(call.args) == 0) {
 				call.args = s.replaceBounded(call.args, v.Str)

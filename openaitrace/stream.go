@@ -63,6 +63,14 @@ func bstr(b []byte) string {
 	return unsafe.String(&b[0], len(b))
 }
 
+// keepFirst sets *dst to a copy of s (the stream's buffer is reused) unless
+// *dst is set already or s is empty: the first value a stream sends wins.
+func keepFirst(dst *string, s string) {
+	if *dst == "" && s != "" {
+		*dst = strings.Clone(s)
+	}
+}
+
 // consume takes one SSE data payload. It reports done on [DONE].
 func (s *chatStream) consume(_, data []byte) bool {
 	if len(data) >= 6 && string(data[:6]) == "[DONE]" {
@@ -71,21 +79,15 @@ func (s *chatStream) consume(_, data []byte) bool {
 	gjson.Parse(bstr(data)).ForEach(func(k, v gjson.Result) bool {
 		switch k.Str {
 		case "id":
-			if s.id == "" {
-				s.id = strings.Clone(v.Str)
-			}
+			keepFirst(&s.id, v.Str)
 		case "model":
-			if s.model == "" {
-				s.model = strings.Clone(v.Str)
-			}
+			keepFirst(&s.model, v.Str)
 		case "service_tier":
-			if s.tier == "" && !s.completions {
-				s.tier = strings.Clone(v.Str)
+			if !s.completions {
+				keepFirst(&s.tier, v.Str)
 			}
 		case "system_fingerprint":
-			if s.fingerprint == "" {
-				s.fingerprint = strings.Clone(v.Str)
-			}
+			keepFirst(&s.fingerprint, v.Str)
 		case "choices":
 			eachElem(v, func(ch gjson.Result) bool {
 				s.choice(ch)
@@ -151,9 +153,7 @@ func (s *chatStream) choice(ch gjson.Result) {
 	delta.ForEach(func(k, v gjson.Result) bool {
 		switch k.Str {
 		case "role":
-			if c.role == "" && v.Str != "" {
-				c.role = strings.Clone(v.Str)
-			}
+			keepFirst(&c.role, v.Str)
 		case "content", "refusal":
 			if v.Type == gjson.String && s.content {
 				c.hasText = true
@@ -212,19 +212,13 @@ func (s *chatStream) toolCall(c *streamChoice, tc gjson.Result) {
 		c.calls = append(c.calls, streamCall{index: index, valid: true})
 		call = &c.calls[len(c.calls)-1]
 	}
-	if call.id == "" && id.Str != "" {
-		call.id = strings.Clone(id.Str)
-	}
-	if call.typ == "" && typ.Str != "" {
-		call.typ = strings.Clone(typ.Str)
-	}
+	keepFirst(&call.id, id.Str)
+	keepFirst(&call.typ, typ.Str)
 	if fn.IsObject() {
 		fn.ForEach(func(k, v gjson.Result) bool {
 			switch k.Str {
 			case "name":
-				if call.name == "" && v.Str != "" {
-					call.name = strings.Clone(v.Str)
-				}
+				keepFirst(&call.name, v.Str)
 			case "arguments":
 				if s.content && v.Type == gjson.String {
 					call.hasArgs = true
