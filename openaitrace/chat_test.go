@@ -11,7 +11,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/openai/openai-go/v3"
@@ -157,19 +156,7 @@ func TestChatToolRoundTripGolden(t *testing.T) {
 	for _, capture := range []bool{true, false} {
 		name := map[bool]string{true: "capture_on", false: "capture_off"}[capture]
 		t.Run(name, func(t *testing.T) {
-			var mu sync.Mutex
-			n := 0
-			h := newHarness(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				mu.Lock()
-				n++
-				first := n == 1
-				mu.Unlock()
-				if first {
-					jsonHandler(200, toolCallResponseJSON)(w, r)
-					return
-				}
-				jsonHandler(200, chatResponseJSON)(w, r)
-			}), capture)
+			h := newHarness(t, inTurn(jsonHandler(200, toolCallResponseJSON), jsonHandler(200, chatResponseJSON)), capture)
 			first, err := h.client.Chat.Completions.New(context.Background(), chatParams())
 			if err != nil {
 				t.Fatal(err)
@@ -339,20 +326,10 @@ func TestChatAPIError(t *testing.T) {
 }
 
 func TestChatServerErrorRetriedEachAttemptASpan(t *testing.T) {
-	var mu sync.Mutex
-	n := 0
-	h := newHarness(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		mu.Lock()
-		n++
-		first := n == 1
-		mu.Unlock()
-		if first {
-			w.Header().Set("Retry-After-Ms", "1")
-			jsonHandler(500, `{"error":{"message":"boom","type":"server_error","param":null,"code":null}}`)(w, r)
-			return
-		}
-		jsonHandler(200, chatResponseJSON)(w, r)
-	}), false, option.WithMaxRetries(2))
+	h := newHarness(t, inTurn(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Retry-After-Ms", "1")
+		jsonHandler(500, `{"error":{"message":"boom","type":"server_error","param":null,"code":null}}`)(w, r)
+	}, jsonHandler(200, chatResponseJSON)), false, option.WithMaxRetries(2))
 	if _, err := h.client.Chat.Completions.New(context.Background(), chatParams()); err != nil {
 		t.Fatal(err)
 	}
@@ -604,22 +581,12 @@ func newServer(t testing.TB, h http.Handler) string {
 var _ = json.Marshal
 
 func TestMetricsPerAttributeCombination(t *testing.T) {
-	var mu sync.Mutex
-	n := 0
-	h := newHarness(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		mu.Lock()
-		n++
-		k := n
-		mu.Unlock()
-		switch k {
-		case 1, 2:
-			jsonHandler(200, chatResponseJSON)(w, r)
-		case 3:
-			jsonHandler(200, strings.Replace(chatResponseJSON, "gpt-4o-mini-2024-07-18", "gpt-4o-2024-08-06", 1))(w, r)
-		default:
-			jsonHandler(429, `{"error":{"message":"slow down","type":"requests","code":"rate_limit_exceeded"}}`)(w, r)
-		}
-	}), false)
+	h := newHarness(t, inTurn(
+		jsonHandler(200, chatResponseJSON),
+		jsonHandler(200, chatResponseJSON),
+		jsonHandler(200, strings.Replace(chatResponseJSON, "gpt-4o-mini-2024-07-18", "gpt-4o-2024-08-06", 1)),
+		jsonHandler(429, `{"error":{"message":"slow down","type":"requests","code":"rate_limit_exceeded"}}`),
+	), false)
 	for i := 0; i < 4; i++ {
 		_, _ = h.client.Chat.Completions.New(context.Background(), chatParams())
 	}

@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/openai/openai-go/v3"
@@ -154,12 +155,37 @@ func jsonEq(a, b string) bool {
 	return string(ja) == string(jb)
 }
 
+// ifCaptured returns a function of an expected content attribute value: the
+// value itself with capture on, nil (no attribute) with capture off.
+func ifCaptured(capture bool) func(string) any {
+	return func(v string) any {
+		if capture {
+			return v
+		}
+		return nil
+	}
+}
+
 // jsonHandler answers every request with status and body.
 func jsonHandler(status int, body string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(status)
 		_, _ = w.Write([]byte(body))
+	}
+}
+
+// inTurn answers the n-th request with handlers[n-1], and every request
+// after that many with the last handler.
+func inTurn(handlers ...http.HandlerFunc) http.HandlerFunc {
+	var mu sync.Mutex
+	n := 0
+	return func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		i := min(n, len(handlers)-1)
+		n++
+		mu.Unlock()
+		handlers[i](w, r)
 	}
 }
 

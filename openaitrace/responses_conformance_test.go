@@ -117,12 +117,7 @@ func TestResponsesConformance(t *testing.T) {
 			if s.Name() != "chat "+rec.Model || s.SpanKind() != trace.SpanKindClient {
 				t.Errorf("span %q kind %v", s.Name(), s.SpanKind())
 			}
-			content := func(v string) any {
-				if tc.capture {
-					return v
-				}
-				return nil
-			}
+			content := ifCaptured(tc.capture)
 			a := attrs(s)
 			wantAttrs(t, a, map[string]any{
 				"gen_ai.operation.name":                "chat",

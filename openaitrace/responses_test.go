@@ -46,12 +46,7 @@ func TestResponsesRequestAndResponse(t *testing.T) {
 			if s.Status().Code != codes.Unset {
 				t.Errorf("status %v", s.Status())
 			}
-			content := func(v string) any {
-				if capture {
-					return v
-				}
-				return nil
-			}
+			content := ifCaptured(capture)
 			a := attrs(s)
 			wantAttrs(t, a, map[string]any{
 				"gen_ai.operation.name":                      "chat",
