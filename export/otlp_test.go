@@ -76,13 +76,13 @@ func checkExport(t *testing.T, rcv *exporttest.Receiver, service string) {
 	}
 }
 
-func TestSetupOTLPGRPC(t *testing.T) {
-	rcv := exporttest.NewGRPCReceiver(t)
+// exportOneChat sets up a pipeline named service with the exporter option,
+// records one chat call through it, shuts it down and checks what rcv
+// received.
+func exportOneChat(t *testing.T, rcv *exporttest.Receiver, service string, exporter Option) {
+	t.Helper()
 	ctx := context.Background()
-	p, err := New(ctx,
-		WithServiceName("grpc-svc"),
-		WithOTLPGRPC(rcv.Endpoint, WithInsecure(), WithHeaders(map[string]string{"x-test": "yes"})),
-	)
+	p, err := New(ctx, WithServiceName(service), exporter)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,41 +92,22 @@ func TestSetupOTLPGRPC(t *testing.T) {
 	if err := p.Shutdown(sctx); err != nil {
 		t.Fatalf("shutdown: %v", err)
 	}
-	checkExport(t, rcv, "grpc-svc")
+	checkExport(t, rcv, service)
+}
+
+func TestSetupOTLPGRPC(t *testing.T) {
+	rcv := exporttest.NewGRPCReceiver(t)
+	exportOneChat(t, rcv, "grpc-svc", WithOTLPGRPC(rcv.Endpoint, WithInsecure(), WithHeaders(map[string]string{"x-test": "yes"})))
 }
 
 func TestSetupOTLPGRPCURLAndGzip(t *testing.T) {
 	rcv := exporttest.NewGRPCReceiver(t)
-	ctx := context.Background()
-	p, err := New(ctx,
-		WithServiceName("grpc-url-svc"),
-		WithOTLPGRPC("http://"+rcv.Endpoint, WithGzip(), WithHeaders(map[string]string{"x-test": "yes"})),
-	)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tracedChat(t, ctx, p.TracerProvider, p.MeterProvider)
-	if err := p.Shutdown(ctx); err != nil {
-		t.Fatalf("shutdown: %v", err)
-	}
-	checkExport(t, rcv, "grpc-url-svc")
+	exportOneChat(t, rcv, "grpc-url-svc", WithOTLPGRPC("http://"+rcv.Endpoint, WithGzip(), WithHeaders(map[string]string{"x-test": "yes"})))
 }
 
 func TestSetupOTLPHTTP(t *testing.T) {
 	rcv := exporttest.NewHTTPReceiver(t)
-	ctx := context.Background()
-	p, err := New(ctx,
-		WithServiceName("http-svc"),
-		WithOTLPHTTP(rcv.Endpoint, WithGzip(), WithHeaders(map[string]string{"x-test": "yes"})),
-	)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tracedChat(t, ctx, p.TracerProvider, p.MeterProvider)
-	if err := p.Shutdown(ctx); err != nil {
-		t.Fatalf("shutdown: %v", err)
-	}
-	checkExport(t, rcv, "http-svc")
+	exportOneChat(t, rcv, "http-svc", WithOTLPHTTP(rcv.Endpoint, WithGzip(), WithHeaders(map[string]string{"x-test": "yes"})))
 }
 
 // TestSetupRegistersGlobals checks that Setup installs the providers as the
@@ -219,18 +200,7 @@ func TestSetupOTLPTLS(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			rcv := tc.rcv(t)
-			ctx := context.Background()
-			p, err := New(ctx, WithServiceName("tls-svc"), tc.opt(rcv))
-			if err != nil {
-				t.Fatal(err)
-			}
-			tracedChat(t, ctx, p.TracerProvider, p.MeterProvider)
-			sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-			defer cancel()
-			if err := p.Shutdown(sctx); err != nil {
-				t.Fatalf("shutdown: %v", err)
-			}
-			checkExport(t, rcv, "tls-svc")
+			exportOneChat(t, rcv, "tls-svc", tc.opt(rcv))
 		})
 	}
 }
