@@ -199,24 +199,14 @@ func appendStrings(b []byte, ss []string) []byte {
 func oiToolJSON(b []byte, t *genai.Tool) []byte {
 	var o jsonObject
 	o.open(b)
-	typ := t.Type
-	if typ == "" {
-		typ = "function"
-	}
-	o.str("type", typ)
+	o.str("type", functionOr(t.Type))
 	o.key("function")
 	var f jsonObject
 	f.open(o.b)
 	if t.Name != "" {
 		f.str("name", t.Name)
 	}
-	if t.Description != "" {
-		f.str("description", t.Description)
-	}
-	if t.Parameters != "" {
-		f.key("parameters")
-		f.b = appendJSONValue(f.b, t.Parameters)
-	}
+	appendToolSchema(&f, t)
 	o.b = f.close()
 	return o.close()
 }

@@ -86,26 +86,29 @@ func toolDefinitionsJSON(b []byte, tools []genai.Tool) []byte {
 		}
 		var o jsonObject
 		o.open(b)
-		typ := t.Type
-		if typ == "" {
-			typ = "function"
-		}
+		typ := functionOr(t.Type)
 		o.str("type", typ)
 		name := t.Name
 		if name == "" {
 			name = typ
 		}
 		o.str("name", name)
-		if t.Description != "" {
-			o.str("description", t.Description)
-		}
-		if t.Parameters != "" {
-			o.key("parameters")
-			o.b = appendJSONValue(o.b, t.Parameters)
-		}
+		appendToolSchema(&o, t)
 		b = o.close()
 	}
 	return append(b, ']')
+}
+
+// appendToolSchema writes the description and the parameters of a tool
+// definition to o, each when the tool has one.
+func appendToolSchema(o *jsonObject, t *genai.Tool) {
+	if t.Description != "" {
+		o.str("description", t.Description)
+	}
+	if t.Parameters != "" {
+		o.key("parameters")
+		o.b = appendJSONValue(o.b, t.Parameters)
+	}
 }
 
 // systemInstructionsJSON renders the system messages that came from a

@@ -27,11 +27,7 @@ func tracekitRequest(dst []attribute.KeyValue, c *genai.Call, capture bool) []at
 	dst = PromptAttrs(dst, r.Messages, capture)
 	for i := range r.Tools {
 		t := &r.Tools[i]
-		typ := t.Type
-		if typ == "" {
-			typ = "function"
-		}
-		dst = append(dst, toolType.at(i).String(typ))
+		dst = append(dst, toolType.at(i).String(functionOr(t.Type)))
 		dst = appendString(dst, toolName.at(i), t.Name)
 		dst = appendString(dst, toolDesc.at(i), t.Description)
 		dst = appendString(dst, toolParams.at(i), t.Parameters)
@@ -136,16 +132,20 @@ func roleOr(role string) string {
 	return role
 }
 
+// functionOr returns a tool or tool call type: function when there is none.
+func functionOr(typ string) string {
+	if typ == "" {
+		return "function"
+	}
+	return typ
+}
+
 func appendToolCalls(dst []attribute.KeyValue, keys *toolCallKeys, i int, calls []genai.ToolCall, capture bool) []attribute.KeyValue {
 	for j := range calls {
 		tc := &calls[j]
 		dst = appendString(dst, keys.key(tcID, i, j), tc.ID)
 		if k := keys.key(tcType, i, j); k != "" {
-			typ := tc.Type
-			if typ == "" {
-				typ = "function"
-			}
-			dst = append(dst, k.String(typ))
+			dst = append(dst, k.String(functionOr(tc.Type)))
 		}
 		dst = appendString(dst, keys.key(tcName, i, j), tc.Name)
 		if capture {
