@@ -9,7 +9,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -47,7 +46,10 @@ func TestExamplesRunOffline(t *testing.T) {
 		t.Skip("builds and runs every example")
 	}
 	bin := t.TempDir()
-	goTool := filepath.Join(runtime.GOROOT(), "bin", "go")
+	goTool, err := exec.LookPath("go")
+	if err != nil {
+		t.Fatalf("the go command is needed to build the examples: %v", err)
+	}
 	build := exec.Command(goTool, "build", "-o", bin+string(os.PathSeparator), "./...")
 	build.Dir = "."
 	build.Env = offlineEnv()

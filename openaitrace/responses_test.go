@@ -412,7 +412,10 @@ func TestResponsesStreamCutShort(t *testing.T) {
 			<-block
 		}), true)
 		stream := h.client.Responses.NewStreaming(context.Background(), responsesParams())
-		for i := 0; i < 6 && stream.Next(); i++ {
+		// Read every event the server sent (the span then has seen them
+		// all, whatever the network's timing), then close the stream while
+		// the server still holds it open, before any terminal event.
+		for i := 0; i < 7 && stream.Next(); i++ {
 		}
 		_ = stream.Close()
 		_ = stream.Close()
