@@ -34,10 +34,9 @@ var files = map[attribute.Key]string{
 type Checker struct {
 	schemas map[attribute.Key]*jsonschema.Schema
 
-	mu       sync.Mutex
-	errs     []string
-	Checked  map[attribute.Key]int
-	nonEmpty bool
+	mu      sync.Mutex
+	errs    []string
+	Checked map[attribute.Key]int
 }
 
 // New compiles the schemas, or skips t (fails it when
