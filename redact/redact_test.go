@@ -159,7 +159,8 @@ func TestZeroMatchNoAlloc(t *testing.T) {
 
 func TestSetDefault(t *testing.T) {
 	// The default can be set once per process; this is the only test that
-	// sets it.
+	// sets it, and it unsets it again for the next run (go test -count N).
+	t.Cleanup(func() { def.Store(nil) })
 	if Default() != nil {
 		t.Fatal("default set before SetDefault")
 	}
