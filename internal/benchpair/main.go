@@ -67,7 +67,7 @@ func main() {
 		rs := runs[name]
 		base := baselineOf(name, runs)
 		med := median(rs, func(r run) float64 { return r.ns })
-		row := fmt.Sprintf("| %s | %d | %.1f µs | %.0f | %.0f |", strings.TrimPrefix(name, "Benchmark"), len(rs), med/1000, rs[0].bytes, rs[0].allocs)
+		row := fmt.Sprintf("| %s | %d | %s | %.0f | %.0f |", strings.TrimPrefix(name, "Benchmark"), len(rs), dur(med), rs[0].bytes, rs[0].allocs)
 		if base == "" || base == name {
 			fmt.Println(row + " — | — | — |")
 			continue
@@ -101,6 +101,14 @@ func main() {
 		fmt.Printf("| %s | %d | %.1f µs | %.1f µs | %+.1f µs | %+.1f%% | %+.1f%% … %+.1f%% |\n", strings.TrimPrefix(name, "Benchmark"), len(pct),
 			med(p["untraced-ns/op"])/1000, med(p["traced-ns/op"])/1000, med(p["added-ns/op"])/1000, med(pct), pct[0], pct[len(pct)-1])
 	}
+}
+
+// dur formats nanoseconds in µs, or in ns below a microsecond.
+func dur(ns float64) string {
+	if ns < 1000 {
+		return fmt.Sprintf("%.1f ns", ns)
+	}
+	return fmt.Sprintf("%.1f µs", ns/1000)
 }
 
 func med(v []float64) float64 {
