@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockagentruntime"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime"
 	"github.com/aws/smithy-go"
@@ -79,6 +80,11 @@ func (h *hooks) install(s *middleware.Stack) error {
 		otel.Handle(err)
 		return nil
 	}
+	if s.ID() == "Converse" {
+		// Converse needs nothing from the raw response: its request id
+		// comes from the operation's metadata (see initMW).
+		return nil
+	}
 	if _, ok := s.Deserialize.Get(deserID); ok {
 		return nil
 	}
@@ -103,6 +109,18 @@ func (m initMW) HandleInitialize(ctx context.Context, in middleware.InitializeIn
 	st := m.h.begin(ctx, in.Parameters)
 	if st == nil {
 		return next.HandleInitialize(ctx, in)
+	}
+	if st.op == opConverse {
+		out, md, err := next.HandleInitialize(st.ctx, in)
+		if err == nil {
+			// The id of a successful response (an error span carries no
+			// response attributes).
+			if id, ok := awsmiddleware.GetRequestIDMetadata(md); ok && id != "" {
+				st.call.Response.ID = id
+			}
+		}
+		st.afterCall(out.Result, err)
+		return out, md, err
 	}
 	out, md, err := next.HandleInitialize(context.WithValue(st.ctx, stateKey{}, st), in)
 	st.afterCall(out.Result, err)
@@ -323,7 +341,7 @@ func (st *callState) onResponse(ctx context.Context, resp *http.Response) {
 		return
 	}
 	ok := resp.StatusCode >= 200 && resp.StatusCode <= 299
-	if ok && (st.op == opConverse || st.op == opConverseStream) {
+	if ok && st.op == opConverseStream {
 		// The id of a successful response (an error span carries no
 		// response attributes).
 		if id := resp.Header.Get(requestIDHeader); id != "" {
@@ -334,7 +352,7 @@ func (st *callState) onResponse(ctx context.Context, resp *http.Response) {
 		st.hdrIn = headerInt(resp.Header, "X-Amzn-Bedrock-Input-Token-Count")
 		st.hdrOut = headerInt(resp.Header, "X-Amzn-Bedrock-Output-Token-Count")
 	}
-	if st.op == opConverse || st.op == opInvoke {
+	if st.op == opInvoke {
 		return
 	}
 	if !ok || resp.Body == nil ||
