@@ -197,27 +197,3 @@ func appendFloat(dst []attribute.KeyValue, k attribute.Key, v genai.Float) []att
 	}
 	return append(dst, k.Float64(v.V))
 }
-
-// startKeys are the request attributes an instrumentation gives the tracer
-// when it starts a span, so that samplers can use them: what the OTel GenAI
-// conventions ask to have at span creation (operation, provider, request
-// model, server), and their counterparts in the other conventions.
-var startKeys = map[attribute.Key]struct{}{
-	KeyOperationName: {}, KeySystem: {}, KeyProviderName: {},
-	KeyRequestModel: {}, KeyServerAddress: {}, KeyServerPort: {},
-	KeyOISpanKind: {}, KeyOIModelName: {}, KeyOILLMProvider: {}, KeyOILLMSystem: {},
-}
-
-// SplitStart moves the attributes of kv that samplers look at (see
-// startKeys) to its front and returns how many there are. The others keep
-// no particular order.
-func SplitStart(kv []attribute.KeyValue) int {
-	n := 0
-	for i := range kv {
-		if _, ok := startKeys[kv[i].Key]; ok {
-			kv[n], kv[i] = kv[i], kv[n]
-			n++
-		}
-	}
-	return n
-}

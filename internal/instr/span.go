@@ -37,17 +37,10 @@ type Span struct {
 	ctx   context.Context
 	start time.Time
 	once  sync.Once
-	// rest holds the request attributes that samplers do not look at; they
-	// are set with the response attributes at End, in one SetAttributes, so
-	// that the SDK copies and grows its attribute slice once instead of
-	// three times. nil once set, or when the span does not record.
-	rest *[]attribute.KeyValue
 }
 
-// Start starts the CLIENT span of call and returns the context that carries
-// it. The request attributes samplers use (semconv.SplitStart: operation,
-// provider, request model, server) are given to the tracer at once; the
-// others are set with the response attributes when the span ends.
+// Start starts the CLIENT span of call with its request attributes (so that
+// samplers see them) and returns the context that carries it.
 func (r *Resolved) Start(ctx context.Context, call *genai.Call) (context.Context, *Span) {
 	s := new(Span)
 	return r.StartInto(ctx, call, s), s
@@ -62,16 +55,10 @@ func (r *Resolved) StartInto(ctx context.Context, call *genai.Call, s *Span) con
 	*p = r.applyContext(ctx, call, (*p)[:0])
 	r.redactRequest(call)
 	*p = r.Renderer.Request(*p, call)
-	n := semconv.SplitStart(*p)
 	ctx, s.span = r.Tracer.Start(ctx, r.Renderer.SpanName(call),
 		trace.WithSpanKind(trace.SpanKindClient),
-		trace.WithAttributes((*p)[:n]...))
-	if s.span.IsRecording() {
-		*p = append((*p)[:0], (*p)[n:]...)
-		s.rest = p
-	} else {
-		putAttrs(p)
-	}
+		trace.WithAttributes(*p...))
+	putAttrs(p)
 	s.ctx = ctx
 	return ctx
 }
@@ -97,13 +84,7 @@ func (s *Span) UpdateRequest(call *genai.Call) {
 	s.res.redactRequest(call)
 	p := getAttrs()
 	*p = s.res.Renderer.Request((*p)[:0], call)
-	n := semconv.SplitStart(*p)
-	s.span.SetAttributes((*p)[:n]...)
-	if s.rest != nil { // not ended yet: the rest goes with the response
-		// Appended after the earlier ones, so that they win (the SDK
-		// keeps the last value of a key).
-		*s.rest = append(*s.rest, (*p)[n:]...)
-	}
+	s.span.SetAttributes(*p...)
 	putAttrs(p)
 }
 
@@ -119,17 +100,13 @@ func (s *Span) End(call *genai.Call) {
 
 func (s *Span) end(call *genai.Call) {
 	now := time.Now()
-	p := s.rest
-	s.rest = nil
-	if p == nil {
-		p = getAttrs()
-	}
+	p := getAttrs()
 	defer putAttrs(p)
 	cost, priced := s.res.pricing.costOf(call)
 	if s.span.IsRecording() {
 		if call.Err != nil {
 			s.span.SetStatus(codes.Error, call.Err.Message)
-			*p = append(*p, semconv.ErrorType(call.Err.Type))
+			*p = append((*p)[:0], semconv.ErrorType(call.Err.Type))
 			if call.Response.ID != "" {
 				// The server answered and then failed (a Responses
 				// "response.failed", an error event mid-stream): keep
@@ -138,7 +115,7 @@ func (s *Span) end(call *genai.Call) {
 			}
 		} else {
 			s.res.redactResponse(call)
-			*p = s.res.Renderer.Response(*p, call)
+			*p = s.res.Renderer.Response((*p)[:0], call)
 		}
 		if priced {
 			*p = semconv.CostAttrs(*p, cost, s.res.Renderer.Conventions)
