@@ -22,10 +22,21 @@ func TestStreamRedaction(t *testing.T) {
 	chunk := func(delta string) string {
 		return `{"id":"c1","object":"chat.completion.chunk","created":1,"model":"gpt-4o","choices":[{"index":0,"delta":` + delta + `,"finish_reason":null}]}`
 	}
-	events := dataEvents(chunk(`{"role":"assistant","content":"Write to "}`), chunk(`{"content":"ann@example.org"}`),
-		chunk(`{"content":" today."}`),
-		`{"id":"c1","object":"chat.completion.chunk","created":1,"model":"gpt-4o","choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}`,
-		"[DONE]")
+	head := []string{chunk(`{"role":"assistant","content":"Write to "}`), chunk(`{"content":"ann@example.org"}`), chunk(`{"content":" today."}`)}
+	ends := map[string][]string{
+		"finished": {`{"id":"c1","object":"chat.completion.chunk","created":1,"model":"gpt-4o","choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}`, "[DONE]"},
+		// An error after the text: the span is an error span that keeps
+		// what the server said, redacted all the same.
+		"error_event": {`{"error":{"message":"overloaded","type":"server_error","code":"server_overloaded"}}`},
+	}
+	for name, end := range ends {
+		t.Run(name, func(t *testing.T) {
+			testStreamRedaction(t, dataEvents(append(append([]string{}, head...), end...)...), name == "error_event")
+		})
+	}
+}
+
+func testStreamRedaction(t *testing.T, events []string, wantErr bool) {
 	for _, conv := range []semconv.Convention{semconv.Tracekit, semconv.OTelGenAI, semconv.OpenInference} {
 		rec := tracetest.NewSpanRecorder()
 		tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec))
@@ -40,6 +51,9 @@ func TestStreamRedaction(t *testing.T) {
 			if c := st.Current(); len(c.Choices) > 0 {
 				text += c.Choices[0].Delta.Content
 			}
+		}
+		if (st.Err() != nil) != wantErr {
+			t.Fatalf("%v: stream error %v", conv, st.Err())
 		}
 		_ = st.Close()
 		srv.Close()

@@ -110,7 +110,8 @@ func (s *Span) end(call *genai.Call) {
 			if call.Response.ID != "" {
 				// The server answered and then failed (a Responses
 				// "response.failed", an error event mid-stream): keep
-				// what it said.
+				// what it said, redacted as on success.
+				s.res.redactResponse(call)
 				*p = s.res.Renderer.Response(*p, call)
 			}
 		} else {
