@@ -34,10 +34,12 @@
 // reads the typed input, starts the span and, when the call returns, reads the
 // typed output or the error. For InvokeModel the request and response bodies
 // are parsed with one gjson pass each; the request body is copied once so that
-// attribute strings never alias the caller's buffer. A Deserialize middleware
-// (innermost) sees the raw HTTP response: it reads the request id and the
-// X-Amzn-Bedrock-Input/Output-Token-Count headers, and for event streams it
-// wraps the response body in a pass-through tee. The tee hands every byte to
+// attribute strings never alias the caller's buffer. Converse takes its
+// response id (the request id) from the operation's metadata. For the other
+// operations a Deserialize middleware (innermost) sees the raw HTTP response:
+// it reads the request id and the X-Amzn-Bedrock-Input/Output-Token-Count
+// headers, and for event streams it wraps the response body in a
+// pass-through tee. The tee hands every byte to
 // the SDK unchanged and at once, and parses the complete event-stream frames
 // it has seen (in the SDK's read buffer, or in its own copy of a frame that
 // spans reads) to build the response, without allocating per frame; the
