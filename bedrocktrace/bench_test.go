@@ -57,10 +57,14 @@ func (d *memDoer) Do(r *http.Request) (*http.Response, error) {
 
 const benchUser = "I am planning a three-day trip to Lisbon in early October and would like a short itinerary that balances museums, food and a day trip outside the city. Please keep it under two hundred words, mention one restaurant per day, and tell me whether I need to book anything in advance given the season and typical crowds."
 
-func benchDoer(b *testing.B) *memDoer {
+func benchDoer(b *testing.B) *memDoer { return benchDoerN(b, 26) }
+
+// benchDoerN is benchDoer with a ConverseStream of deltas content deltas
+// (deltas+4 events in all).
+func benchDoerN(b *testing.B, deltas int) *memDoer {
 	var stream bytes.Buffer
 	stream.Write(event(b, "messageStart", `{"role":"assistant"}`))
-	for i := 0; i < 26; i++ {
+	for i := 0; i < deltas; i++ {
 		stream.Write(event(b, "contentBlockDelta", fmt.Sprintf(`{"contentBlockIndex":0,"delta":{"text":"word%02d and more "}}`, i)))
 	}
 	stream.Write(event(b, "contentBlockStop", `{"contentBlockIndex":0}`))
@@ -74,13 +78,17 @@ func benchDoer(b *testing.B) *memDoer {
 }
 
 func benchClient(b *testing.B, traced bool) *bedrockruntime.Client {
+	return benchClientOn(b, traced, benchDoer(b))
+}
+
+func benchClientOn(b *testing.B, traced bool, d *memDoer) *bedrockruntime.Client {
 	b.Setenv("AWS_BEARER_TOKEN_BEDROCK", "")
 	cfg := aws.Config{
 		Region:           "us-east-1",
 		Credentials:      credentials.NewStaticCredentialsProvider("AKIDTEST", "SECRETTEST", ""),
 		BaseEndpoint:     aws.String("http://bedrock.test"),
 		RetryMaxAttempts: 1,
-		HTTPClient:       benchDoer(b),
+		HTTPClient:       d,
 	}
 	if !traced {
 		return bedrockruntime.NewFromConfig(cfg)
@@ -236,6 +244,11 @@ func BenchmarkHooksConverse(b *testing.B) {
 // (alternating which goes first) and reports both times and their ratio:
 // pairing at this grain cancels most of the drift of a shared machine.
 // Allocations are measured by the unpaired benchmarks above.
+//
+// converse_stream (30 events) and converse_stream_plus100 (130 events) differ
+// only in the number of content deltas: the difference of their added times,
+// divided by 100, is the tracer's cost per stream event, free of the
+// per-call cost.
 func BenchmarkPaired(b *testing.B) {
 	ci := benchConverseInput()
 	si := &bedrockruntime.ConverseStreamInput{ModelId: ci.ModelId, System: ci.System, Messages: ci.Messages,
@@ -256,10 +269,15 @@ func BenchmarkPaired(b *testing.B) {
 		},
 		"invoke_model_claude": func(c *bedrockruntime.Client) error { _, err := c.InvokeModel(ctx, ii); return err },
 	}
-	for _, name := range []string{"converse", "converse_stream", "invoke_model_claude"} {
+	calls["converse_stream_plus100"] = calls["converse_stream"]
+	for _, name := range []string{"converse", "converse_stream", "converse_stream_plus100", "invoke_model_claude"} {
 		call := calls[name]
 		b.Run(name, func(b *testing.B) {
-			clients := [2]*bedrockruntime.Client{benchClient(b, false), benchClient(b, true)}
+			d := benchDoer(b)
+			if name == "converse_stream_plus100" {
+				d = benchDoerN(b, 126)
+			}
+			clients := [2]*bedrockruntime.Client{benchClientOn(b, false, d), benchClientOn(b, true, d)}
 			var sum [2]time.Duration
 			for i := 0; i < b.N; i++ {
 				for k := 0; k < 2; k++ {

@@ -25,6 +25,10 @@ func BenchmarkPaired(b *testing.B) {
 	chatCall := func(c openai.Client) error { _, err := c.Chat.Completions.New(ctx, p); return err }
 
 	stream := &fakeDoer{body: []byte(strings.Join(dataEvents(streamChunks(20, true)...), "")), contentType: "text/event-stream; charset=utf-8"}
+	// stream_capture_on_plus100 differs from stream_capture_on only in having 100
+	// more content chunks: the difference of their added times, divided by
+	// 100, is the cost per chunk, free of the per-call cost.
+	streamPlus100 := &fakeDoer{body: []byte(strings.Join(dataEvents(streamChunks(120, true)...), "")), contentType: stream.contentType}
 	sp := chatParams()
 	sp.StreamOptions = openai.ChatCompletionStreamOptionsParam{IncludeUsage: openai.Bool(true)}
 	streamCall := func(c openai.Client) error {
@@ -77,6 +81,7 @@ func BenchmarkPaired(b *testing.B) {
 			return err
 		}},
 		{name: "stream_capture_on", d: stream, call: streamCall, capture: true},
+		{name: "stream_capture_on_plus100", d: streamPlus100, call: streamCall, capture: true},
 		{name: "responses_capture_on", d: resp, call: respCall, capture: true},
 		{name: "responses_stream_capture_on", d: rstream, call: rstreamCall, capture: true},
 	}

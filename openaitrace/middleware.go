@@ -230,10 +230,11 @@ func (e errReader) Read([]byte) (int, error) { return 0, e.err }
 // not 443.
 func serverOf(req *http.Request) (string, int) {
 	host := req.URL.Hostname()
-	port, _ := strconv.Atoi(req.URL.Port())
-	if port == 443 {
-		port = 0
+	p := req.URL.Port()
+	if p == "" || p == "443" {
+		return host, 0 // (Atoi("") would allocate its error)
 	}
+	port, _ := strconv.Atoi(p)
 	return host, port
 }
 

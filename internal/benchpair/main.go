@@ -101,6 +101,37 @@ func main() {
 		fmt.Printf("| %s | %d | %.1f µs | %.1f µs | %+.1f µs | %+.1f%% | %+.1f%% … %+.1f%% |\n", strings.TrimPrefix(name, "Benchmark"), len(pct),
 			med(p["untraced-ns/op"])/1000, med(p["traced-ns/op"])/1000, med(p["added-ns/op"])/1000, med(pct), pct[0], pct[len(pct)-1])
 	}
+	perEvent(paired, pairedOrder)
+}
+
+// perEvent prints, for every paired benchmark X_plus100 next to a paired
+// benchmark X (the same stream with 100 more events), the tracer's cost per
+// stream event: run i's added time of X_plus100 minus run i's of X, divided
+// by 100 (the per-call cost cancels out); the median and range over runs.
+func perEvent(paired map[string]map[string][]float64, order []string) {
+	header := false
+	for _, name := range order {
+		base, ok := strings.CutSuffix(name, "_plus100")
+		if !ok || paired[base] == nil {
+			continue
+		}
+		long, short := paired[name]["added-ns/op"], paired[base]["added-ns/op"]
+		n := min(len(long), len(short))
+		if n == 0 {
+			continue
+		}
+		var per []float64
+		for i := 0; i < n; i++ {
+			per = append(per, (long[i]-short[i])/100)
+		}
+		sort.Float64s(per)
+		if !header {
+			fmt.Printf("\n| per stream event (X_plus100 − X) / 100 | runs | median | min … max |\n|---|---|---|---|\n")
+			header = true
+		}
+		fmt.Printf("| %s | %d | %s | %s … %s |\n", strings.TrimPrefix(base, "Benchmark"), n,
+			dur(per[n/2]), dur(per[0]), dur(per[n-1]))
+	}
 }
 
 // dur formats nanoseconds in µs, or in ns below a microsecond.

@@ -84,13 +84,16 @@ func keyOf(c *genai.Call) metricKey {
 	return k
 }
 
-func (oc *optionCache) get(c *genai.Call, render semconv.Renderer, buf []attribute.KeyValue) *measureOpts {
+// get returns the measurement options of the attribute combination of c,
+// building them in buf (scratch space) on a miss; it also returns how many
+// entries of buf it wrote.
+func (oc *optionCache) get(c *genai.Call, render semconv.Renderer, buf []attribute.KeyValue) (*measureOpts, int) {
 	k := keyOf(c)
 	oc.mu.Lock()
 	o := oc.m[k]
 	oc.mu.Unlock()
 	if o != nil {
-		return o
+		return o, 0
 	}
 	attrs := render.Metric(buf[:0], c)
 	n := len(attrs)
@@ -101,6 +104,7 @@ func (oc *optionCache) get(c *genai.Call, render semconv.Renderer, buf []attribu
 		attrs = append(attrs[:n], semconv.TokenType(semconv.TokenTypeOutput))
 		o.output = []metric.RecordOption{metric.WithAttributeSet(attribute.NewSet(attrs...))}
 	}
+	used := len(attrs)
 	oc.mu.Lock()
 	if len(oc.m) < maxCachedSets {
 		// The key's strings may alias a response buffer: keep owned copies.
@@ -110,15 +114,16 @@ func (oc *optionCache) get(c *genai.Call, render semconv.Renderer, buf []attribu
 		oc.m[k] = o
 	}
 	oc.mu.Unlock()
-	return o
+	return o, used
 }
 
 // record records the duration and, when known, the token usage of a call.
-func (m metrics) record(ctx context.Context, c *genai.Call, seconds float64, buf []attribute.KeyValue) {
-	o := m.cache.get(c, m.render, buf)
+// buf is scratch space; it returns how many of its entries it wrote.
+func (m metrics) record(ctx context.Context, c *genai.Call, seconds float64, buf []attribute.KeyValue) int {
+	o, used := m.cache.get(c, m.render, buf)
 	m.duration.Record(ctx, seconds, o.duration...)
 	if c.Err != nil {
-		return
+		return used
 	}
 	u := &c.Response.Usage
 	if u.InputTokens.Set {
@@ -127,17 +132,21 @@ func (m metrics) record(ctx context.Context, c *genai.Call, seconds float64, buf
 	if u.OutputTokens.Set {
 		m.tokens.Record(ctx, u.OutputTokens.V, o.output...)
 	}
+	return used
 }
 
 // recordCost adds the cost of a priced call to the gen_ai.client.cost
-// counter, with the call's metric attributes and the currency.
-func (m metrics) recordCost(ctx context.Context, c *genai.Call, cost genai.Cost, buf []attribute.KeyValue) {
-	o := m.cache.get(c, m.render, buf)
+// counter, with the call's metric attributes and the currency. buf is
+// scratch space; it returns how many of its entries it wrote.
+func (m metrics) recordCost(ctx context.Context, c *genai.Call, cost genai.Cost, buf []attribute.KeyValue) int {
+	o, used := m.cache.get(c, m.render, buf)
 	opts := o.cost.Load()
 	if opts == nil {
 		attrs := semconv.CostMetricAttrs(m.render.Metric(buf[:0], c), cost)
+		used = max(used, len(attrs))
 		opts = &[]metric.AddOption{metric.WithAttributeSet(attribute.NewSet(attrs...))}
 		o.cost.Store(opts)
 	}
 	m.cost.Add(ctx, cost.Total, *opts...)
+	return used
 }

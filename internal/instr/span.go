@@ -21,11 +21,16 @@ var attrPool = sync.Pool{New: func() any { s := make([]attribute.KeyValue, 0, 64
 
 func getAttrs() *[]attribute.KeyValue { return attrPool.Get().(*[]attribute.KeyValue) }
 
-func putAttrs(p *[]attribute.KeyValue) {
+// putAttrs returns p to the pool. used is how many of its entries were
+// written (the most any user of the slice appended): they are cleared so
+// that the pool keeps no strings alive. Clearing only those, rather than the
+// whole capacity, matters: the slice holds pointers, so a clear runs write
+// barriers while the collector is marking.
+func putAttrs(p *[]attribute.KeyValue, used int) {
 	if cap(*p) > 4096 {
 		return
 	}
-	clear((*p)[:cap(*p)]) // drop references to strings
+	clear((*p)[:min(max(used, len(*p)), cap(*p))])
 	*p = (*p)[:0]
 	attrPool.Put(p)
 }
@@ -58,7 +63,7 @@ func (r *Resolved) StartInto(ctx context.Context, call *genai.Call, s *Span) con
 	ctx, s.span = r.Tracer.Start(ctx, r.Renderer.SpanName(call),
 		trace.WithSpanKind(trace.SpanKindClient),
 		trace.WithAttributes(*p...))
-	putAttrs(p)
+	putAttrs(p, len(*p))
 	s.ctx = ctx
 	return ctx
 }
@@ -85,7 +90,7 @@ func (s *Span) UpdateRequest(call *genai.Call) {
 	p := getAttrs()
 	*p = s.res.Renderer.Request((*p)[:0], call)
 	s.span.SetAttributes(*p...)
-	putAttrs(p)
+	putAttrs(p, len(*p))
 }
 
 // End ends the span exactly once with what call holds: the response
@@ -101,7 +106,8 @@ func (s *Span) End(call *genai.Call) {
 func (s *Span) end(call *genai.Call) {
 	now := time.Now()
 	p := getAttrs()
-	defer putAttrs(p)
+	used := 0 // the most entries of *p written, for putAttrs
+	defer func() { putAttrs(p, used) }()
 	cost, priced := s.res.pricing.costOf(call)
 	if s.span.IsRecording() {
 		if call.Err != nil {
@@ -122,11 +128,12 @@ func (s *Span) end(call *genai.Call) {
 			*p = semconv.CostAttrs(*p, cost, s.res.Renderer.Conventions)
 		}
 		s.span.SetAttributes(*p...)
+		used = len(*p)
 	}
 	s.span.End()
-	s.res.metrics.record(s.ctx, call, now.Sub(s.start).Seconds(), (*p)[:0])
+	used = max(used, s.res.metrics.record(s.ctx, call, now.Sub(s.start).Seconds(), (*p)[:0]))
 	if priced {
-		s.res.metrics.recordCost(s.ctx, call, cost, (*p)[:0])
+		used = max(used, s.res.metrics.recordCost(s.ctx, call, cost, (*p)[:0]))
 	}
 }
 
