@@ -399,6 +399,12 @@ func (st *callState) streamDone(err error) {
 	}
 	if err != nil {
 		st.call.Err = readError(err)
+	} else if !st.sawTerminal && st.ctx != nil && st.ctx.Err() != nil {
+		// The body ended (or was closed) before the terminal event, after
+		// the caller's context was done: the call was cancelled, even if
+		// the server ended its response cleanly before the transport
+		// noticed.
+		st.call.Err = ctxError(st.ctx.Err())
 	}
 	st.endLocked()
 }

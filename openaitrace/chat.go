@@ -6,6 +6,7 @@ import (
 	"github.com/tidwall/gjson"
 
 	"github.com/tracekit-go/tracekit/internal/genai"
+	"github.com/tracekit-go/tracekit/internal/jscan"
 )
 
 // This file translates chat completions wire JSON into the neutral record.
@@ -13,66 +14,80 @@ import (
 
 // parseChatRequest fills c.Request from a POST /chat/completions body. Content
 // (message text, tool-call arguments) is extracted only when content is true.
+// It reads the body once (jscan); the record's strings are substrings of body.
 func parseChatRequest(body string, c *genai.Call, content bool) {
 	r := &c.Request
 	var user, safety string
 	var maxTokens, maxCompletion genai.Int
-	gjson.Parse(body).ForEach(func(k, v gjson.Result) bool {
-		switch k.Str {
+	d := jscan.New(body)
+	if !d.Obj() {
+		return
+	}
+	for k, ok := d.Key(); ok; k, ok = d.Key() {
+		switch k {
 		case "model":
-			r.Model = v.Str
+			r.Model = d.Str()
 		case "messages":
-			eachElem(v, func(m gjson.Result) bool {
-				r.Messages = append(r.Messages, parseChatMessage(m, content))
-				return true
-			})
+			if d.Arr() {
+				for d.Elem() {
+					r.Messages = append(r.Messages, scanChatMessage(&d, content))
+				}
+			}
 		case "tools":
-			eachElem(v, func(t gjson.Result) bool {
-				r.Tools = append(r.Tools, parseChatTool(t))
-				return true
-			})
+			if d.Arr() {
+				for d.Elem() {
+					r.Tools = append(r.Tools, scanChatTool(&d))
+				}
+			}
 		case "temperature":
-			r.Temperature = optFloat(v)
+			r.Temperature = scanFloat(&d)
 		case "top_p":
-			r.TopP = optFloat(v)
+			r.TopP = scanFloat(&d)
 		case "max_tokens":
-			maxTokens = optInt(v)
+			maxTokens = scanInt(&d)
 		case "max_completion_tokens":
-			maxCompletion = optInt(v)
+			maxCompletion = scanInt(&d)
 		case "presence_penalty":
-			r.PresencePenalty = optFloat(v)
+			r.PresencePenalty = scanFloat(&d)
 		case "frequency_penalty":
-			r.FrequencyPenalty = optFloat(v)
+			r.FrequencyPenalty = scanFloat(&d)
 		case "seed":
-			r.Seed = optInt(v)
+			r.Seed = scanInt(&d)
 		case "response_format":
-			if v.IsObject() {
-				r.ResponseFormat = v.Get("type").Str
-			} else if v.Type == gjson.String {
-				r.ResponseFormat = v.Str
+			switch d.Kind() {
+			case jscan.KindObject:
+				d.Obj()
+				r.ResponseFormat = ""
+				seen := false
+				for k, ok := d.Key(); ok; k, ok = d.Key() {
+					if k == "type" && !seen {
+						seen = true // the first "type" member, as gjson.Get
+						r.ResponseFormat = d.Str()
+					}
+				}
+			case jscan.KindString:
+				r.ResponseFormat = d.Str()
 			}
 		case "service_tier":
-			r.ServiceTier = v.Str
+			r.ServiceTier = d.Str()
 		case "n":
-			r.ChoiceCount = optInt(v)
+			r.ChoiceCount = scanInt(&d)
 		case "stream":
-			c.Streaming = v.Type == gjson.True
+			c.Streaming = d.Bool()
 		case "stop":
-			if v.Type == gjson.String {
-				r.StopSequences = append(r.StopSequences, v.Str)
-			} else {
-				eachElem(v, func(s gjson.Result) bool {
-					r.StopSequences = append(r.StopSequences, s.Str)
-					return true
-				})
+			if d.Kind() == jscan.KindString {
+				r.StopSequences = append(r.StopSequences, d.Str())
+			} else if d.Arr() {
+				for d.Elem() {
+					r.StopSequences = append(r.StopSequences, d.Str())
+				}
 			}
 		case "user":
-			user = v.Str
+			user = d.Str()
 		case "safety_identifier":
-			safety = v.Str
+			safety = d.Str()
 		}
-		return true
-	})
+	}
 	r.User = user
 	if r.User == "" {
 		r.User = safety
@@ -83,170 +98,271 @@ func parseChatRequest(body string, c *genai.Call, content bool) {
 	}
 }
 
-func parseChatMessage(m gjson.Result, content bool) genai.Message {
+// scanChatMessage reads one element of a request's messages.
+func scanChatMessage(d *jscan.Scanner, content bool) genai.Message {
 	var msg genai.Message
-	m.ForEach(func(k, v gjson.Result) bool {
-		switch k.Str {
+	if !d.Obj() {
+		return msg
+	}
+	for k, ok := d.Key(); ok; k, ok = d.Key() {
+		switch k {
 		case "role":
-			msg.Role = v.Str
+			msg.Role = d.Str()
 		case "content":
 			if content {
-				msg.Content, msg.HasContent = textContent(v, "text", "refusal")
+				msg.Content, msg.HasContent = scanTextContent(d, "text", "refusal")
 			}
 		case "tool_call_id":
-			msg.ToolCallID = v.Str
+			msg.ToolCallID = d.Str()
 		case "tool_calls":
-			msg.ToolCalls = parseToolCalls(v, content)
+			msg.ToolCalls = scanToolCalls(d, content)
 		}
-		return true
-	})
+	}
 	return msg
 }
 
-// textContent returns a string content as is, and the text of an array of
-// parts joined; parts of other types (images, audio, files) are not text.
-func textContent(v gjson.Result, partKeys ...string) (string, bool) {
-	switch {
-	case v.Type == gjson.String:
-		return v.Str, true
-	case v.IsArray():
-		var b strings.Builder
-		found := false
-		eachElem(v, func(part gjson.Result) bool {
-			if part.Type == gjson.String {
-				b.WriteString(part.Str)
-				found = true
-				return true
+// scanTextContent reads a content value: a string as is, and the text of an
+// array of parts joined; parts of other types (images, audio, files) are not
+// text. A part's text is its member named after its type, when that type is
+// one of partKeys (the first member of each name counts).
+func scanTextContent(d *jscan.Scanner, partKeys ...string) (string, bool) {
+	switch d.Kind() {
+	case jscan.KindString:
+		return d.Str(), true
+	case jscan.KindArray:
+	default:
+		d.Skip()
+		return "", false
+	}
+	d.Arr()
+	var b strings.Builder
+	found := false
+	for d.Elem() {
+		switch d.Kind() {
+		case jscan.KindString:
+			b.WriteString(d.Str())
+			found = true
+			continue
+		case jscan.KindObject:
+		default:
+			d.Skip()
+			continue
+		}
+		d.Obj()
+		var typ string
+		var typSeen bool
+		var texts [2]string
+		var seen [2]bool
+		for k, ok := d.Key(); ok; k, ok = d.Key() {
+			if k == "type" {
+				if !typSeen {
+					typSeen = true
+					typ = d.Str()
+				}
+				continue
 			}
-			typ := part.Get("type").Str
-			for _, key := range partKeys {
-				if typ == key {
-					b.WriteString(part.Get(key).Str)
-					found = true
+			for i, key := range partKeys[:min(len(partKeys), 2)] {
+				if k == key && !seen[i] {
+					seen[i] = true
+					texts[i] = d.Str()
 					break
 				}
 			}
-			return true
-		})
-		return b.String(), found
+		}
+		for i, key := range partKeys[:min(len(partKeys), 2)] {
+			if typ == key {
+				b.WriteString(texts[i])
+				found = true
+				break
+			}
+		}
 	}
-	return "", false
+	return b.String(), found
 }
 
-func parseToolCalls(v gjson.Result, content bool) []genai.ToolCall {
+// scanToolCalls reads a tool_calls array.
+func scanToolCalls(d *jscan.Scanner, content bool) []genai.ToolCall {
 	var calls []genai.ToolCall
-	eachElem(v, func(tc gjson.Result) bool {
+	if !d.Arr() {
+		return nil
+	}
+	for d.Elem() {
 		var call genai.ToolCall
-		tc.ForEach(func(k, v gjson.Result) bool {
-			switch k.Str {
-			case "id":
-				call.ID = v.Str
-			case "type":
-				call.Type = v.Str
-			case "function", "custom":
-				v.ForEach(func(k, v gjson.Result) bool {
-					switch k.Str {
-					case "name":
-						call.Name = v.Str
-					case "arguments", "input":
-						if content {
-							call.Arguments = v.Str
+		if d.Obj() {
+			for k, ok := d.Key(); ok; k, ok = d.Key() {
+				switch k {
+				case "id":
+					call.ID = d.Str()
+				case "type":
+					call.Type = d.Str()
+				case "function", "custom":
+					if d.Obj() {
+						for k, ok := d.Key(); ok; k, ok = d.Key() {
+							switch k {
+							case "name":
+								call.Name = d.Str()
+							case "arguments", "input":
+								if content {
+									call.Arguments = d.Str()
+								}
+							}
 						}
 					}
-					return true
-				})
+				}
 			}
-			return true
-		})
+		}
 		calls = append(calls, call)
-		return true
-	})
+	}
 	return calls
 }
 
-func parseChatTool(t gjson.Result) genai.Tool {
+// scanChatTool reads one element of a request's tools.
+func scanChatTool(d *jscan.Scanner) genai.Tool {
 	var tool genai.Tool
-	t.ForEach(func(k, v gjson.Result) bool {
-		switch k.Str {
+	if !d.Obj() {
+		return tool
+	}
+	for k, ok := d.Key(); ok; k, ok = d.Key() {
+		switch k {
 		case "type":
-			tool.Type = v.Str
+			tool.Type = d.Str()
 		case "function", "custom":
-			v.ForEach(func(k, v gjson.Result) bool {
-				switch k.Str {
-				case "name":
-					tool.Name = v.Str
-				case "description":
-					tool.Description = v.Str
-				case "parameters":
-					tool.Parameters = v.Raw
+			if d.Obj() {
+				for k, ok := d.Key(); ok; k, ok = d.Key() {
+					switch k {
+					case "name":
+						tool.Name = d.Str()
+					case "description":
+						tool.Description = d.Str()
+					case "parameters":
+						tool.Parameters = d.Raw()
+					}
 				}
-				return true
-			})
+			}
 		}
-		return true
-	})
+	}
 	return tool
 }
 
-// parseChatResponse fills c.Response from a chat completions response body.
+// parseChatResponse fills c.Response from a chat completions response body,
+// in one pass (jscan); the record's strings are substrings of body.
 func parseChatResponse(body string, c *genai.Call, content bool) {
 	r := &c.Response
-	gjson.Parse(body).ForEach(func(k, v gjson.Result) bool {
-		switch k.Str {
-		case "id":
-			r.ID = v.Str
-		case "model":
-			r.Model = v.Str
-		case "service_tier":
-			r.ServiceTier = v.Str
-		case "system_fingerprint":
-			r.SystemFingerprint = v.Str
-		case "choices":
-			eachElem(v, func(ch gjson.Result) bool {
-				r.Choices = append(r.Choices, parseChatChoice(ch, content))
-				return true
-			})
-		case "usage":
-			parseUsage(v, &r.Usage, &chatUsageKeys)
+	d := jscan.New(body)
+	if d.Obj() {
+		for k, ok := d.Key(); ok; k, ok = d.Key() {
+			switch k {
+			case "id":
+				r.ID = d.Str()
+			case "model":
+				r.Model = d.Str()
+			case "service_tier":
+				r.ServiceTier = d.Str()
+			case "system_fingerprint":
+				r.SystemFingerprint = d.Str()
+			case "choices":
+				if d.Arr() {
+					for d.Elem() {
+						r.Choices = append(r.Choices, scanChatChoice(&d, content))
+					}
+				}
+			case "usage":
+				scanUsage(&d, &r.Usage, &chatUsageKeys)
+			}
 		}
-		return true
-	})
+	}
 	r.FinishReasons = finishReasons(r.FinishReasons[:0], r.Choices)
 }
 
-func parseChatChoice(ch gjson.Result, content bool) genai.Choice {
+// scanChatChoice reads one element of a response's choices.
+func scanChatChoice(d *jscan.Scanner, content bool) genai.Choice {
 	var c genai.Choice
-	ch.ForEach(func(k, v gjson.Result) bool {
-		switch k.Str {
-		case "finish_reason":
-			c.FinishReason = v.Str
-		case "message":
-			var refusal string
-			v.ForEach(func(k, v gjson.Result) bool {
-				switch k.Str {
-				case "role":
-					c.Role = v.Str
-				case "content":
-					if content {
-						c.Content, c.HasContent = textContent(v, "text")
-					}
-				case "refusal":
-					refusal = v.Str
-				case "tool_calls":
-					c.ToolCalls = parseToolCalls(v, content)
+	if d.Obj() {
+		for k, ok := d.Key(); ok; k, ok = d.Key() {
+			switch k {
+			case "finish_reason":
+				c.FinishReason = d.Str()
+			case "message":
+				if !d.Obj() {
+					break
 				}
-				return true
-			})
-			if content && !c.HasContent && refusal != "" {
-				c.Content, c.HasContent = refusal, true
+				var refusal string
+				for k, ok := d.Key(); ok; k, ok = d.Key() {
+					switch k {
+					case "role":
+						c.Role = d.Str()
+					case "content":
+						if content {
+							c.Content, c.HasContent = scanTextContent(d, "text")
+						}
+					case "refusal":
+						refusal = d.Str()
+					case "tool_calls":
+						c.ToolCalls = scanToolCalls(d, content)
+					}
+				}
+				if content && !c.HasContent && refusal != "" {
+					c.Content, c.HasContent = refusal, true
+				}
 			}
 		}
-		return true
-	})
+	}
 	if c.FinishReason == "" {
 		c.FinishReason = "error"
 	}
 	return c
+}
+
+// scanUsage is parseUsage on a scanner at the usage value.
+func scanUsage(d *jscan.Scanner, u *genai.Usage, keys *usageKeys) {
+	if !d.Obj() {
+		return
+	}
+	for k, ok := d.Key(); ok; k, ok = d.Key() {
+		switch k {
+		case keys.input:
+			u.InputTokens = scanInt(d)
+		case keys.output:
+			u.OutputTokens = scanInt(d)
+		case keys.inputDetails:
+			if v, ok := scanFirst(d, "cached_tokens"); ok {
+				u.CacheReadInputTokens = v
+			}
+		case keys.outputDetails:
+			if v, ok := scanFirst(d, "reasoning_tokens"); ok {
+				u.ReasoningTokens = v
+			}
+		}
+	}
+}
+
+// scanFirst reads an object and returns its first member named key as an
+// integer (unset when it is not a number); ok reports that the member exists.
+func scanFirst(d *jscan.Scanner, key string) (v genai.Int, ok bool) {
+	if !d.Obj() {
+		return v, false
+	}
+	for k, more := d.Key(); more; k, more = d.Key() {
+		if k == key && !ok {
+			ok = true
+			v = scanInt(d)
+		}
+	}
+	return v, ok
+}
+
+func scanFloat(d *jscan.Scanner) genai.Float {
+	if n, ok := d.Num(); ok {
+		return genai.SetFloat(n.Num)
+	}
+	return genai.Float{}
+}
+
+func scanInt(d *jscan.Scanner) genai.Int {
+	if n, ok := d.Num(); ok {
+		return genai.SetInt(n.Int())
+	}
+	return genai.Int{}
 }
 
 // usageKeys names the members of a usage object: chat and completions count

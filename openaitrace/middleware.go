@@ -357,6 +357,16 @@ func (c *call) observe(p []byte, err error) {
 		return
 	}
 	if err == io.EOF {
+		if c.mode == modeStream && c.ctx.Err() != nil {
+			// The body ended before the terminal event and after the
+			// caller's context was done: a server that stops on the
+			// cancellation can end its response cleanly before the
+			// transport notices. The call was cancelled, not completed.
+			cause := context.Cause(c.ctx)
+			c.rec.Err = &genai.Error{Type: transportErrorType(cause), Message: cause.Error()}
+			c.finishLocked(false)
+			return
+		}
 		c.finishLocked(true)
 		return
 	}

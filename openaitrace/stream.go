@@ -9,6 +9,7 @@ import (
 	"github.com/tidwall/gjson"
 
 	"github.com/tracekit-go/tracekit/internal/genai"
+	"github.com/tracekit-go/tracekit/internal/jscan"
 )
 
 // Bounds on what a streamed span buffers. Beyond them the stream still
@@ -71,39 +72,42 @@ func keepFirst(dst *string, s string) {
 	}
 }
 
-// consume takes one SSE data payload. It reports done on [DONE].
+// consume takes one SSE data payload, in one pass (jscan). It reports done
+// on [DONE].
 func (s *chatStream) consume(_, data []byte) bool {
 	if len(data) >= 6 && string(data[:6]) == "[DONE]" {
 		return true
 	}
-	gjson.Parse(bstr(data)).ForEach(func(k, v gjson.Result) bool {
-		switch k.Str {
+	d := jscan.New(bstr(data))
+	if !d.Obj() {
+		return false
+	}
+	for k, ok := d.Key(); ok; k, ok = d.Key() {
+		switch k {
 		case "id":
-			keepFirst(&s.id, v.Str)
+			keepFirst(&s.id, d.Str())
 		case "model":
-			keepFirst(&s.model, v.Str)
+			keepFirst(&s.model, d.Str())
 		case "service_tier":
 			if !s.completions {
-				keepFirst(&s.tier, v.Str)
+				keepFirst(&s.tier, d.Str())
 			}
 		case "system_fingerprint":
-			keepFirst(&s.fingerprint, v.Str)
+			keepFirst(&s.fingerprint, d.Str())
 		case "choices":
-			eachElem(v, func(ch gjson.Result) bool {
-				s.choice(ch)
-				return true
-			})
-		case "usage":
-			if v.IsObject() {
-				parseUsage(v, &s.usage, &chatUsageKeys)
+			if d.Arr() {
+				for d.Elem() {
+					s.choice(&d)
+				}
 			}
+		case "usage":
+			scanUsage(&d, &s.usage, &chatUsageKeys)
 		case "error":
-			if v.IsObject() {
-				s.err = streamError(v)
+			if d.Kind() == jscan.KindObject {
+				s.err = streamError(gjson.Parse(d.Raw()))
 			}
 		}
-		return true
-	})
+	}
 	return false
 }
 
@@ -117,56 +121,77 @@ func streamError(e gjson.Result) *genai.Error {
 	return &genai.Error{Type: strings.Clone(typ), Message: strings.Clone(msg)}
 }
 
-func (s *chatStream) choice(ch gjson.Result) {
+// choice reads one element of a chunk's choices. Its delta is applied once
+// the whole element is read, so that its index may come after it.
+func (s *chatStream) choice(d *jscan.Scanner) {
 	var index int64
-	var delta, text, finish gjson.Result
-	ch.ForEach(func(k, v gjson.Result) bool {
-		switch k.Str {
+	var delta, text, finish string
+	var hasText bool
+	if !d.Obj() {
+		s.applyChoice(0, "", "", false, "")
+		return
+	}
+	for k, ok := d.Key(); ok; k, ok = d.Key() {
+		switch k {
 		case "index":
-			index = v.Int()
+			index = gjsonInt(d)
 		case "delta":
-			delta = v
+			delta = d.Raw()
 		case "text":
-			text = v
+			text, hasText = d.StrOK()
 		case "finish_reason":
-			finish = v
+			finish = d.Str()
 		}
-		return true
-	})
+	}
+	s.applyChoice(index, delta, text, hasText, finish)
+}
+
+// gjsonInt reads the value at the cursor as gjson's Result.Int would (a
+// numeric string or true count too).
+func gjsonInt(d *jscan.Scanner) int64 {
+	if d.Kind() == jscan.KindNumber {
+		n, _ := d.Num()
+		return n.Int()
+	}
+	return gjson.Parse(d.Raw()).Int()
+}
+
+func (s *chatStream) applyChoice(index int64, delta, text string, hasText bool, finish string) {
 	c := s.choiceAt(index)
 	if c == nil {
 		return
 	}
-	if finish.Type == gjson.String && finish.Str != "" {
-		c.finish = strings.Clone(finish.Str)
+	if finish != "" {
+		c.finish = strings.Clone(finish)
 	}
 	if s.completions {
-		if s.content && text.Type == gjson.String {
+		if s.content && hasText {
 			c.hasText = true
-			c.text = s.appendBounded(c.text, text.Str)
+			c.text = s.appendBounded(c.text, text)
 		}
 		return
 	}
-	if !delta.IsObject() {
+	d := jscan.New(delta)
+	if !d.Obj() {
 		return
 	}
-	delta.ForEach(func(k, v gjson.Result) bool {
-		switch k.Str {
+	for k, ok := d.Key(); ok; k, ok = d.Key() {
+		switch k {
 		case "role":
-			keepFirst(&c.role, v.Str)
+			keepFirst(&c.role, d.Str())
 		case "content", "refusal":
-			if v.Type == gjson.String && s.content {
+			if v, ok := d.StrOK(); ok && s.content {
 				c.hasText = true
-				c.text = s.appendBounded(c.text, v.Str)
+				c.text = s.appendBounded(c.text, v)
 			}
 		case "tool_calls":
-			eachElem(v, func(tc gjson.Result) bool {
-				s.toolCall(c, tc)
-				return true
-			})
+			if d.Arr() {
+				for d.Elem() {
+					s.toolCall(c, &d)
+				}
+			}
 		}
-		return true
-	})
+	}
 }
 
 func (s *chatStream) choiceAt(index int64) *streamChoice {
@@ -182,22 +207,24 @@ func (s *chatStream) choiceAt(index int64) *streamChoice {
 	return &s.choices[len(s.choices)-1]
 }
 
-func (s *chatStream) toolCall(c *streamChoice, tc gjson.Result) {
+// toolCall reads one element of a delta's tool_calls.
+func (s *chatStream) toolCall(c *streamChoice, d *jscan.Scanner) {
 	var index int64
-	var id, typ, fn gjson.Result
-	tc.ForEach(func(k, v gjson.Result) bool {
-		switch k.Str {
-		case "index":
-			index = v.Int()
-		case "id":
-			id = v
-		case "type":
-			typ = v
-		case "function":
-			fn = v
+	var id, typ, fn string
+	if d.Obj() {
+		for k, ok := d.Key(); ok; k, ok = d.Key() {
+			switch k {
+			case "index":
+				index = gjsonInt(d)
+			case "id":
+				id = d.Str()
+			case "type":
+				typ = d.Str()
+			case "function":
+				fn = d.Raw()
+			}
 		}
-		return true
-	})
+	}
 	var call *streamCall
 	for i := range c.calls {
 		if c.calls[i].index == index {
@@ -212,21 +239,22 @@ func (s *chatStream) toolCall(c *streamChoice, tc gjson.Result) {
 		c.calls = append(c.calls, streamCall{index: index, valid: true})
 		call = &c.calls[len(c.calls)-1]
 	}
-	keepFirst(&call.id, id.Str)
-	keepFirst(&call.typ, typ.Str)
-	if fn.IsObject() {
-		fn.ForEach(func(k, v gjson.Result) bool {
-			switch k.Str {
-			case "name":
-				keepFirst(&call.name, v.Str)
-			case "arguments":
-				if s.content && v.Type == gjson.String {
-					call.hasArgs = true
-					call.args = s.appendBounded(call.args, v.Str)
-				}
+	keepFirst(&call.id, id)
+	keepFirst(&call.typ, typ)
+	f := jscan.New(fn)
+	if !f.Obj() {
+		return
+	}
+	for k, ok := f.Key(); ok; k, ok = f.Key() {
+		switch k {
+		case "name":
+			keepFirst(&call.name, f.Str())
+		case "arguments":
+			if v, ok := f.StrOK(); ok && s.content {
+				call.hasArgs = true
+				call.args = s.appendBounded(call.args, v)
 			}
-			return true
-		})
+		}
 	}
 }
 

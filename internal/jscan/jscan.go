@@ -1,0 +1,338 @@
+// Package jscan is a single-pass JSON pull scanner over a string, for the
+// hot wire parsers (a chat request, a chat response, a stream chunk).
+//
+// gjson, which the other parsers use, iterates an object by first finding the
+// end of every member's value and then, when a parser descends into a nested
+// value, scanning it again; and every member costs a Result and a closure
+// call. jscan reads each byte once: the parser pulls keys and values in
+// document order and descends where the cursor is. Strings without escapes
+// are substrings of the input (no copy); strings with escapes are unescaped
+// by gjson, so that both kinds of parser read the same text.
+//
+// A Scanner never panics and never loops on malformed input: it stops (every
+// Key and Elem returns false from then on) and reports it through Bad. What
+// it read before stays valid.
+//
+// Usage:
+//
+//	d := jscan.New(body)
+//	if d.Obj() {
+//		for k, ok := d.Key(); ok; k, ok = d.Key() {
+//			switch k {
+//			case "model":
+//				model = d.Str()
+//			} // a value the loop does not read is skipped by the next Key
+//		}
+//	}
+//
+// A nested object or array must be read to its end (its Key or Elem loop run
+// until it returns false) before the enclosing loop goes on.
+package jscan
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/tidwall/gjson"
+)
+
+// Kinds of value, as returned by Kind.
+const (
+	KindNone   byte = 0 // end of input or malformed
+	KindString byte = '"'
+	KindObject byte = '{'
+	KindArray  byte = '['
+	KindNumber byte = '0'
+	KindTrue   byte = 't'
+	KindFalse  byte = 'f'
+	KindNull   byte = 'n'
+)
+
+// Scanner reads one JSON text. The zero value is an empty input.
+type Scanner struct {
+	s       string
+	i       int
+	bad     bool
+	pending bool // Key or Elem positioned the cursor at a value not yet read
+}
+
+// New returns a scanner at the start of s.
+func New(s string) Scanner { return Scanner{s: s} }
+
+// Bad reports whether the input was found malformed.
+func (d *Scanner) Bad() bool { return d.bad }
+
+func (d *Scanner) fail() {
+	d.bad = true
+	d.i = len(d.s)
+}
+
+func (d *Scanner) ws() {
+	for d.i < len(d.s) {
+		switch d.s[d.i] {
+		case ' ', '\t', '\n', '\r':
+			d.i++
+		default:
+			return
+		}
+	}
+}
+
+// Kind returns the kind of the value at the cursor without reading it.
+func (d *Scanner) Kind() byte {
+	d.ws()
+	if d.i >= len(d.s) {
+		return KindNone
+	}
+	switch c := d.s[d.i]; c {
+	case '"', '{', '[', 't', 'f', 'n':
+		return c
+	case '-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9':
+		return KindNumber
+	}
+	return KindNone
+}
+
+// Obj reads the start of the object at the cursor and reports whether it is
+// one; any other value is skipped. Members are then read with Key.
+func (d *Scanner) Obj() bool {
+	d.pending = false
+	if d.Kind() != KindObject {
+		d.Skip()
+		return false
+	}
+	d.i++
+	return true
+}
+
+// Key returns the key of the next member of the object being read, with the
+// cursor at its value; false at the end of the object (which it reads) or on
+// malformed input. A value the caller did not read is skipped first.
+func (d *Scanner) Key() (string, bool) {
+	if d.pending {
+		d.Skip()
+	}
+	d.ws()
+	if d.i < len(d.s) && d.s[d.i] == ',' {
+		d.i++
+		d.ws()
+	}
+	if d.i >= len(d.s) {
+		d.fail()
+		return "", false
+	}
+	if d.s[d.i] == '}' {
+		d.i++
+		return "", false
+	}
+	if d.s[d.i] != '"' {
+		d.fail()
+		return "", false
+	}
+	k, ok := d.str()
+	if !ok {
+		return "", false
+	}
+	d.ws()
+	if d.i >= len(d.s) || d.s[d.i] != ':' {
+		d.fail()
+		return "", false
+	}
+	d.i++
+	d.pending = true
+	return k, true
+}
+
+// Arr reads the start of the array at the cursor and reports whether it is
+// one; any other value is skipped. Elements are then read with Elem.
+func (d *Scanner) Arr() bool {
+	d.pending = false
+	if d.Kind() != KindArray {
+		d.Skip()
+		return false
+	}
+	d.i++
+	return true
+}
+
+// Elem reports whether the array being read has another element, with the
+// cursor at it; false at the end of the array (which it reads) or on
+// malformed input. An element the caller did not read is skipped first.
+func (d *Scanner) Elem() bool {
+	if d.pending {
+		d.Skip()
+	}
+	d.ws()
+	if d.i < len(d.s) && d.s[d.i] == ',' {
+		d.i++
+		d.ws()
+	}
+	if d.i >= len(d.s) {
+		d.fail()
+		return false
+	}
+	if d.s[d.i] == ']' {
+		d.i++
+		return false
+	}
+	d.pending = true
+	return true
+}
+
+// Str reads the value at the cursor and returns it when it is a string
+// ("" for any other kind, which is skipped).
+func (d *Scanner) Str() string {
+	s, _ := d.StrOK()
+	return s
+}
+
+// StrOK is Str that also reports whether the value was a string.
+func (d *Scanner) StrOK() (string, bool) {
+	d.pending = false
+	if d.Kind() != KindString {
+		d.Skip()
+		return "", false
+	}
+	return d.str()
+}
+
+// str reads the string at the cursor (d.s[d.i] == '"').
+func (d *Scanner) str() (string, bool) {
+	start := d.i + 1
+	// Short strings (keys, ids, roles) are scanned byte by byte; longer ones
+	// with IndexByte, which is faster per byte but costs a call.
+	j, esc := start, false
+	for end := min(start+32, len(d.s)); j < end; j++ {
+		switch d.s[j] {
+		case '"':
+			d.i = j + 1
+			if !esc {
+				return d.s[start:j], true
+			}
+			return gjson.Parse(d.s[start-1 : j+1]).Str, true
+		case '\\':
+			esc = true
+			j++ // the escaped byte
+		}
+	}
+	for {
+		if j >= len(d.s) {
+			d.fail()
+			return "", false
+		}
+		k := strings.IndexByte(d.s[j:], '"')
+		if k < 0 {
+			d.fail()
+			return "", false
+		}
+		if !esc && strings.IndexByte(d.s[j:j+k], '\\') >= 0 {
+			esc = true
+		}
+		j += k
+		// The quote is escaped when an odd number of backslashes precede it.
+		n := 0
+		for p := j - 1; p >= start && d.s[p] == '\\'; p-- {
+			n++
+		}
+		if n%2 == 0 {
+			break
+		}
+		j++
+	}
+	d.i = j + 1
+	if !esc {
+		return d.s[start:j], true
+	}
+	return gjson.Parse(d.s[start-1 : j+1]).Str, true
+}
+
+// Raw reads the value at the cursor and returns its JSON text.
+func (d *Scanner) Raw() string {
+	d.pending = false
+	d.ws()
+	start := d.i
+	d.Skip()
+	return d.s[start:d.i]
+}
+
+// Num reads the value at the cursor and returns it as a gjson number result
+// (whose Float and Int behave as gjson's); ok is false for any other kind.
+func (d *Scanner) Num() (gjson.Result, bool) {
+	d.pending = false
+	if d.Kind() != KindNumber {
+		d.Skip()
+		return gjson.Result{}, false
+	}
+	start := d.i
+	for d.i < len(d.s) && isNumByte(d.s[d.i]) {
+		d.i++
+	}
+	raw := d.s[start:d.i]
+	f, _ := strconv.ParseFloat(raw, 64)
+	return gjson.Result{Type: gjson.Number, Raw: raw, Num: f}, true
+}
+
+func isNumByte(c byte) bool {
+	return c >= '0' && c <= '9' || c == '-' || c == '+' || c == '.' || c == 'e' || c == 'E'
+}
+
+// Bool reads the value at the cursor: true for the literal true.
+func (d *Scanner) Bool() bool {
+	d.pending = false
+	isTrue := d.Kind() == KindTrue
+	d.Skip()
+	return isTrue
+}
+
+// Skip reads the value at the cursor without looking at it.
+func (d *Scanner) Skip() {
+	d.pending = false
+	switch d.Kind() {
+	case KindString:
+		d.str()
+	case KindObject, KindArray:
+		d.skipContainer()
+	case KindNumber:
+		for d.i < len(d.s) && isNumByte(d.s[d.i]) {
+			d.i++
+		}
+	case KindTrue, KindNull:
+		d.literal(4)
+	case KindFalse:
+		d.literal(5)
+	default:
+		d.fail()
+	}
+}
+
+func (d *Scanner) literal(n int) {
+	if d.i+n > len(d.s) {
+		d.fail()
+		return
+	}
+	d.i += n
+}
+
+// skipContainer skips the object or array at the cursor, strings included.
+func (d *Scanner) skipContainer() {
+	depth := 0
+	for d.i < len(d.s) {
+		switch d.s[d.i] {
+		case '"':
+			if _, ok := d.str(); !ok {
+				return
+			}
+			continue
+		case '{', '[':
+			depth++
+		case '}', ']':
+			depth--
+			if depth == 0 {
+				d.i++
+				return
+			}
+		}
+		d.i++
+	}
+	d.fail()
+}
