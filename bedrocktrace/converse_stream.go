@@ -7,6 +7,7 @@ import (
 	"github.com/tidwall/gjson"
 
 	"github.com/tracekit-go/tracekit/internal/genai"
+	"github.com/tracekit-go/tracekit/internal/jscan"
 )
 
 // converseStreamEvent applies one ConverseStream event whose JSON payload is
@@ -29,30 +30,35 @@ func converseStreamEvent(a *streamAcc, eventType, js string, capture bool) (done
 		}
 		content = true
 	case "contentBlockDelta":
-		// The hot event: one pass over the payload, one over the delta.
-		var d gjson.Result
+		// The hot event: one pass over the payload (jscan), then one over
+		// its delta, which has one member.
+		var delta string
 		idx := 0
-		gjson.Parse(js).ForEach(func(k, v gjson.Result) bool {
-			switch k.Str {
-			case "delta":
-				d = v
-			case "contentBlockIndex":
-				idx = int(v.Int())
-			}
-			return true
-		})
-		ch := a.choice(0)
-		d.ForEach(func(k, v gjson.Result) bool {
-			switch k.Str {
-			case "text":
-				a.appendText(ch, v.Str, capture)
-			case "toolUse":
-				if in := v.Get("input"); in.Exists() {
-					a.appendArgs(a.tool(ch, idx), in.Str, capture)
+		d := jscan.New(js)
+		if d.Obj() {
+			for k, ok := d.Key(); ok; k, ok = d.Key() {
+				switch k {
+				case "delta":
+					delta = d.Raw()
+				case "contentBlockIndex":
+					idx = int(d.Int())
 				}
 			}
-			return false // a delta has one member
-		})
+		}
+		ch := a.choice(0)
+		dd := jscan.New(delta)
+		if dd.Obj() {
+			if k, ok := dd.Key(); ok {
+				switch k {
+				case "text":
+					a.appendText(ch, dd.Str(), capture)
+				case "toolUse":
+					if in, ok := firstMember(&dd, "input"); ok {
+						a.appendArgs(a.tool(ch, idx), in, capture)
+					}
+				}
+			}
+		}
 		content = true
 	case "messageStop":
 		setClone(&a.choice(0).finish, gjson.Get(js, "stopReason").Str)
@@ -61,6 +67,21 @@ func converseStreamEvent(a *streamAcc, eventType, js string, capture bool) (done
 		done = true
 	}
 	return done, content
+}
+
+// firstMember reads the object at the cursor and returns its first member
+// named key as a string ("" when it is not one); ok reports that it exists.
+func firstMember(d *jscan.Scanner, key string) (v string, ok bool) {
+	if !d.Obj() {
+		return "", false
+	}
+	for k, more := d.Key(); more; k, more = d.Key() {
+		if k == key && !ok {
+			ok = true
+			v = d.Str()
+		}
+	}
+	return v, ok
 }
 
 // converseUsage reads a Converse-shaped usage object.

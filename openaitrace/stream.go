@@ -134,7 +134,7 @@ func (s *chatStream) choice(d *jscan.Scanner) {
 	for k, ok := d.Key(); ok; k, ok = d.Key() {
 		switch k {
 		case "index":
-			index = gjsonInt(d)
+			index = d.Int()
 		case "delta":
 			delta = d.Raw()
 		case "text":
@@ -144,16 +144,6 @@ func (s *chatStream) choice(d *jscan.Scanner) {
 		}
 	}
 	s.applyChoice(index, delta, text, hasText, finish)
-}
-
-// gjsonInt reads the value at the cursor as gjson's Result.Int would (a
-// numeric string or true count too).
-func gjsonInt(d *jscan.Scanner) int64 {
-	if d.Kind() == jscan.KindNumber {
-		n, _ := d.Num()
-		return n.Int()
-	}
-	return gjson.Parse(d.Raw()).Int()
 }
 
 func (s *chatStream) applyChoice(index int64, delta, text string, hasText bool, finish string) {
@@ -215,7 +205,7 @@ func (s *chatStream) toolCall(c *streamChoice, d *jscan.Scanner) {
 		for k, ok := d.Key(); ok; k, ok = d.Key() {
 			switch k {
 			case "index":
-				index = gjsonInt(d)
+				index = d.Int()
 			case "id":
 				id = d.Str()
 			case "type":

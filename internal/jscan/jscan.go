@@ -276,6 +276,16 @@ func isNumByte(c byte) bool {
 	return c >= '0' && c <= '9' || c == '-' || c == '+' || c == '.' || c == 'e' || c == 'E'
 }
 
+// Int reads the value at the cursor as gjson's Result.Int would: a number
+// (truncated), a numeric string, true as 1, anything else 0.
+func (d *Scanner) Int() int64 {
+	if d.Kind() == KindNumber {
+		n, _ := d.Num()
+		return n.Int()
+	}
+	return gjson.Parse(d.Raw()).Int()
+}
+
 // Bool reads the value at the cursor: true for the literal true.
 func (d *Scanner) Bool() bool {
 	d.pending = false
