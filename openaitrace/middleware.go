@@ -117,6 +117,7 @@ type call struct {
 	status   int
 	buf      []byte
 	overflow bool
+	pooled   *[]byte // c.buf's pool entry, when it came from bodyPool
 	stream   streamAccumulator
 	splitter sse.Splitter
 	terminal bool
@@ -135,6 +136,33 @@ type call struct {
 // defaultBodyCap is the initial capacity of the response buffer when the
 // response does not say its length: most chat responses fit.
 const defaultBodyCap = 2048
+
+// bodyPool recycles the buffers that responses of unknown length are
+// gathered in: the complete body is then copied once, to its exact size
+// (the record's strings alias that copy), and the buffer goes back. Buffers
+// that grew beyond maxPooledBody are left to the collector.
+var bodyPool = sync.Pool{New: func() any { b := make([]byte, 0, defaultBodyCap); return &b }}
+
+const maxPooledBody = 1 << 20
+
+// takeBody returns the gathered response body as a string the record may
+// keep, and gives a pooled buffer back.
+func (c *call) takeBody() string {
+	if c.pooled == nil {
+		return bstr(c.buf)
+	}
+	s := string(c.buf)
+	c.releaseBuf()
+	return s
+}
+
+func (c *call) releaseBuf() {
+	if c.pooled != nil && cap(c.buf) <= maxPooledBody {
+		*c.pooled = c.buf[:0]
+		bodyPool.Put(c.pooled)
+	}
+	c.pooled, c.buf = nil, nil
+}
 
 const (
 	modeJSON uint8 = iota
@@ -268,7 +296,8 @@ func (c *call) afterNext(resp *http.Response, err error) {
 		if resp.ContentLength > 0 && resp.ContentLength <= maxBody {
 			c.buf = make([]byte, 0, resp.ContentLength)
 		} else {
-			c.buf = make([]byte, 0, defaultBodyCap)
+			c.pooled = bodyPool.Get().(*[]byte)
+			c.buf = (*c.pooled)[:0]
 		}
 	}
 	if resp.Body == nil {
@@ -347,7 +376,7 @@ func (c *call) observe(p []byte, err error) {
 		if len(p) > 0 && !c.overflow {
 			if len(c.buf)+len(p) > maxBody {
 				c.overflow = true
-				c.buf = nil
+				c.releaseBuf()
 			} else {
 				c.buf = append(c.buf, p...)
 			}
@@ -417,7 +446,7 @@ func (c *call) finishLocked(complete bool) {
 	case modeStream:
 		c.stream.finish(&c.rec, complete)
 	case modeError:
-		typ, msg, _ := parseError(bstr(c.buf))
+		typ, msg, _ := parseError(c.takeBody())
 		if typ == "" {
 			typ = strconv.Itoa(c.status)
 		}
@@ -426,8 +455,8 @@ func (c *call) finishLocked(complete bool) {
 		}
 		c.rec.Err = &genai.Error{Type: typ, Message: msg}
 	default:
-		if c.rec.Err == nil && !c.overflow && len(c.buf) > 0 {
-			c.ep.parseResponse(bstr(c.buf), &c.rec, c.res.Capture)
+		if body := c.takeBody(); c.rec.Err == nil && !c.overflow && body != "" {
+			c.ep.parseResponse(body, &c.rec, c.res.Capture)
 		}
 	}
 	c.span.End(&c.rec)
