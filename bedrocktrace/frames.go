@@ -63,7 +63,15 @@ func newFrameTee(rc io.ReadCloser, st frameSink) *frameTee {
 func (t *frameTee) Read(p []byte) (int, error) {
 	n, err := t.rc.Read(p)
 	if n > 0 && !t.broken {
-		t.observe(p[:n])
+		// The SDK's decoder reads a frame in many small reads (its prelude
+		// fields, each header, the payload, the CRC): bytes that continue
+		// a partial frame without completing it are only appended. (The
+		// length in t.buf was validated when its 4 bytes arrived.)
+		if l := len(t.buf); l >= 4 && t.skip == 0 && l+n < int(binary.BigEndian.Uint32(t.buf)) {
+			t.buf = append(t.buf, p[:n]...)
+		} else {
+			t.observe(p[:n])
+		}
 	}
 	if err != nil {
 		if err == io.EOF {

@@ -268,8 +268,37 @@ func (d *Scanner) Num() (gjson.Result, bool) {
 		d.i++
 	}
 	raw := d.s[start:d.i]
+	if i, ok := smallInt(raw); ok {
+		// Exact: float64 rounds an int64 as ParseFloat rounds its text.
+		return gjson.Result{Type: gjson.Number, Raw: raw, Num: float64(i)}, true
+	}
 	f, _ := strconv.ParseFloat(raw, 64)
 	return gjson.Result{Type: gjson.Number, Raw: raw, Num: f}, true
+}
+
+// smallInt parses an integer of at most 18 digits (indexes, token counts)
+// without strconv; ok is false for anything else.
+func smallInt(raw string) (int64, bool) {
+	neg := len(raw) > 0 && raw[0] == '-'
+	digits := raw
+	if neg {
+		digits = raw[1:]
+	}
+	if len(digits) == 0 || len(digits) > 18 {
+		return 0, false
+	}
+	var n int64
+	for i := 0; i < len(digits); i++ {
+		c := digits[i]
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int64(c-'0')
+	}
+	if neg {
+		n = -n
+	}
+	return n, true
 }
 
 func isNumByte(c byte) bool {
