@@ -69,6 +69,9 @@ type startConfig struct {
 }
 
 // WithAttributes adds attributes to the span at start (samplers see them).
+// internalKind is built once: an option made per span is an allocation.
+var internalKind = trace.WithSpanKind(trace.SpanKindInternal)
+
 func WithAttributes(kv ...attribute.KeyValue) SpanOption {
 	return func(c *startConfig) { c.attrs = append(c.attrs, kv...) }
 }
@@ -153,7 +156,7 @@ func (o *Observer) Start(ctx context.Context, kind Kind, name string, opts ...Sp
 	attrs = res.ContextAttrs(ctx, attrs)
 	attrs = append(attrs, cfg.attrs...)
 	ctx, s.span = res.Tracer.Start(ctx, semconv.ObservationSpanName(&s.rec, res.Renderer.Conventions),
-		trace.WithSpanKind(trace.SpanKindInternal), trace.WithAttributes(attrs...))
+		internalKind, trace.WithAttributes(attrs...))
 	ctx = context.WithValue(ctx, spanKey{}, s)
 	for _, f := range cfg.post {
 		f(s)

@@ -35,6 +35,9 @@ func putAttrs(p *[]attribute.KeyValue, used int) {
 	attrPool.Put(p)
 }
 
+// clientKind is built once: an option made per call is an allocation.
+var clientKind = trace.WithSpanKind(trace.SpanKindClient)
+
 // Span is the span of one call, from Start to End.
 type Span struct {
 	res   *Resolved
@@ -61,7 +64,7 @@ func (r *Resolved) StartInto(ctx context.Context, call *genai.Call, s *Span) con
 	r.redactRequest(call)
 	*p = r.Renderer.Request(*p, call)
 	ctx, s.span = r.Tracer.Start(ctx, r.Renderer.SpanName(call),
-		trace.WithSpanKind(trace.SpanKindClient),
+		clientKind,
 		trace.WithAttributes(*p...))
 	putAttrs(p, len(*p))
 	s.ctx = ctx
