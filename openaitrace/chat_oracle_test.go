@@ -1,6 +1,6 @@
 package openaitrace
 
-// The gjson chat parsers that jscan's replaced, kept as the oracle of
+// The gjson chat parsers that the jscan parsers replaced, kept as the oracle of
 // TestChatParsersAgreeWithGjson and FuzzChatParsersAgree: on valid JSON both
 // must build the same record.
 
@@ -291,6 +291,7 @@ func (s *chatStream) gjsonConsume(_, data []byte) bool {
 	})
 	return false
 }
+
 func (s *chatStream) gjsonChoice(ch gjson.Result) {
 	var index int64
 	var delta, text, finish gjson.Result
@@ -342,6 +343,7 @@ func (s *chatStream) gjsonChoice(ch gjson.Result) {
 		return true
 	})
 }
+
 func (s *chatStream) gjsonToolCall(c *streamChoice, tc gjson.Result) {
 	var index int64
 	var id, typ, fn gjson.Result
@@ -358,19 +360,9 @@ func (s *chatStream) gjsonToolCall(c *streamChoice, tc gjson.Result) {
 		}
 		return true
 	})
-	var call *streamCall
-	for i := range c.calls {
-		if c.calls[i].index == index {
-			call = &c.calls[i]
-			break
-		}
-	}
+	call := c.callAt(index)
 	if call == nil {
-		if len(c.calls) >= maxStreamChoices {
-			return
-		}
-		c.calls = append(c.calls, streamCall{index: index, valid: true})
-		call = &c.calls[len(c.calls)-1]
+		return
 	}
 	keepFirst(&call.id, id.Str)
 	keepFirst(&call.typ, typ.Str)

@@ -197,6 +197,21 @@ func (s *chatStream) choiceAt(index int64) *streamChoice {
 	return &s.choices[len(s.choices)-1]
 }
 
+// callAt returns the tool call of c with the given index, adding it if the
+// bound allows (nil otherwise).
+func (c *streamChoice) callAt(index int64) *streamCall {
+	for i := range c.calls {
+		if c.calls[i].index == index {
+			return &c.calls[i]
+		}
+	}
+	if len(c.calls) >= maxStreamChoices {
+		return nil
+	}
+	c.calls = append(c.calls, streamCall{index: index, valid: true})
+	return &c.calls[len(c.calls)-1]
+}
+
 // toolCall reads one element of a delta's tool_calls.
 func (s *chatStream) toolCall(c *streamChoice, d *jscan.Scanner) {
 	var index int64
@@ -215,19 +230,9 @@ func (s *chatStream) toolCall(c *streamChoice, d *jscan.Scanner) {
 			}
 		}
 	}
-	var call *streamCall
-	for i := range c.calls {
-		if c.calls[i].index == index {
-			call = &c.calls[i]
-			break
-		}
-	}
+	call := c.callAt(index)
 	if call == nil {
-		if len(c.calls) >= maxStreamChoices {
-			return
-		}
-		c.calls = append(c.calls, streamCall{index: index, valid: true})
-		call = &c.calls[len(c.calls)-1]
+		return
 	}
 	keepFirst(&call.id, id)
 	keepFirst(&call.typ, typ)

@@ -109,20 +109,7 @@ func (d *Scanner) Obj() bool {
 // cursor at its value; false at the end of the object (which it reads) or on
 // malformed input. A value the caller did not read is skipped first.
 func (d *Scanner) Key() (string, bool) {
-	if d.pending {
-		d.Skip()
-	}
-	d.ws()
-	if d.i < len(d.s) && d.s[d.i] == ',' {
-		d.i++
-		d.ws()
-	}
-	if d.i >= len(d.s) {
-		d.fail()
-		return "", false
-	}
-	if d.s[d.i] == '}' {
-		d.i++
+	if !d.next('}') {
 		return "", false
 	}
 	if d.s[d.i] != '"' {
@@ -159,6 +146,17 @@ func (d *Scanner) Arr() bool {
 // cursor at it; false at the end of the array (which it reads) or on
 // malformed input. An element the caller did not read is skipped first.
 func (d *Scanner) Elem() bool {
+	if !d.next(']') {
+		return false
+	}
+	d.pending = true
+	return true
+}
+
+// next skips a value the caller did not read and the comma after it; it
+// reports whether another member or element follows, with the cursor at it.
+// It reads the closing byte at the end; malformed input stops the scanner.
+func (d *Scanner) next(closing byte) bool {
 	if d.pending {
 		d.Skip()
 	}
@@ -171,11 +169,10 @@ func (d *Scanner) Elem() bool {
 		d.fail()
 		return false
 	}
-	if d.s[d.i] == ']' {
+	if d.s[d.i] == closing {
 		d.i++
 		return false
 	}
-	d.pending = true
 	return true
 }
 
