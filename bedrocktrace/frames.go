@@ -65,9 +65,11 @@ func (t *frameTee) Read(p []byte) (int, error) {
 	if n > 0 && !t.broken {
 		// The SDK's decoder reads a frame in many small reads (its prelude
 		// fields, each header, the payload, the CRC): bytes that continue
-		// a partial frame without completing it are only appended. (The
-		// length in t.buf was validated when its 4 bytes arrived.)
-		if l := len(t.buf); l >= 4 && t.skip == 0 && l+n < int(binary.BigEndian.Uint32(t.buf)) {
+		// a partial frame without completing it are only appended: those
+		// that do not complete its 4-byte length, and those that do not
+		// complete a frame whose length t.buf holds (validated when its 4
+		// bytes arrived).
+		if l := len(t.buf); t.skip == 0 && (l+n < 4 || l >= 4 && l+n < int(binary.BigEndian.Uint32(t.buf))) {
 			t.buf = append(t.buf, p[:n]...)
 		} else {
 			t.observe(p[:n])
