@@ -386,7 +386,7 @@ func (c *call) observe(p []byte, err error) {
 		return
 	}
 	if err == io.EOF {
-		if c.mode == modeStream && c.ctx.Err() != nil {
+		if c.mode == modeStream && !c.terminal && c.ctx.Err() != nil {
 			// The body ended before the terminal event and after the
 			// caller's context was done: a server that stops on the
 			// cancellation can end its response cleanly before the
