@@ -120,10 +120,14 @@ func (m initMW) HandleInitialize(ctx context.Context, in middleware.InitializeIn
 			}
 		}
 		st.afterCall(out.Result, err)
+		st.recycle()
 		return out, md, err
 	}
 	out, md, err := next.HandleInitialize(context.WithValue(st.ctx, stateKey{}, st), in)
 	st.afterCall(out.Result, err)
+	if st.op == opInvoke {
+		st.recycle()
+	}
 	return out, md, err
 }
 
@@ -171,6 +175,7 @@ type callState struct {
 	sawTerminal bool
 	stopCancel  func() bool
 
+	spent         bool      // the span ended normally: see recycle
 	hdrIn, hdrOut genai.Int // X-Amzn-Bedrock-*-Token-Count
 	acc           streamAcc
 	agent         *agentAcc
@@ -181,6 +186,25 @@ type callState struct {
 	tools   [2]genai.Tool
 	choices [1]genai.Choice
 	reasons [1]string
+}
+
+// statePool recycles the state of Converse and InvokeModel calls (about
+// 1.7 KB each). Only those: when they return, nothing refers to their state
+// any more (the span has its attributes, strings that do not alias it). A
+// stream's state is shared with the stream's reader and a context AfterFunc
+// and is left to the collector.
+var statePool = sync.Pool{New: func() any { return new(callState) }}
+
+// recycle puts the state of a call that returned back in statePool, unless
+// its span did not end normally (a panic in tracing).
+func (st *callState) recycle() {
+	st.mu.Lock()
+	spent := st.spent
+	st.mu.Unlock()
+	if spent {
+		*st = callState{}
+		statePool.Put(st)
+	}
 }
 
 // begin builds the request record from the typed input and starts the span;
@@ -208,7 +232,8 @@ func (h *hooks) begin(ctx context.Context, params any) (st *callState) {
 		return nil
 	}
 	res := h.in.Resolved()
-	st = &callState{op: op, capture: res.Capture}
+	st = statePool.Get().(*callState) // zero: recycle clears it
+	st.op, st.capture = op, res.Capture
 	c := &st.call
 	c.Operation = genai.OpChat
 	c.Provider = genai.ProviderBedrock
@@ -327,6 +352,7 @@ func (st *callState) endLocked() {
 		}
 	}
 	st.span.End(c)
+	st.spent = true
 }
 
 const requestIDHeader = "X-Amzn-Requestid"

@@ -124,14 +124,23 @@ type call struct {
 	sawChunk bool
 	stop     func() bool
 
+	// spent is set once a non-streamed call has ended normally: its tee
+	// then detaches it and it goes back to callPool.
+	spent bool
+
 	// Storage the call would otherwise allocate separately.
 	spanState instr.Span
-	body      tee
 	msgs      [4]genai.Message
 	tools     [2]genai.Tool
 	choices   [1]genai.Choice
 	reasons   [1]string
 }
+
+// callPool recycles the state of non-streamed calls (about 1.7 KB each):
+// once such a call has ended, nothing refers to it but its tee, which lets it
+// go (see tee.release). The state of a stream is left to the collector: a
+// context.AfterFunc callback may still be running when the stream ends.
+var callPool = sync.Pool{New: func() any { return new(call) }}
 
 // defaultBodyCap is the initial capacity of the response buffer when the
 // response does not say its length: most chat responses fit.
@@ -188,7 +197,8 @@ func (t *tracer) begin(req *http.Request) (c *call, out *http.Request) {
 		return nil, nil
 	}
 	res := t.in.Resolved()
-	c = &call{ep: ep, res: res, ctx: req.Context()}
+	c = callPool.Get().(*call) // zero: recycle clears it
+	c.ep, c.res, c.ctx = ep, res, req.Context()
 	c.rec.TimeToFirstChunk = -1
 	c.rec.Request.Messages = c.msgs[:0]
 	c.rec.Request.Tools = c.tools[:0]
@@ -311,8 +321,7 @@ func (c *call) afterNext(resp *http.Response, err error) {
 		c.stop = context.AfterFunc(c.ctx, c.cancelled)
 		c.mu.Unlock()
 	}
-	c.body = tee{rc: resp.Body, c: c}
-	resp.Body = &c.body
+	resp.Body = &tee{rc: resp.Body, c: c, recycle: c.mode != modeStream}
 }
 
 func isEventStream(ct string) bool {
@@ -334,21 +343,60 @@ func transportErrorType(err error) string {
 }
 
 // tee passes the response body through untouched while the call observes it.
+//
+// The tee of a non-streamed call (recycle) lets the call go once it has
+// ended: the caller may go on reading or closing the body, which then only
+// passes through, while the call serves another request. mu makes that
+// hand-over safe against a Read and a Close on two goroutines.
 type tee struct {
-	rc io.ReadCloser
-	c  *call
+	rc      io.ReadCloser
+	recycle bool
+	mu      sync.Mutex // recycle only: guards c
+	c       *call
 }
 
 func (t *tee) Read(p []byte) (int, error) {
 	n, err := t.rc.Read(p)
-	t.c.observe(p[:n], err)
+	if !t.recycle {
+		t.c.observe(p[:n], err)
+		return n, err
+	}
+	t.mu.Lock()
+	if c := t.c; c != nil {
+		c.observe(p[:n], err)
+		t.release(c)
+	}
+	t.mu.Unlock()
 	return n, err
 }
 
 func (t *tee) Close() error {
 	err := t.rc.Close()
-	t.c.closed()
+	if !t.recycle {
+		t.c.closed()
+		return err
+	}
+	t.mu.Lock()
+	if c := t.c; c != nil {
+		c.closed()
+		t.release(c)
+	}
+	t.mu.Unlock()
 	return err
+}
+
+// release detaches a call that has ended normally and recycles it. t.mu is
+// held. A call whose tracing panicked is not recycled.
+func (t *tee) release(c *call) {
+	c.mu.Lock()
+	spent := c.spent
+	c.mu.Unlock()
+	if !spent {
+		return
+	}
+	t.c = nil
+	*c = call{}
+	callPool.Put(c)
 }
 
 func (c *call) observe(p []byte, err error) {
@@ -460,6 +508,9 @@ func (c *call) finishLocked(complete bool) {
 		}
 	}
 	c.span.End(&c.rec)
+	// The span has its attributes (strings that alias the bodies, not the
+	// call): the call may be recycled.
+	c.spent = c.mode != modeStream
 }
 
 // end ends the span with what the record holds (no response parsing).
