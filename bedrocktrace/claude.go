@@ -6,32 +6,39 @@ import (
 	"github.com/tidwall/gjson"
 
 	"github.com/tracekit-go/tracekit/internal/genai"
+	"github.com/tracekit-go/tracekit/internal/jscan"
 )
 
-// claudeRequest reads a Claude request body in one pass over its top level.
+// claudeRequest reads a Claude request body. The parameters are read in one
+// pass over the top level; system, messages and tools (the last member of
+// each name, as in a decoded map) are read after it, in that order, so that
+// the system prompt comes first whatever the members' order.
 func claudeRequest(c *genai.Call, js string, capture bool) {
 	r := &c.Request
-	var system, messages, tools gjson.Result
-	gjson.Parse(js).ForEach(func(k, v gjson.Result) bool {
-		switch k.Str {
-		case "max_tokens":
-			setInt(&r.MaxTokens, v)
-		case "temperature":
-			setFloat(&r.Temperature, v)
-		case "top_p":
-			setFloat(&r.TopP, v)
-		case "top_k":
-			setFloat(&r.TopK, v)
-		case "system":
-			system = v
-		case "messages":
-			messages = v
-		case "tools":
-			tools = v
+	var system, messages, tools string
+	hasSystem := false
+	d := jscan.New(js)
+	if d.Obj() {
+		for k, ok := d.Key(); ok; k, ok = d.Key() {
+			switch k {
+			case "max_tokens":
+				scanInt(&d, &r.MaxTokens)
+			case "temperature":
+				scanFloat(&d, &r.Temperature)
+			case "top_p":
+				scanFloat(&d, &r.TopP)
+			case "top_k":
+				scanFloat(&d, &r.TopK)
+			case "system":
+				system, hasSystem = d.Raw(), true
+			case "messages":
+				messages = d.Raw()
+			case "tools":
+				tools = d.Raw()
+			}
 		}
-		return true
-	})
-	if system.Exists() {
+	}
+	if hasSystem {
 		m := genai.Message{Role: "system", Instructions: true}
 		if capture {
 			// Fix: the reference drops a block-array system prompt; its text
@@ -40,100 +47,157 @@ func claudeRequest(c *genai.Call, js string, capture bool) {
 		}
 		r.Messages = append(r.Messages, m)
 	}
-	messages.ForEach(func(_, msg gjson.Result) bool {
-		var role, content gjson.Result
-		msg.ForEach(func(k, v gjson.Result) bool {
-			switch k.Str {
-			case "role":
-				role = v
-			case "content":
-				content = v
-			}
-			return true
-		})
-		r.Messages = appendClaudeMessage(r.Messages, role.Str, content, capture)
-		return true
-	})
-	tools.ForEach(func(_, t gjson.Result) bool {
-		tool := genai.Tool{Type: "function"}
-		t.ForEach(func(k, v gjson.Result) bool {
-			switch k.Str {
-			case "name":
-				tool.Name = v.Str
-			case "description":
-				tool.Description = v.Str
-			case "input_schema":
-				if v.IsObject() {
-					tool.Parameters = v.Raw
+	d = jscan.New(messages)
+	d.Each(func() {
+		var role, content string
+		if d.Obj() {
+			for k, ok := d.Key(); ok; k, ok = d.Key() {
+				switch k {
+				case "role":
+					role = d.Str()
+				case "content":
+					content = d.Raw()
 				}
 			}
-			return true
-		})
+		}
+		r.Messages = appendClaudeMessage(r.Messages, role, content, capture)
+	})
+	d = jscan.New(tools)
+	d.Each(func() {
+		tool := genai.Tool{Type: "function"}
+		if d.Obj() {
+			for k, ok := d.Key(); ok; k, ok = d.Key() {
+				switch k {
+				case "name":
+					tool.Name = d.Str()
+				case "description":
+					tool.Description = d.Str()
+				case "input_schema":
+					if d.Kind() == jscan.KindObject {
+						tool.Parameters = d.Raw()
+					}
+				}
+			}
+		}
 		r.Tools = append(r.Tools, tool)
-		return true
 	})
 }
 
-// claudeText is a string content, or the text blocks of a block array joined.
-func claudeText(v gjson.Result) (string, bool) {
-	if v.Type == gjson.String {
-		return v.Str, true
+// claudeText reads a content value (JSON text): a string as is, or the text
+// blocks of a block list joined.
+func claudeText(content string) (string, bool) {
+	d := jscan.New(content)
+	if d.Kind() == jscan.KindString {
+		return d.Str(), true
 	}
 	var j textJoiner
-	v.ForEach(func(_, b gjson.Result) bool {
-		if b.Get("type").Str == "text" {
-			j.add(b.Get("text").Str)
+	d.Each(func() {
+		if b := scanClaudeBlock(&d); b.typ == "text" {
+			j.add(b.text)
 		}
-		return true
 	})
 	return j.String(), j.n > 0
 }
 
-// appendClaudeMessage flattens a Claude message as llm-tracekit does: string
-// content is one message; an assistant block list is one message (text
-// joined, tool_use blocks as tool calls); a user block list is one "tool"
-// message per tool_result, then one "user" message with the text joined.
-// Images and documents are ignored.
-func appendClaudeMessage(dst []genai.Message, role string, content gjson.Result, capture bool) []genai.Message {
-	if content.Type == gjson.String {
+// claudeBlock is a content block: the first member of each name counts.
+type claudeBlock struct {
+	typ, text, id, name, input, toolUseID, content string
+}
+
+// scanClaudeBlock reads the block at the cursor (anything but an object is an
+// empty block).
+func scanClaudeBlock(d *jscan.Scanner) claudeBlock {
+	var b claudeBlock
+	if !d.Obj() {
+		return b
+	}
+	var seen uint8
+	first := func(bit uint8) bool {
+		if seen&bit != 0 {
+			return false
+		}
+		seen |= bit
+		return true
+	}
+	for k, ok := d.Key(); ok; k, ok = d.Key() {
+		switch k {
+		case "type":
+			if first(1) {
+				b.typ = d.Str()
+			}
+		case "text":
+			if first(2) {
+				b.text = d.Str()
+			}
+		case "id":
+			if first(4) {
+				b.id = d.Str()
+			}
+		case "name":
+			if first(8) {
+				b.name = d.Str()
+			}
+		case "input":
+			if first(16) {
+				b.input = d.Raw()
+			}
+		case "tool_use_id":
+			if first(32) {
+				b.toolUseID = d.Str()
+			}
+		case "content":
+			if first(64) {
+				b.content = d.Raw()
+			}
+		}
+	}
+	return b
+}
+
+// appendClaudeMessage flattens a Claude message (its content as JSON text)
+// as llm-tracekit does: string content is one message; an assistant block
+// list is one message (text joined, tool_use blocks as tool calls); a user
+// block list is one "tool" message per tool_result, then one "user" message
+// with the text joined. Images and documents are ignored.
+func appendClaudeMessage(dst []genai.Message, role, content string, capture bool) []genai.Message {
+	d := jscan.New(content)
+	if d.Kind() == jscan.KindString {
 		m := genai.Message{Role: role}
 		if capture {
-			m.Content, m.HasContent = content.Str, true
+			m.Content, m.HasContent = d.Str(), true
 		}
 		return append(dst, m)
 	}
 	start := len(dst)
 	var text textJoiner
 	var calls []genai.ToolCall
-	content.ForEach(func(_, b gjson.Result) bool {
-		switch b.Get("type").Str {
+	d.Each(func() {
+		b := scanClaudeBlock(&d)
+		switch b.typ {
 		case "text":
-			text.add(b.Get("text").Str)
+			text.add(b.text)
 		case "tool_use":
-			tc := genai.ToolCall{ID: b.Get("id").Str, Type: "function", Name: b.Get("name").Str}
+			tc := genai.ToolCall{ID: b.id, Type: "function", Name: b.name}
 			if capture {
-				tc.Arguments = b.Get("input").Raw
+				tc.Arguments = b.input
 			}
 			calls = append(calls, tc)
 		case "tool_result":
-			m := genai.Message{Role: "tool", ToolCallID: b.Get("tool_use_id").Str}
+			m := genai.Message{Role: "tool", ToolCallID: b.toolUseID}
 			if capture {
 				// Fix: the reference keeps only string content; text blocks
 				// of a list content are joined here.
-				m.Content, m.HasContent = claudeText(b.Get("content"))
+				m.Content, m.HasContent = claudeText(b.content)
 			}
 			dst = append(dst, m)
 		}
-		return true
 	})
-	if text.n > 0 || len(calls) > 0 || (role == "assistant") {
+	if text.n > 0 || len(calls) > 0 || role == "assistant" {
 		m := genai.Message{Role: role, ToolCalls: calls}
 		if text.n > 0 && capture {
 			m.Content, m.HasContent = text.String(), true
 		}
-		if role == "assistant" || text.n > 0 || len(calls) > 0 {
-			dst = append(dst, m)
-		}
+		dst = append(dst, m)
 	}
 	if len(dst) == start {
 		dst = append(dst, genai.Message{Role: role})
@@ -141,28 +205,30 @@ func appendClaudeMessage(dst []genai.Message, role string, content gjson.Result,
 	return dst
 }
 
-// claudeResponse reads a Claude response body in one pass over its top level.
+// claudeResponse reads a Claude response body in one pass over its top level
+// (its content, the last member of that name, after it).
 func claudeResponse(c *genai.Call, js string, capture bool) {
 	r := &c.Response
-	var finish string
-	var content gjson.Result
-	gjson.Parse(js).ForEach(func(k, v gjson.Result) bool {
-		switch k.Str {
-		case "id":
-			r.ID = v.Str
-		case "model":
-			if v.Str != "" {
-				r.Model = v.Str
+	var finish, content string
+	d := jscan.New(js)
+	if d.Obj() {
+		for k, ok := d.Key(); ok; k, ok = d.Key() {
+			switch k {
+			case "id":
+				r.ID = d.Str()
+			case "model":
+				if m := d.Str(); m != "" {
+					r.Model = m
+				}
+			case "usage":
+				scanClaudeUsage(&d, &r.Usage)
+			case "stop_reason":
+				finish = d.Str()
+			case "content":
+				content = d.Raw()
 			}
-		case "usage":
-			claudeUsage(&r.Usage, v)
-		case "stop_reason":
-			finish = v.Str
-		case "content":
-			content = v
 		}
-		return true
-	})
+	}
 	var one [1]genai.Message
 	msgs := appendClaudeMessage(one[:0], "assistant", content, capture)
 	ch := genai.Choice{Role: "assistant", FinishReason: finish}
@@ -172,6 +238,35 @@ func claudeResponse(c *genai.Call, js string, capture bool) {
 	r.Choices = append(r.Choices, ch)
 	if finish != "" {
 		r.FinishReasons = append(r.FinishReasons[:0], finish)
+	}
+}
+
+// scanClaudeUsage reads the usage object at the cursor (the first member of
+// each name counts).
+func scanClaudeUsage(d *jscan.Scanner, u *genai.Usage) {
+	if !d.Obj() {
+		return
+	}
+	var seen uint8
+	for k, ok := d.Key(); ok; k, ok = d.Key() {
+		var dst *genai.Int
+		var bit uint8
+		switch k {
+		case "input_tokens":
+			dst, bit = &u.InputTokens, 1
+		case "output_tokens":
+			dst, bit = &u.OutputTokens, 2
+		case "cache_read_input_tokens":
+			dst, bit = &u.CacheReadInputTokens, 4
+		case "cache_creation_input_tokens":
+			dst, bit = &u.CacheWriteInputTokens, 8
+		default:
+			continue
+		}
+		if seen&bit == 0 {
+			seen |= bit
+			scanInt(d, dst)
+		}
 	}
 }
 
@@ -224,4 +319,19 @@ func claudeChunk(a *streamAcc, js string, capture bool) bool {
 		return true
 	}
 	return false
+}
+
+// scanInt sets dst from the number at the cursor (any other value leaves it
+// alone and is skipped), as setInt does from a gjson result.
+func scanInt(d *jscan.Scanner, dst *genai.Int) {
+	if n, ok := d.Num(); ok {
+		*dst = genai.SetInt(n.Int())
+	}
+}
+
+// scanFloat sets dst from the number at the cursor, as setFloat does.
+func scanFloat(d *jscan.Scanner, dst *genai.Float) {
+	if n, ok := d.Num(); ok {
+		*dst = genai.SetFloat(n.Num)
+	}
 }

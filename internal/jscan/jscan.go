@@ -176,6 +176,36 @@ func (d *Scanner) next(closing byte) bool {
 	return true
 }
 
+// Each calls f with the cursor at each value of the value at the cursor, as
+// gjson's Result.ForEach visits them: the elements of an array, the values of
+// an object's members, or any other value (null included) itself, once.
+// Nothing is visited at the end of the input. A value f does not read is
+// skipped.
+func (d *Scanner) Each(f func()) {
+	switch d.Kind() {
+	case KindArray:
+		d.Arr()
+		for d.Elem() {
+			f()
+		}
+	case KindObject:
+		d.Obj()
+		for _, ok := d.Key(); ok; _, ok = d.Key() {
+			f()
+		}
+	case KindNone:
+		if d.i < len(d.s) {
+			d.fail()
+		}
+	default:
+		d.pending = true
+		f()
+		if d.pending {
+			d.Skip()
+		}
+	}
+}
+
 // Str reads the value at the cursor and returns it when it is a string
 // ("" for any other kind, which is skipped).
 func (d *Scanner) Str() string {
