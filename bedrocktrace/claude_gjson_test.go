@@ -175,4 +175,3 @@ func gjsonClaudeResponse(c *genai.Call, js string, capture bool) {
 		r.FinishReasons = append(r.FinishReasons[:0], finish)
 	}
 }
-
