@@ -21,8 +21,13 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime/document"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime/types"
+	"github.com/aws/smithy-go/middleware"
+	"go.opentelemetry.io/otel/metric"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/tracekit-go/tracekit/internal/sdkfloor"
 )
 
 // memDoer answers every request from memory, by path suffix.
@@ -93,10 +98,41 @@ func benchClientOn(b *testing.B, traced bool, d *memDoer) *bedrockruntime.Client
 	if !traced {
 		return bedrockruntime.NewFromConfig(cfg)
 	}
+	tp, mp := benchProviders()
+	return bedrockruntime.NewFromConfig(cfg, WithTracing(WithTracerProvider(tp), WithMeterProvider(mp), WithCaptureContent(true)))
+}
+
+// benchProviders returns the providers of a traced benchmark client: every
+// span recorded (always sampled, exported to a no-op exporter), metrics read
+// by a manual reader.
+func benchProviders() (*sdktrace.TracerProvider, *sdkmetric.MeterProvider) {
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSampler(sdktrace.AlwaysSample()),
 		sdktrace.WithSpanProcessor(sdktrace.NewSimpleSpanProcessor(noopExporter{})))
-	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(sdkmetric.NewManualReader()))
-	return bedrockruntime.NewFromConfig(cfg, WithTracing(WithTracerProvider(tp), WithMeterProvider(mp), WithCaptureContent(true)))
+	return tp, sdkmetric.NewMeterProvider(sdkmetric.WithReader(sdkmetric.NewManualReader()))
+}
+
+// floorClient returns an untraced client on d with, in place of the tracer,
+// the SDK floor of call (captured from one traced call): an Initialize
+// middleware that starts and ends the same span and records the same
+// metrics, and does nothing else.
+func floorClient(b *testing.B, d *memDoer, call func(*bedrockruntime.Client) error) *bedrockruntime.Client {
+	plain := benchClientOn(b, false, d)
+	floor, err := sdkfloor.Capture(func(tp trace.TracerProvider, mp metric.MeterProvider) error {
+		return call(bedrockruntime.New(plain.Options(), WithTracing(WithTracerProvider(tp), WithMeterProvider(mp), WithCaptureContent(true))))
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	floor.Install(benchProviders())
+	mw := middleware.InitializeMiddlewareFunc("sdkfloor", func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+		ctx, end := floor.Start(ctx)
+		out, md, err := next.HandleInitialize(ctx, in)
+		end()
+		return out, md, err
+	})
+	return bedrockruntime.New(plain.Options(), func(o *bedrockruntime.Options) {
+		o.APIOptions = append(o.APIOptions, func(s *middleware.Stack) error { return s.Initialize.Add(mw, middleware.Before) })
+	})
 }
 
 type noopExporter struct{}
@@ -270,7 +306,11 @@ func BenchmarkPaired(b *testing.B) {
 		"invoke_model_claude": func(c *bedrockruntime.Client) error { _, err := c.InvokeModel(ctx, ii); return err },
 	}
 	calls["converse_stream_plus100"] = calls["converse_stream"]
-	for _, name := range []string{"converse", "converse_stream", "converse_stream_plus100", "invoke_model_claude"} {
+	// X_sdk_floor: the OpenTelemetry SDK's own work for the span and the
+	// metrics of X, replayed without the tracer's (see internal/sdkfloor).
+	calls["converse_sdk_floor"] = calls["converse"]
+	calls["invoke_model_claude_sdk_floor"] = calls["invoke_model_claude"]
+	for _, name := range []string{"converse", "converse_sdk_floor", "converse_stream", "converse_stream_plus100", "invoke_model_claude", "invoke_model_claude_sdk_floor"} {
 		call := calls[name]
 		b.Run(name, func(b *testing.B) {
 			d := benchDoer(b)
@@ -278,6 +318,9 @@ func BenchmarkPaired(b *testing.B) {
 				d = benchDoerN(b, 126)
 			}
 			clients := [2]*bedrockruntime.Client{benchClientOn(b, false, d), benchClientOn(b, true, d)}
+			if strings.HasSuffix(name, "_sdk_floor") {
+				clients[1] = floorClient(b, d, call)
+			}
 			var sum [2]time.Duration
 			for i := 0; i < b.N; i++ {
 				for k := 0; k < 2; k++ {

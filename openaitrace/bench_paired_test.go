@@ -10,6 +10,10 @@ import (
 	"github.com/openai/openai-go/v3"
 	"github.com/openai/openai-go/v3/option"
 
+	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/tracekit-go/tracekit/internal/sdkfloor"
 	"github.com/tracekit-go/tracekit/semconv"
 )
 
@@ -63,7 +67,7 @@ func BenchmarkPaired(b *testing.B) {
 		return func() error { return call(c) }
 	}
 
-	cases := []struct {
+	type pairedCase struct {
 		name     string
 		d        *fakeDoer
 		call     func(openai.Client) error
@@ -71,7 +75,8 @@ func BenchmarkPaired(b *testing.B) {
 		capture  bool
 		opts     []Option
 		switchOf bool // Uninstrument during the run
-	}{
+	}
+	cases := []pairedCase{
 		{name: "chat_capture_off", d: chat, call: chatCall},
 		{name: "chat_capture_on", d: chat, call: chatCall, capture: true},
 		{name: "chat_all_conventions", d: chat, call: chatCall, capture: true, opts: []Option{all}},
@@ -85,6 +90,28 @@ func BenchmarkPaired(b *testing.B) {
 		{name: "responses_capture_on", d: resp, call: respCall, capture: true},
 		{name: "responses_stream_capture_on", d: rstream, call: rstreamCall, capture: true},
 	}
+	// chat_sdk_floor: the OpenTelemetry SDK's own work for the span and the
+	// metrics of chat_capture_on, replayed without the tracer's (see
+	// internal/sdkfloor).
+	floor, err := sdkfloor.Capture(func(tp trace.TracerProvider, mp metric.MeterProvider) error {
+		c := openai.NewClient(option.WithHTTPClient(chat), option.WithAPIKey("sk-test"), option.WithBaseURL("http://llm.test/v1"),
+			option.WithMaxRetries(0), WithTracing(WithTracerProvider(tp), WithMeterProvider(mp), WithCaptureContent(true)))
+		return chatCall(c)
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	floor.Install(benchProviders())
+	floorMW := option.WithMiddleware(func(r *http.Request, next option.MiddlewareNext) (*http.Response, error) {
+		ctx, end := floor.Start(r.Context())
+		resp, err := next(r.WithContext(ctx))
+		end()
+		return resp, err
+	})
+	cases = append(cases, pairedCase{name: "chat_sdk_floor", d: chat, call: chatCall, variant: func() error {
+		_, err := plain.Chat.Completions.New(ctx, p, floorMW)
+		return err
+	}})
 	for _, tc := range cases {
 		b.Run(tc.name, func(b *testing.B) {
 			calls := [2]func() error{bind(tc.call, benchClient(tc.d, false, false)), tc.variant}

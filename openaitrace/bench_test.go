@@ -51,12 +51,19 @@ func benchClient(d *fakeDoer, traced, capture bool, extra ...Option) openai.Clie
 		option.WithBaseURL("http://llm.test/v1"), option.WithMaxRetries(0),
 	}
 	if traced {
-		tp := sdktrace.NewTracerProvider(sdktrace.WithSampler(sdktrace.AlwaysSample()),
-			sdktrace.WithSpanProcessor(sdktrace.NewSimpleSpanProcessor(nopExporter{})))
-		mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(sdkmetric.NewManualReader()))
+		tp, mp := benchProviders()
 		opts = append(opts, WithTracing(append([]Option{WithTracerProvider(tp), WithMeterProvider(mp), WithCaptureContent(capture)}, extra...)...))
 	}
 	return openai.NewClient(opts...)
+}
+
+// benchProviders returns the providers of a traced benchmark client: every
+// span recorded (always sampled, exported to a no-op exporter), metrics read
+// by a manual reader.
+func benchProviders() (*sdktrace.TracerProvider, *sdkmetric.MeterProvider) {
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSampler(sdktrace.AlwaysSample()),
+		sdktrace.WithSpanProcessor(sdktrace.NewSimpleSpanProcessor(nopExporter{})))
+	return tp, sdkmetric.NewMeterProvider(sdkmetric.WithReader(sdkmetric.NewManualReader()))
 }
 
 func runChat(b *testing.B, c openai.Client, p openai.ChatCompletionNewParams) {
