@@ -1,7 +1,6 @@
 package openaitrace
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -223,42 +222,58 @@ func (t *tracer) begin(req *http.Request) (c *call, out *http.Request) {
 	return c, req.WithContext(context.WithValue(ctx, activeKey{}, true))
 }
 
-// requestBody returns the request's JSON body without consuming it: through
-// GetBody (openai-go always sets it), or else by reading the body and putting
-// an identical replayable one in its place.
+// requestBody returns the request's body, read from req.Body, which it
+// replaces with a replay of the same bytes followed by whatever the original
+// would have produced next (more bytes, EOF or its read error); closing the
+// replay closes the original. The transport sends exactly what it would have
+// sent. (GetBody is no way to peek: for a body given as a *bytes.Reader,
+// openai-go's GetBody rewinds and returns the very reader the transport is
+// about to send, so reading it would empty the request.) At most maxBody
+// bytes are read.
 func requestBody(req *http.Request) []byte {
-	if req.GetBody != nil {
-		rc, err := req.GetBody()
-		if err != nil {
-			return nil
-		}
-		defer rc.Close()
-		n := req.ContentLength
-		if n <= 0 || n > maxBody {
-			b, _ := io.ReadAll(io.LimitReader(rc, maxBody))
-			return b
-		}
-		b := make([]byte, n)
-		if _, err := io.ReadFull(rc, b); err != nil {
-			return nil
-		}
-		return b
-	}
 	if req.Body == nil || req.Body == http.NoBody {
 		return nil
 	}
 	orig := req.Body
-	b, err := io.ReadAll(io.LimitReader(orig, maxBody))
-	rest := io.Reader(orig)
-	if err != nil {
-		rest = errReader{err}
+	var b []byte
+	var err error
+	if n := req.ContentLength; n > 0 && n <= maxBody {
+		b = make([]byte, n)
+		var m int
+		m, err = io.ReadFull(orig, b)
+		b = b[:m]
+		if err == io.ErrUnexpectedEOF {
+			err = nil // the body ended early: the original says so again
+		}
+	} else {
+		b, err = io.ReadAll(io.LimitReader(orig, maxBody))
 	}
-	req.Body = struct {
-		io.Reader
-		io.Closer
-	}{io.MultiReader(bytes.NewReader(b), rest), orig}
+	r := &replayBody{b: b, rest: orig, orig: orig}
+	if err != nil && err != io.EOF {
+		r.rest = errReader{err}
+	}
+	req.Body = r
 	return b
 }
+
+// replayBody is a request body whose first bytes were read by the tracer:
+// it gives them back, then goes on with the rest.
+type replayBody struct {
+	b    []byte
+	rest io.Reader
+	orig io.Closer
+}
+
+func (r *replayBody) Read(p []byte) (int, error) {
+	if len(r.b) > 0 {
+		n := copy(p, r.b)
+		r.b = r.b[n:]
+		return n, nil
+	}
+	return r.rest.Read(p)
+}
+
+func (r *replayBody) Close() error { return r.orig.Close() }
 
 type errReader struct{ err error }
 

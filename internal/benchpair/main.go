@@ -8,7 +8,10 @@
 // Benchmarks that pair at a finer grain themselves (BenchmarkPaired: an
 // untraced and a traced call alternated in every iteration) report the
 // metrics untraced-ns/op, traced-ns/op, added-ns/op and added-%; for those it
-// prints a second table: the medians over the runs, and the range of added-%.
+// prints a second table: the medians over the runs, and the range of added-%;
+// then the cost per stream event (X_plus100 against X) and the split of the
+// added time into the SDK's floor and the tracer's own work (X_sdk_floor
+// against X).
 //
 //	go test -run '^$' -bench . -benchmem -count 10 ./openaitrace/ | go run ./internal/benchpair
 package main
@@ -102,6 +105,41 @@ func main() {
 			med(p["untraced-ns/op"])/1000, med(p["traced-ns/op"])/1000, med(p["added-ns/op"])/1000, med(pct), pct[0], pct[len(pct)-1])
 	}
 	perEvent(paired, pairedOrder)
+	floors(paired, pairedOrder)
+}
+
+// floors prints, for every paired benchmark X_sdk_floor (the OpenTelemetry
+// SDK's own work for the span and metrics of X, see internal/sdkfloor) next
+// to X (or X_capture_on), how X's added time splits: the SDK floor, and the
+// tracer's own work above it (run i of X minus run i of the floor; the
+// median and range over runs).
+func floors(paired map[string]map[string][]float64, order []string) {
+	header := false
+	for _, name := range order {
+		base, ok := strings.CutSuffix(name, "_sdk_floor")
+		if !ok {
+			continue
+		}
+		if paired[base] == nil {
+			base += "_capture_on"
+		}
+		x, f := paired[base]["added-%"], paired[name]["added-%"]
+		n := min(len(x), len(f))
+		if n == 0 {
+			continue
+		}
+		var own []float64
+		for i := 0; i < n; i++ {
+			own = append(own, x[i]-f[i])
+		}
+		sort.Float64s(own)
+		if !header {
+			fmt.Printf("\n| added time, split | runs | traced (median) | SDK floor (median) | tracer's own: traced − floor (median) | min … max |\n|---|---|---|---|---|---|\n")
+			header = true
+		}
+		fmt.Printf("| %s | %d | %+.1f%% | %+.1f%% | %+.1f%% | %+.1f%% … %+.1f%% |\n", strings.TrimPrefix(base, "Benchmark"), n,
+			med(x), med(f), own[n/2], own[0], own[n-1])
+	}
 }
 
 // perEvent prints, for every paired benchmark X_plus100 next to a paired
