@@ -80,9 +80,10 @@ func (h *hooks) install(s *middleware.Stack) error {
 		otel.Handle(err)
 		return nil
 	}
-	if s.ID() == "Converse" {
-		// Converse needs nothing from the raw response: its request id
-		// comes from the operation's metadata (see initMW).
+	if id := s.ID(); id == "Converse" || id == "InvokeModel" {
+		// Neither needs the raw response before the SDK reads it: what
+		// they take from it (Converse's request id, InvokeModel's token
+		// count headers) comes from the operation's metadata (see initMW).
 		return nil
 	}
 	if _, ok := s.Deserialize.Get(deserID); ok {
@@ -110,14 +111,10 @@ func (m initMW) HandleInitialize(ctx context.Context, in middleware.InitializeIn
 	if st == nil {
 		return next.HandleInitialize(ctx, in)
 	}
-	if st.op == opConverse {
+	if st.op == opConverse || st.op == opInvoke {
 		out, md, err := next.HandleInitialize(st.ctx, in)
 		if err == nil {
-			// The id of a successful response (an error span carries no
-			// response attributes).
-			if id, ok := awsmiddleware.GetRequestIDMetadata(md); ok && id != "" {
-				st.call.Response.ID = id
-			}
+			st.fromMetadata(md)
 		}
 		st.afterCall(out.Result, err)
 		st.recycle()
@@ -125,10 +122,24 @@ func (m initMW) HandleInitialize(ctx context.Context, in middleware.InitializeIn
 	}
 	out, md, err := next.HandleInitialize(context.WithValue(st.ctx, stateKey{}, st), in)
 	st.afterCall(out.Result, err)
-	if st.op == opInvoke {
-		st.recycle()
-	}
 	return out, md, err
+}
+
+// fromMetadata takes from a successful call's metadata what its span needs
+// of the raw response: Converse's request id (an error span carries no
+// response attributes), InvokeModel's token count headers.
+func (st *callState) fromMetadata(md middleware.Metadata) {
+	defer instr.Guard()
+	if st.op == opConverse {
+		if id, ok := awsmiddleware.GetRequestIDMetadata(md); ok && id != "" {
+			st.call.Response.ID = id
+		}
+		return
+	}
+	if resp, ok := awsmiddleware.GetRawResponse(md).(*smithyhttp.Response); ok && resp != nil && resp.Response != nil {
+		st.hdrIn = headerInt(resp.Header, "X-Amzn-Bedrock-Input-Token-Count")
+		st.hdrOut = headerInt(resp.Header, "X-Amzn-Bedrock-Output-Token-Count")
+	}
 }
 
 // deserMW sees the raw HTTP response of every attempt.
@@ -374,12 +385,9 @@ func (st *callState) onResponse(ctx context.Context, resp *http.Response) {
 			st.call.Response.ID = id
 		}
 	}
-	if st.op == opInvoke || st.op == opInvokeStream {
+	if st.op == opInvokeStream {
 		st.hdrIn = headerInt(resp.Header, "X-Amzn-Bedrock-Input-Token-Count")
 		st.hdrOut = headerInt(resp.Header, "X-Amzn-Bedrock-Output-Token-Count")
-	}
-	if st.op == opInvoke {
-		return
 	}
 	if !ok || resp.Body == nil ||
 		!strings.HasPrefix(resp.Header.Get("Content-Type"), "application/vnd.amazon.eventstream") {
