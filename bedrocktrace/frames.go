@@ -28,18 +28,28 @@ const (
 // complete event-stream frames it sees. Read runs on the SDK's stream
 // goroutine; Close may run on another goroutine, so Close touches nothing but
 // the body and the (locked) call state.
+//
+// Ending the span never delays an event: a terminal, exception or error
+// frame settles the call, and the span ends at the start of the next Read
+// (or at Close, or when the call's context is done); an EOF that comes with
+// the last bytes is held back for one Read (the bytes, then the EOF: the same
+// bytes and the same error).
 type frameTee struct {
-	rc     io.ReadCloser
-	st     frameSink
-	buf    []byte // partial frame
-	skip   int    // bytes of an oversized frame still to pass unobserved
-	broken bool   // stop observing (malformed stream or a panic)
-	f      frame  // the frame being handed to the sink, reused
+	rc      io.ReadCloser
+	st      frameSink
+	buf     []byte // partial frame
+	skip    int    // bytes of an oversized frame still to pass unobserved
+	broken  bool   // stop observing (malformed stream or a panic)
+	settled bool   // the sink reported a frame that ends the call
+	eof     bool   // an EOF held back, to return on the next Read
+	f       frame  // the frame being handed to the sink, reused
 }
 
 // frameSink receives decoded frames and the end of the body.
 type frameSink interface {
-	onFrame(f *frame)
+	// onFrame applies a frame; settled reports a frame after which the
+	// call's outcome is known (a terminal event, an exception, an error).
+	onFrame(f *frame) (settled bool)
 	streamDone(err error)
 }
 
@@ -61,7 +71,18 @@ func newFrameTee(rc io.ReadCloser, st frameSink) *frameTee {
 // Read reads from the body and observes what was read. The bytes reach the
 // caller unchanged and at once.
 func (t *frameTee) Read(p []byte) (int, error) {
+	if t.settled {
+		t.settled = false
+		t.st.streamDone(nil) // a settled call ends as its frames said
+	}
+	if t.eof {
+		t.st.streamDone(nil)
+		return 0, io.EOF
+	}
 	n, err := t.rc.Read(p)
+	if err == io.EOF && n > 0 {
+		t.eof, err = true, nil
+	}
 	if n > 0 && !t.broken {
 		// The SDK's decoder reads a frame in many small reads (its prelude
 		// fields, each header, the payload, the CRC): bytes that continue
@@ -181,7 +202,9 @@ func (t *frameTee) frame(b []byte) {
 	if !parseFrame(b, &t.f) {
 		return
 	}
-	t.st.onFrame(&t.f)
+	if t.st.onFrame(&t.f) {
+		t.settled = true
+	}
 }
 
 // parseFrame fills f from the complete frame b; false for a malformed frame.
@@ -268,12 +291,12 @@ func setHeader(f *frame, name, value []byte) {
 func bstr(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }
 
 // onFrame applies one frame to the call. It runs on the SDK's stream goroutine.
-func (st *callState) onFrame(f *frame) {
+func (st *callState) onFrame(f *frame) (settled bool) {
 	defer st.guardEnd()
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	if st.ended {
-		return
+	if st.ended || st.call.Err != nil {
+		return false
 	}
 	switch f.messageType {
 	case "exception":
@@ -282,16 +305,14 @@ func (st *callState) onFrame(f *frame) {
 			et = f.eventType
 		}
 		st.call.Err = &genai.Error{Type: exceptionCode(et), Message: gjson.GetBytes(f.payload, "message").String()}
-		st.endLocked()
-		return
+		return true
 	case "error":
 		code := strings.Clone(f.errorCode)
 		if code == "" {
 			code = "EventStreamError"
 		}
 		st.call.Err = &genai.Error{Type: code, Message: strings.Clone(f.errorMessage)}
-		st.endLocked()
-		return
+		return true
 	}
 	js := bstr(f.payload)
 	done := false
@@ -327,8 +348,8 @@ func (st *callState) onFrame(f *frame) {
 	}
 	if done {
 		st.sawTerminal = true
-		st.endLocked()
 	}
+	return done
 }
 
 // chunkBytes base64-decodes the "bytes" member of a chunk payload into a

@@ -143,11 +143,12 @@ type frameRecorder struct {
 	err    error
 }
 
-func (r *frameRecorder) onFrame(f *frame) {
+func (r *frameRecorder) onFrame(f *frame) bool {
 	cp := frame{messageType: strings.Clone(f.messageType), eventType: strings.Clone(f.eventType),
 		exceptionType: strings.Clone(f.exceptionType), errorCode: strings.Clone(f.errorCode),
 		errorMessage: strings.Clone(f.errorMessage), payload: bytes.Clone(f.payload)}
 	r.frames = append(r.frames, cp)
+	return false
 }
 
 func (r *frameRecorder) streamDone(err error) { r.done++; r.err = err }

@@ -431,9 +431,12 @@ func (st *callState) streamDone(err error) {
 	if st.ended {
 		return
 	}
-	if err != nil {
+	switch {
+	case st.call.Err != nil:
+		// An exception or error frame said how the call ended.
+	case err != nil:
 		st.call.Err = readError(err)
-	} else if !st.sawTerminal && st.ctx != nil && st.ctx.Err() != nil {
+	case !st.sawTerminal && st.ctx != nil && st.ctx.Err() != nil:
 		// The body ended (or was closed) before the terminal event, after
 		// the caller's context was done: the call was cancelled, even if
 		// the server ended its response cleanly before the transport

@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime/types"
 	"go.opentelemetry.io/otel/codes"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.uber.org/goleak"
 )
 
@@ -245,4 +246,69 @@ func TestInvokeStreamException(t *testing.T) {
 	attrsOf(s).want(t, map[string]any{"error.type": "ModelStreamErrorException", "gen_ai.prompt.0.content": "hi"})
 	checkMetrics(t, e, nil, "ModelStreamErrorException", -1, -1)
 	e.leakCheck(t, f)
+}
+
+// gateProcessor blocks OnEnd until the test opens its gate (or 2 s pass): a
+// caller that only gets its event once the span has ended never opens it.
+type gateProcessor struct {
+	gate     chan struct{}
+	timedOut chan bool
+}
+
+func (p *gateProcessor) OnStart(context.Context, sdktrace.ReadWriteSpan) {}
+func (p *gateProcessor) OnEnd(sdktrace.ReadOnlySpan) {
+	select {
+	case <-p.gate:
+		p.timedOut <- false
+	case <-time.After(2 * time.Second):
+		p.timedOut <- true
+	}
+}
+func (p *gateProcessor) Shutdown(context.Context) error   { return nil }
+func (p *gateProcessor) ForceFlush(context.Context) error { return nil }
+
+// TestStreamEndNotDelayingEvents: ending the span (an exporter's OnEnd may be
+// slow) never holds back the event that ends the call: the terminal metadata
+// event, with the body's EOF right behind it or the connection left open, or
+// an exception.
+func TestStreamEndNotDelayingEvents(t *testing.T) {
+	withException := append(converseStreamFrames(t, 2)[:3], exception(t, "throttlingException", "slow down"))
+	for _, tc := range []struct {
+		name   string
+		rp     reply
+		isLast func(types.ConverseStreamOutput) bool
+	}{
+		{"metadata_then_eof", reply{frames: converseStreamFrames(t, 2)}, isMetadata},
+		{"metadata_then_open", reply{frames: converseStreamFrames(t, 2), hang: true}, isMetadata},
+		{"exception", reply{frames: withException}, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := &gateProcessor{gate: make(chan struct{}), timedOut: make(chan bool, 1)}
+			e := newEnv(t, p)
+			f := newFake(t, tc.rp)
+			out, err := e.runtime(f.URL, true).ConverseStream(context.Background(), streamInput())
+			if err != nil {
+				t.Fatal(err)
+			}
+			for ev := range out.GetStream().Events() {
+				if tc.isLast != nil && tc.isLast(ev) {
+					break
+				}
+			}
+			close(p.gate) // the call's last event (or its error) is in: the span may end
+			if tc.isLast == nil && out.GetStream().Err() == nil {
+				t.Error("no exception reached the caller")
+			}
+			_ = out.GetStream().Close()
+			if <-p.timedOut {
+				t.Error("the call's last event reached the caller only after the span's end gave up waiting")
+			}
+			e.leakCheck(t, f)
+		})
+	}
+}
+
+func isMetadata(ev types.ConverseStreamOutput) bool {
+	_, ok := ev.(*types.ConverseStreamOutputMemberMetadata)
+	return ok
 }

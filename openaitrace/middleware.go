@@ -363,19 +363,44 @@ func transportErrorType(err error) string {
 // ended: the caller may go on reading or closing the body, which then only
 // passes through, while the call serves another request. mu makes that
 // hand-over safe against a Read and a Close on two goroutines.
+//
+// The tee of a stream never makes a chunk wait for the span to end: the span
+// of a stream whose terminal event has been read ends at the start of the
+// next Read, and an EOF that comes with the last bytes is held back for one
+// Read (the bytes, then the EOF: the same bytes and the same error).
 type tee struct {
 	rc      io.ReadCloser
 	recycle bool
 	mu      sync.Mutex // recycle only: guards c
 	c       *call
+	eof     bool // stream only: an EOF held back, to return on the next Read
 }
 
 func (t *tee) Read(p []byte) (int, error) {
-	n, err := t.rc.Read(p)
 	if !t.recycle {
-		t.c.observe(p[:n], err)
+		c := t.c
+		if c.terminal {
+			// The terminal event came in an earlier Read (terminal is
+			// only written by the reader): end now, before waiting for
+			// more bytes.
+			c.observe(nil, nil)
+		}
+		if t.eof {
+			c.observe(nil, io.EOF)
+			return 0, io.EOF
+		}
+		n, err := t.rc.Read(p)
+		if err == io.EOF && n > 0 {
+			t.eof = true
+			err = nil
+		}
+		c.observe(p[:n], err)
+		if t.eof {
+			return n, nil
+		}
 		return n, err
 	}
+	n, err := t.rc.Read(p)
 	t.mu.Lock()
 	if c := t.c; c != nil {
 		c.observe(p[:n], err)
@@ -480,9 +505,18 @@ func (c *call) closed() {
 	defer c.guard()
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if !c.done {
-		c.finishLocked(c.terminal)
+	if c.done {
+		return
 	}
+	if c.mode != modeError && !c.terminal && c.ctx.Err() != nil {
+		// Closed unfinished after the caller's context was done: openai-go
+		// closes the body and returns the context's error when the context
+		// ends during the attempt (and a closed stream may race with the
+		// context's AfterFunc). The call was cancelled, not completed.
+		cause := context.Cause(c.ctx)
+		c.rec.Err = &genai.Error{Type: transportErrorType(cause), Message: cause.Error()}
+	}
+	c.finishLocked(c.terminal)
 }
 
 func (c *call) cancelled() {
@@ -548,9 +582,12 @@ func (c *call) guard() {
 		otel.Handle(fmt.Errorf("tracekit: recovered from a panic in tracing: %v", r))
 		c.mu.Lock() // the deferred Unlock of the panicking method has run
 		defer c.mu.Unlock()
-		if !c.done {
-			c.done = true
-			c.span.End(&c.rec)
+		c.done = true
+		if c.stop != nil {
+			c.stop()
 		}
+		// Also when finishLocked panicked after setting done (in a parser,
+		// before the span ended): End runs once.
+		c.span.End(&c.rec)
 	}
 }

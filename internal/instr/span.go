@@ -110,7 +110,16 @@ func (s *Span) end(call *genai.Call) {
 	now := time.Now()
 	p := getAttrs()
 	used := 0 // the most entries of *p written, for putAttrs
-	defer func() { putAttrs(p, used) }()
+	ended := false
+	defer func() {
+		if !ended {
+			// Something before End panicked (a user's redactor or
+			// pricing, rendering): the span still ends, with what it has.
+			s.span.End()
+			used = cap(*p) // written up to where? clear it all
+		}
+		putAttrs(p, used)
+	}()
 	cost, priced := s.res.pricing.costOf(call)
 	if s.span.IsRecording() {
 		if call.Err != nil {
@@ -133,6 +142,7 @@ func (s *Span) end(call *genai.Call) {
 		s.span.SetAttributes(*p...)
 		used = len(*p)
 	}
+	ended = true
 	s.span.End()
 	used = max(used, s.res.metrics.record(s.ctx, call, now.Sub(s.start).Seconds(), (*p)[:0]))
 	if priced {
