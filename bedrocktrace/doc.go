@@ -50,7 +50,9 @@
 // reason for other model families), the end of the body, Close, an exception
 // or error frame (status Error, error.type = the exception type with its first
 // letter upper-cased, as the SDK's error code), a read error, or cancellation
-// of the call's context. No goroutine outlives the call.
+// of the call's context. After a terminal event, exception or error frame the
+// span ends when the SDK next reads the body (or closes it), so that ending it
+// never delays that event. No goroutine outlives the call.
 //
 // # Bounds
 //

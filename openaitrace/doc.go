@@ -21,7 +21,9 @@
 //
 // Streams: the span ends when the stream reaches its end, when it is closed,
 // when reading it fails, or when the call's context is done, whichever comes
-// first. Always Close a stream (defer stream.Close()), as the SDK asks.
+// first; never before the last chunk has been handed over (after the
+// terminal event the span ends at the next read of the body). Always Close a
+// stream (defer stream.Close()), as the SDK asks.
 //
 // Tracing never changes what the caller sees: the same bytes, errors and
 // retries. A failure or panic inside tracing is reported through otel.Handle
