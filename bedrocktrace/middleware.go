@@ -418,7 +418,11 @@ func (st *callState) cancelled(ctx context.Context) {
 	if st.ended {
 		return
 	}
-	st.call.Err = ctxError(ctx.Err())
+	if st.call.Err == nil && !st.sawTerminal {
+		// Not settled yet by an exception or error frame, nor by the
+		// terminal event (whose span ends at the SDK's next read).
+		st.call.Err = ctxError(ctx.Err())
+	}
 	st.endLocked()
 }
 

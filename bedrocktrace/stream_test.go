@@ -312,3 +312,48 @@ func isMetadata(ev types.ConverseStreamOutput) bool {
 	_, ok := ev.(*types.ConverseStreamOutputMemberMetadata)
 	return ok
 }
+
+// TestSettledThenCancelled: a stream whose outcome its frames settled (the
+// terminal event, an exception) keeps that outcome when the call's context
+// ends before the span does (the span of a settled stream ends at the SDK's
+// next read of the body, and the SDK's reader may be waiting for the caller).
+func TestSettledThenCancelled(t *testing.T) {
+	withException := append(converseStreamFrames(t, 2)[:3], exception(t, "throttlingException", "slow down"))
+	for _, tc := range []struct {
+		name  string
+		rp    reply
+		read  int // events the caller takes before the cancellation
+		attrs map[string]any
+	}{
+		// 10 events: the caller stops 2 short, the SDK's reader has read
+		// the last frame (metadata) and waits to hand it over.
+		{"terminal", reply{frames: converseStreamFrames(t, 2)}, 8,
+			map[string]any{"error.type": nil, "gen_ai.usage.input_tokens": 9, "gen_ai.response.finish_reasons": []string{"tool_use"}}},
+		{"exception", reply{frames: withException, hang: true}, 3,
+			map[string]any{"error.type": "ThrottlingException"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t)
+			f := newFake(t, tc.rp)
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			out, err := e.runtime(f.URL, true).ConverseStream(ctx, streamInput())
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := 0; i < tc.read; i++ {
+				<-out.GetStream().Events()
+			}
+			time.Sleep(100 * time.Millisecond) // the SDK's reader takes the rest
+			cancel()
+			for deadline := time.Now().Add(2 * time.Second); len(e.spans()) == 0 && time.Now().Before(deadline); {
+				time.Sleep(5 * time.Millisecond)
+			}
+			for range out.GetStream().Events() {
+			}
+			_ = out.GetStream().Close()
+			attrsOf(e.oneSpan()).want(t, tc.attrs)
+			e.leakCheck(t, f)
+		})
+	}
+}
