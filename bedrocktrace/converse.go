@@ -4,8 +4,10 @@ package bedrocktrace
 
 import (
 	"reflect"
+	"strconv"
 	"strings"
 	"sync"
+	"unsafe"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime"
@@ -15,6 +17,19 @@ import (
 	"github.com/tracekit-go/tracekit/internal/genai"
 )
 
+// decimal32 returns the float64 that a float32 parameter's shortest decimal
+// text means: the 0.2 a caller wrote as aws.Float32(0.2) (and the SDK sends
+// as 0.2), not the 0.20000000298023224 a plain conversion gives.
+func decimal32(v float32) float64 {
+	var buf [32]byte
+	b := strconv.AppendFloat(buf[:0], float64(v), 'g', -1, 32)
+	f, err := strconv.ParseFloat(unsafe.String(&b[0], len(b)), 64)
+	if err != nil {
+		return float64(v) // NaN and infinities parse; nothing else fails
+	}
+	return f
+}
+
 // converseRequest fills the request part of c from a Converse or
 // ConverseStream input.
 func converseRequest(c *genai.Call, modelID *string, msgs []types.Message, system []types.SystemContentBlock,
@@ -23,10 +38,10 @@ func converseRequest(c *genai.Call, modelID *string, msgs []types.Message, syste
 	r.Model = aws.ToString(modelID)
 	if inf != nil {
 		if inf.Temperature != nil {
-			r.Temperature = genai.SetFloat(float64(*inf.Temperature))
+			r.Temperature = genai.SetFloat(decimal32(*inf.Temperature))
 		}
 		if inf.TopP != nil {
-			r.TopP = genai.SetFloat(float64(*inf.TopP))
+			r.TopP = genai.SetFloat(decimal32(*inf.TopP))
 		}
 		if inf.MaxTokens != nil {
 			r.MaxTokens = genai.SetInt(int64(*inf.MaxTokens))

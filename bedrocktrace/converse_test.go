@@ -323,3 +323,25 @@ func TestConventionsOTel(t *testing.T) {
 	a := attrsOf(e.oneSpan())
 	a.want(t, map[string]any{"gen_ai.provider.name": "aws.bedrock", "gen_ai.usage.input_tokens": 17, "gen_ai.prompt.0.role": nil})
 }
+
+// TestConverseFloatParameters: float32 parameters are recorded as the
+// decimals the caller wrote (and the SDK sends): 0.2, not 0.20000000298023224.
+func TestConverseFloatParameters(t *testing.T) {
+	e := newEnv(t)
+	f := newFake(t, reply{body: converseReply})
+	in := converseInput()
+	in.InferenceConfig.Temperature, in.InferenceConfig.TopP = aws.Float32(0.2), aws.Float32(0.9)
+	if _, err := e.runtime(f.URL, false).Converse(context.Background(), in); err != nil {
+		t.Fatal(err)
+	}
+	a := attrsOf(e.oneSpan())
+	if got := a["gen_ai.request.temperature"].AsFloat64(); got != 0.2 {
+		t.Errorf("temperature %v", got)
+	}
+	if got := a["gen_ai.request.top_p"].AsFloat64(); got != 0.9 {
+		t.Errorf("top_p %v", got)
+	}
+	if !strings.Contains(string(f.bodies[0]), `"temperature":0.2`) {
+		t.Errorf("the SDK sent %s", f.bodies[0])
+	}
+}
