@@ -112,43 +112,35 @@ func scanClaudeBlock(d *jscan.Scanner) claudeBlock {
 		return b
 	}
 	var seen uint8
-	first := func(bit uint8) bool {
+	// first reads the member into dst if it is the first of its name
+	// (bit); raw keeps its JSON text, else its string value.
+	first := func(bit uint8, dst *string, raw bool) {
 		if seen&bit != 0 {
-			return false
+			return
 		}
 		seen |= bit
-		return true
+		if raw {
+			*dst = d.Raw()
+		} else {
+			*dst = d.Str()
+		}
 	}
 	for k, ok := d.Key(); ok; k, ok = d.Key() {
 		switch k {
 		case "type":
-			if first(1) {
-				b.typ = d.Str()
-			}
+			first(1, &b.typ, false)
 		case "text":
-			if first(2) {
-				b.text = d.Str()
-			}
+			first(2, &b.text, false)
 		case "id":
-			if first(4) {
-				b.id = d.Str()
-			}
+			first(4, &b.id, false)
 		case "name":
-			if first(8) {
-				b.name = d.Str()
-			}
+			first(8, &b.name, false)
 		case "input":
-			if first(16) {
-				b.input = d.Raw()
-			}
+			first(16, &b.input, true)
 		case "tool_use_id":
-			if first(32) {
-				b.toolUseID = d.Str()
-			}
+			first(32, &b.toolUseID, false)
 		case "content":
-			if first(64) {
-				b.content = d.Raw()
-			}
+			first(64, &b.content, true)
 		}
 	}
 	return b

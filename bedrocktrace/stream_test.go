@@ -11,8 +11,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime/types"
 	"go.opentelemetry.io/otel/codes"
-	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.uber.org/goleak"
+
+	"github.com/tracekit-go/tracekit/internal/spantest"
 )
 
 // leakCheck shuts the fake and the client's connections down, then checks
@@ -248,25 +249,6 @@ func TestInvokeStreamException(t *testing.T) {
 	e.leakCheck(t, f)
 }
 
-// gateProcessor blocks OnEnd until the test opens its gate (or 2 s pass): a
-// caller that only gets its event once the span has ended never opens it.
-type gateProcessor struct {
-	gate     chan struct{}
-	timedOut chan bool
-}
-
-func (p *gateProcessor) OnStart(context.Context, sdktrace.ReadWriteSpan) {}
-func (p *gateProcessor) OnEnd(sdktrace.ReadOnlySpan) {
-	select {
-	case <-p.gate:
-		p.timedOut <- false
-	case <-time.After(2 * time.Second):
-		p.timedOut <- true
-	}
-}
-func (p *gateProcessor) Shutdown(context.Context) error   { return nil }
-func (p *gateProcessor) ForceFlush(context.Context) error { return nil }
-
 // TestStreamEndNotDelayingEvents: ending the span (an exporter's OnEnd may be
 // slow) never holds back the event that ends the call: the terminal metadata
 // event, with the body's EOF right behind it or the connection left open, or
@@ -283,7 +265,7 @@ func TestStreamEndNotDelayingEvents(t *testing.T) {
 		{"exception", reply{frames: withException}, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			p := &gateProcessor{gate: make(chan struct{}), timedOut: make(chan bool, 1)}
+			p := spantest.NewGate()
 			e := newEnv(t, p)
 			f := newFake(t, tc.rp)
 			out, err := e.runtime(f.URL, true).ConverseStream(context.Background(), streamInput())
@@ -295,12 +277,12 @@ func TestStreamEndNotDelayingEvents(t *testing.T) {
 					break
 				}
 			}
-			close(p.gate) // the call's last event (or its error) is in: the span may end
+			p.Open() // the call's last event (or its error) is in: the span may end
 			if tc.isLast == nil && out.GetStream().Err() == nil {
 				t.Error("no exception reached the caller")
 			}
 			_ = out.GetStream().Close()
-			if <-p.timedOut {
+			if p.TimedOut() {
 				t.Error("the call's last event reached the caller only after the span's end gave up waiting")
 			}
 			e.leakCheck(t, f)

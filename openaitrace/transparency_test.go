@@ -8,12 +8,12 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/openai/openai-go/v3/option"
 	"go.opentelemetry.io/otel/codes"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
+	"github.com/tracekit-go/tracekit/internal/spantest"
 	"github.com/tracekit-go/tracekit/redact"
 )
 
@@ -71,29 +71,6 @@ func TestCancelledAfterHeaders(t *testing.T) {
 	})
 }
 
-// gateProcessor blocks OnEnd until the test opens its gate (or 2 s pass):
-// a caller that only gets its data once a span has ended never opens it.
-type gateProcessor struct {
-	gate     chan struct{}
-	timedOut chan bool
-}
-
-func newGate() *gateProcessor {
-	return &gateProcessor{gate: make(chan struct{}), timedOut: make(chan bool, 1)}
-}
-
-func (p *gateProcessor) OnStart(context.Context, sdktrace.ReadWriteSpan) {}
-func (p *gateProcessor) OnEnd(sdktrace.ReadOnlySpan) {
-	select {
-	case <-p.gate:
-		p.timedOut <- false
-	case <-time.After(2 * time.Second):
-		p.timedOut <- true
-	}
-}
-func (p *gateProcessor) Shutdown(context.Context) error   { return nil }
-func (p *gateProcessor) ForceFlush(context.Context) error { return nil }
-
 // TestStreamChunksNotDelayedBySpanEnd: ending the span (an exporter's OnEnd
 // may be slow) never holds back a chunk: not when the terminal event and the
 // body's EOF come with the last bytes (a stream with a Content-Length, as
@@ -116,14 +93,14 @@ func TestStreamChunksNotDelayedBySpanEnd(t *testing.T) {
 		},
 	} {
 		t.Run(name, func(t *testing.T) {
-			p := newGate()
+			p := spantest.NewGate()
 			h := newHarnessWith(t, handler, true, &harnessConfig{processors: []sdktrace.SpanProcessor{p}})
 			st := h.client.Chat.Completions.NewStreaming(context.Background(), chatParams())
 			var text string
 			for st.Next() {
 				ch := st.Current()
 				if len(ch.Choices) > 0 && ch.Choices[0].FinishReason == "stop" {
-					close(p.gate) // the last chunk is in: the span may end
+					p.Open() // the last chunk is in: the span may end
 					break
 				}
 				if len(ch.Choices) > 0 {
@@ -131,7 +108,7 @@ func TestStreamChunksNotDelayedBySpanEnd(t *testing.T) {
 				}
 			}
 			_ = st.Close()
-			if <-p.timedOut {
+			if p.TimedOut() {
 				t.Errorf("the last chunk reached the caller only after the span's end gave up waiting")
 			}
 			if text != "hi" || st.Err() != nil {

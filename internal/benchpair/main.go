@@ -123,23 +123,33 @@ func floors(paired map[string]map[string][]float64, order []string) {
 		if paired[base] == nil {
 			base += "_capture_on"
 		}
-		x, f := paired[base]["added-%"], paired[name]["added-%"]
-		n := min(len(x), len(f))
-		if n == 0 {
+		own := runDiffs(paired[base]["added-%"], paired[name]["added-%"], 1)
+		if own == nil {
 			continue
 		}
-		var own []float64
-		for i := 0; i < n; i++ {
-			own = append(own, x[i]-f[i])
-		}
-		sort.Float64s(own)
 		if !header {
 			fmt.Printf("\n| added time, split | runs | traced (median) | SDK floor (median) | tracer's own: traced − floor (median) | min … max |\n|---|---|---|---|---|---|\n")
 			header = true
 		}
+		n := len(own)
 		fmt.Printf("| %s | %d | %+.1f%% | %+.1f%% | %+.1f%% | %+.1f%% … %+.1f%% |\n", strings.TrimPrefix(base, "Benchmark"), n,
-			med(x), med(f), own[n/2], own[0], own[n-1])
+			med(paired[base]["added-%"]), med(paired[name]["added-%"]), own[n/2], own[0], own[n-1])
 	}
+}
+
+// runDiffs returns (a[i] - b[i]) / div for the runs both have, sorted; nil
+// when there are none.
+func runDiffs(a, b []float64, div float64) []float64 {
+	n := min(len(a), len(b))
+	if n == 0 {
+		return nil
+	}
+	d := make([]float64, n)
+	for i := range d {
+		d[i] = (a[i] - b[i]) / div
+	}
+	sort.Float64s(d)
+	return d
 }
 
 // perEvent prints, for every paired benchmark X_plus100 next to a paired
@@ -153,16 +163,11 @@ func perEvent(paired map[string]map[string][]float64, order []string) {
 		if !ok || paired[base] == nil {
 			continue
 		}
-		long, short := paired[name]["added-ns/op"], paired[base]["added-ns/op"]
-		n := min(len(long), len(short))
-		if n == 0 {
+		per := runDiffs(paired[name]["added-ns/op"], paired[base]["added-ns/op"], 100)
+		if per == nil {
 			continue
 		}
-		var per []float64
-		for i := 0; i < n; i++ {
-			per = append(per, (long[i]-short[i])/100)
-		}
-		sort.Float64s(per)
+		n := len(per)
 		if !header {
 			fmt.Printf("\n| per stream event (X_plus100 − X) / 100 | runs | median | min … max |\n|---|---|---|---|\n")
 			header = true
