@@ -74,7 +74,7 @@ func TestRecycledCallIsDetached(t *testing.T) {
 			{second, "gen_ai.completion.0.content", "second answer"},
 			{second, "gen_ai.completion.0.finish_reason", "length"},
 		} {
-			if got := want.attrs[want.key].Emit(); got != want.val {
+			if got := want.attrs[want.key].String(); got != want.val {
 				t.Fatalf("round %d: %s = %q, want %q", i, want.key, got, want.val)
 			}
 		}

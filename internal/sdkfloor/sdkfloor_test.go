@@ -44,7 +44,7 @@ func TestReplay(t *testing.T) {
 	s := rec.Ended()[0]
 	got := map[attribute.Key]string{}
 	for _, kv := range s.Attributes() {
-		got[kv.Key] = kv.Value.Emit()
+		got[kv.Key] = kv.Value.String()
 	}
 	if s.Name() != "chat m" || s.SpanKind() != trace.SpanKindClient || len(got) != 3 || got["req"] != "a2" || got["resp"] != "b" || got["n"] != "1" {
 		t.Errorf("replayed span %q %v %v", s.Name(), s.SpanKind(), got)
