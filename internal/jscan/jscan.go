@@ -30,8 +30,11 @@
 package jscan
 
 import (
+	"encoding/binary"
+	"math/bits"
 	"strconv"
 	"strings"
+	"unsafe"
 
 	"github.com/tidwall/gjson"
 )
@@ -226,20 +229,29 @@ func (d *Scanner) StrOK() (string, bool) {
 // str reads the string at the cursor (d.s[d.i] == '"').
 func (d *Scanner) str() (string, bool) {
 	start := d.i + 1
-	// Short strings (keys, ids, roles) are scanned byte by byte; longer ones
-	// with IndexByte, which is faster per byte but costs a call.
+	// Short strings (keys, ids, roles) end within the first 32 bytes: they
+	// are scanned 8 bytes at a time for a quote or a backslash; longer ones
+	// go on with IndexByte, which is faster per byte but costs a call.
 	j, esc := start, false
-	for end := min(start+32, len(d.s)); j < end; j++ {
+	for end := min(start+32, len(d.s)); j+8 <= end; j += 8 {
+		w := binary.LittleEndian.Uint64(unsafe.Slice(unsafe.StringData(d.s[j:]), 8))
+		if m := hasByte(w, '"') | hasByte(w, '\\'); m != 0 {
+			j += bits.TrailingZeros64(m) / 8
+			if d.s[j] == '"' {
+				d.i = j + 1
+				return d.s[start:j], true
+			}
+			esc = true
+			break // an escape: the general scan below handles it
+		}
+	}
+	for end := min(start+32, len(d.s)); !esc && j < end; j++ {
 		switch d.s[j] {
 		case '"':
 			d.i = j + 1
-			if !esc {
-				return d.s[start:j], true
-			}
-			return gjson.Parse(d.s[start-1 : j+1]).Str, true
+			return d.s[start:j], true
 		case '\\':
 			esc = true
-			j++ // the escaped byte
 		}
 	}
 	for {
@@ -271,6 +283,14 @@ func (d *Scanner) str() (string, bool) {
 		return d.s[start:j], true
 	}
 	return gjson.Parse(d.s[start-1 : j+1]).Str, true
+}
+
+// hasByte returns a word whose lowest set bit (if any) is the high bit of
+// the first byte of w equal to c (higher bits may be false positives).
+func hasByte(w uint64, c byte) uint64 {
+	const lo, hi = 0x0101010101010101, 0x8080808080808080
+	v := w ^ (lo * uint64(c))
+	return (v - lo) &^ v & hi
 }
 
 // Raw reads the value at the cursor and returns its JSON text.
