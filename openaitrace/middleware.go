@@ -402,8 +402,7 @@ func (t *tee) Read(p []byte) (int, error) {
 	}
 	n, err := t.rc.Read(p)
 	t.mu.Lock()
-	if c := t.c; c != nil {
-		c.observe(p[:n], err)
+	if c := t.c; c != nil && c.observe(p[:n], err) {
 		t.release(c)
 	}
 	t.mu.Unlock()
@@ -417,32 +416,29 @@ func (t *tee) Close() error {
 		return err
 	}
 	t.mu.Lock()
-	if c := t.c; c != nil {
-		c.closed()
+	if c := t.c; c != nil && c.closed() {
 		t.release(c)
 	}
 	t.mu.Unlock()
 	return err
 }
 
-// release detaches a call that has ended normally and recycles it. t.mu is
-// held. A call whose tracing panicked is not recycled.
+// release detaches a call that has ended normally (spent, as observe or
+// closed reported it) and recycles it. t.mu is held.
 func (t *tee) release(c *call) {
-	c.mu.Lock()
-	spent := c.spent
-	c.mu.Unlock()
-	if !spent {
-		return
-	}
 	t.c = nil
 	*c = call{}
 	callPool.Put(c)
 }
 
-func (c *call) observe(p []byte, err error) {
+// observe takes bytes the caller read and the error that came with them;
+// spent reports that the call has ended normally and may be recycled (a call
+// whose tracing panicked is not).
+func (c *call) observe(p []byte, err error) (spent bool) {
 	defer c.guard()
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	defer func() { spent = c.spent }() // runs first: mu is held
 	if c.done {
 		return
 	}
@@ -489,6 +485,7 @@ func (c *call) observe(p []byte, err error) {
 	}
 	c.rec.Err = &genai.Error{Type: transportErrorType(err), Message: err.Error()}
 	c.finishLocked(false)
+	return
 }
 
 func (c *call) onEvent(event, data []byte) {
@@ -501,10 +498,12 @@ func (c *call) onEvent(event, data []byte) {
 	}
 }
 
-func (c *call) closed() {
+// closed ends the call when its body is closed; spent as for observe.
+func (c *call) closed() (spent bool) {
 	defer c.guard()
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	defer func() { spent = c.spent }() // runs first: mu is held
 	if c.done {
 		return
 	}
@@ -517,6 +516,7 @@ func (c *call) closed() {
 		c.rec.Err = &genai.Error{Type: transportErrorType(cause), Message: cause.Error()}
 	}
 	c.finishLocked(c.terminal)
+	return
 }
 
 func (c *call) cancelled() {

@@ -13,6 +13,7 @@ import (
 	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/tracekit-go/tracekit/internal/genai"
 	"github.com/tracekit-go/tracekit/redact"
 	"github.com/tracekit-go/tracekit/semconv"
 )
@@ -212,4 +213,26 @@ type Resolved struct {
 	redactorSet bool
 	pricing     *priceTable
 	metrics     metrics
+	// spanName caches the last span name built (most calls of a client
+	// name the same operation and model).
+	spanName atomic.Pointer[spanNameEntry]
+}
+
+// spanNameEntry is a span name and the call fields it was built from (owned
+// copies: the call's strings may alias a request body).
+type spanNameEntry struct {
+	op, api, provider, model, name string
+}
+
+// SpanName returns the span name of call, as the renderer names it, without
+// building it again when the last call had the same operation and model.
+func (r *Resolved) SpanName(call *genai.Call) string {
+	if e := r.spanName.Load(); e != nil && e.op == call.Operation && e.model == call.Request.Model &&
+		e.api == call.API && e.provider == call.Provider {
+		return e.name
+	}
+	name := r.Renderer.SpanName(call)
+	r.spanName.Store(&spanNameEntry{op: strings.Clone(call.Operation), api: strings.Clone(call.API),
+		provider: strings.Clone(call.Provider), model: strings.Clone(call.Request.Model), name: name})
+	return name
 }

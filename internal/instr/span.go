@@ -63,7 +63,7 @@ func (r *Resolved) StartInto(ctx context.Context, call *genai.Call, s *Span) con
 	*p = r.applyContext(ctx, call, (*p)[:0])
 	r.redactRequest(call)
 	*p = r.Renderer.Request(*p, call)
-	ctx, s.span = r.Tracer.Start(ctx, r.Renderer.SpanName(call),
+	ctx, s.span = r.Tracer.Start(ctx, r.SpanName(call),
 		clientKind,
 		trace.WithAttributes(*p...))
 	putAttrs(p, len(*p))
@@ -107,7 +107,7 @@ func (s *Span) End(call *genai.Call) {
 }
 
 func (s *Span) end(call *genai.Call) {
-	now := time.Now()
+	elapsed := time.Since(s.start) // monotonic: one clock read
 	p := getAttrs()
 	used := 0 // the most entries of *p written, for putAttrs
 	ended := false
@@ -144,7 +144,7 @@ func (s *Span) end(call *genai.Call) {
 	}
 	ended = true
 	s.span.End()
-	used = max(used, s.res.metrics.record(s.ctx, call, now.Sub(s.start).Seconds(), (*p)[:0]))
+	used = max(used, s.res.metrics.record(s.ctx, call, elapsed.Seconds(), (*p)[:0]))
 	if priced {
 		used = max(used, s.res.metrics.recordCost(s.ctx, call, cost, (*p)[:0]))
 	}
