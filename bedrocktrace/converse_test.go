@@ -345,3 +345,22 @@ func TestConverseFloatParameters(t *testing.T) {
 		t.Errorf("the SDK sent %s", f.bodies[0])
 	}
 }
+
+// TestErrorMessageCredentialsScrubbed: an AWS signature-mismatch message
+// quotes the canonical request, session token included: the span's status
+// keeps its first sentences only; the caller gets the error unchanged.
+func TestErrorMessageCredentialsScrubbed(t *testing.T) {
+	e := newEnv(t)
+	msg := `The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.\n\nThe Canonical String for this request should have been\n'POST\n/model/m/converse\n\nhost:bedrock-runtime.us-east-1.amazonaws.com\nx-amz-date:20250101T000000Z\nx-amz-security-token:SESSIONTOKEN\n\nhost;x-amz-date;x-amz-security-token\nabc'\n`
+	f := newFake(t, reply{status: 403, headers: map[string]string{"X-Amzn-Errortype": "InvalidSignatureException:http://internal.amazon.com/coral/com.amazon.coral.service/"},
+		body: `{"message":"` + msg + `"}`})
+	_, err := e.runtime(f.URL, true).Converse(context.Background(), &bedrockruntime.ConverseInput{ModelId: aws.String("m")})
+	if err == nil || !strings.Contains(err.Error(), "SESSIONTOKEN") {
+		t.Fatalf("the caller's error changed: %v", err)
+	}
+	s := e.oneSpan()
+	if d := s.Status().Description; strings.Contains(d, "SESSIONTOKEN") || !strings.HasPrefix(d, "The request signature we calculated") {
+		t.Errorf("status %q", d)
+	}
+	attrsOf(s).want(t, map[string]any{"error.type": "InvalidSignatureException"})
+}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 
@@ -241,3 +242,34 @@ func TestRedactorDefault(t *testing.T) {
 
 // nilCtx returns a nil context, which SpanFromContext accepts.
 func nilCtx() context.Context { return nil }
+
+// TestErrorCredentialsScrubbed: an error whose message quotes credentials
+// (an AWS signature error from a tool's own SDK call, a header) reaches the
+// span's status and exception event scrubbed; the caller gets it unchanged.
+func TestErrorCredentialsScrubbed(t *testing.T) {
+	p := newPipeline()
+	obs := observe.New(observe.WithTracerProvider(p.tp))
+	secret := errors.New("calling the store: Authorization: Bearer sk-live-SECRET1 rejected, x-amz-security-token:SECRET2")
+	_, err := observe.RunWith(obs, context.Background(), observe.Tool, "leaky", "in", func(context.Context) (string, error) { return "", secret })
+	if err != secret {
+		t.Fatalf("caller got %v", err)
+	}
+	s := p.byName(t)["leaky"]
+	texts := []string{s.Status().Description}
+	for _, ev := range s.Events() {
+		for _, kv := range ev.Attributes {
+			texts = append(texts, kv.Value.String())
+		}
+	}
+	if len(s.Events()) != 1 || s.Events()[0].Name != "exception" {
+		t.Fatalf("events %v", s.Events())
+	}
+	for _, txt := range texts {
+		if strings.Contains(txt, "SECRET") {
+			t.Errorf("a credential reached the span: %q", txt)
+		}
+	}
+	if !strings.Contains(s.Status().Description, "calling the store") {
+		t.Errorf("status %q", s.Status().Description)
+	}
+}

@@ -393,10 +393,19 @@ func (s *Span) End() {
 	if s.span.IsRecording() {
 		attrs := semconv.ObservationEndAttrs(make([]attribute.KeyValue, 0, 16), &s.rec, s.res.Renderer.Conventions, s.res.Capture)
 		if e := s.rec.Err; e != nil {
-			s.span.SetStatus(codes.Error, e.Message)
+			s.span.SetStatus(codes.Error, instr.ScrubError(e.Message))
 			attrs = append(attrs, semconv.ErrorType(e.Type))
 			if s.err != nil {
-				s.span.RecordError(s.err)
+				if msg := s.err.Error(); instr.ScrubError(msg) != msg {
+					// The message quotes credentials (an AWS
+					// signature error, a header): the exception
+					// event gets the scrubbed one.
+					s.span.AddEvent("exception", trace.WithAttributes(
+						semconv.KeyExceptionType.String(fmt.Sprintf("%T", s.err)),
+						semconv.KeyExceptionMessage.String(instr.ScrubError(msg))))
+				} else {
+					s.span.RecordError(s.err)
+				}
 			}
 		}
 		s.span.SetAttributes(attrs...)

@@ -20,6 +20,8 @@ const (
 	KeyResendCount       = otelsemconv.HTTPRequestResendCountKey        // http.request.resend_count
 	KeyTimeToFirstChunk  = otelsemconv.GenAIResponseTimeToFirstChunkKey // gen_ai.response.time_to_first_chunk
 	KeyRequestUser       = attribute.Key("gen_ai.request.user")
+	KeyExceptionType     = otelsemconv.ExceptionTypeKey                      // exception.type
+	KeyExceptionMessage  = otelsemconv.ExceptionMessageKey                   // exception.message
 	KeyResponseID        = otelsemconv.GenAIResponseIDKey                    // gen_ai.response.id
 	KeyFinishReasons     = otelsemconv.GenAIResponseFinishReasonsKey         // gen_ai.response.finish_reasons
 	KeyInputTokens       = otelsemconv.GenAIUsageInputTokensKey              // gen_ai.usage.input_tokens

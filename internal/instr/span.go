@@ -123,7 +123,7 @@ func (s *Span) end(call *genai.Call) {
 	cost, priced := s.res.pricing.costOf(call)
 	if s.span.IsRecording() {
 		if call.Err != nil {
-			s.span.SetStatus(codes.Error, call.Err.Message)
+			s.span.SetStatus(codes.Error, ScrubError(call.Err.Message))
 			*p = append((*p)[:0], semconv.ErrorType(call.Err.Type))
 			if call.Response.ID != "" {
 				// The server answered and then failed (a Responses

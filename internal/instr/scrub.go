@@ -1,0 +1,78 @@
+package instr
+
+import "strings"
+
+// ScrubError returns an error message fit for a span's status: an AWS
+// signature-mismatch message loses the canonical request and string-to-sign
+// it quotes (signed header values, the session token among them), and the
+// value after any credential marker (a session token, an Authorization
+// header, a SigV4 Credential= or Signature=, a bearer token, an api-key
+// header) is replaced by "[REDACTED]". Messages without any are returned as
+// they are, without a copy.
+func ScrubError(msg string) string {
+	lower := asciiLower(msg) // same byte offsets as msg
+	for _, cut := range []string{"the canonical string for this request", "the string-to-sign should have been", "string-to-sign"} {
+		if i := strings.Index(lower, cut); i >= 0 {
+			msg, lower = strings.TrimSpace(msg[:i]), lower[:i]
+		}
+	}
+	for _, marker := range credentialMarkers {
+		from := 0
+		for {
+			i := strings.Index(lower[from:], marker)
+			if i < 0 {
+				break
+			}
+			v := from + i + len(marker)
+			for v < len(msg) && msg[v] == ' ' {
+				v++
+			}
+			// A value ends at white space; an Authorization value (a
+			// scheme and its credentials) at the end of its line or list
+			// item.
+			stops := " \t\r\n,;'\""
+			if strings.HasPrefix(marker, "authorization") {
+				stops = "\r\n,;'\""
+			}
+			end := v
+			for end < len(msg) && !strings.ContainsRune(stops, rune(msg[end])) {
+				end++
+			}
+			if end == v {
+				from = v
+				continue
+			}
+			msg = msg[:v] + "[REDACTED]" + msg[end:]
+			lower = lower[:v] + "[redacted]" + lower[end:]
+			from = v + len("[REDACTED]")
+		}
+	}
+	return msg
+}
+
+// credentialMarkers precede a secret value in error messages (lower case).
+var credentialMarkers = []string{
+	"x-amz-security-token:", "x-amz-security-token=",
+	"authorization:", "authorization=",
+	"credential=", "signature=",
+	"bearer ",
+	"api-key:", "api-key=", "x-api-key:",
+}
+
+// asciiLower lower-cases ASCII letters only, so that byte offsets in the
+// result are those of s (strings.ToLower may change the length of other
+// characters).
+func asciiLower(s string) string {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= 'A' && c <= 'Z' {
+			b := []byte(s)
+			for j := i; j < len(b); j++ {
+				if c := b[j]; c >= 'A' && c <= 'Z' {
+					b[j] = c + 'a' - 'A'
+				}
+			}
+			return string(b)
+		}
+	}
+	return s
+}

@@ -1,0 +1,45 @@
+package instr
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestScrubError(t *testing.T) {
+	sigv4 := "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.\n\nThe Canonical String for this request should have been\n'POST\n/model/m/converse\n\nhost:bedrock-runtime.us-east-1.amazonaws.com\nx-amz-date:20250101T000000Z\nx-amz-security-token:SESSIONTOKEN\n\nhost;x-amz-date;x-amz-security-token\nabc'\n\nThe String-to-Sign should have been\n'AWS4-HMAC-SHA256\n20250101T000000Z\n20250101/us-east-1/bedrock/aws4_request\nfeed'\n"
+	for _, tc := range []struct{ in, want string }{
+		{"model not found", "model not found"},
+		{sigv4, "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details."},
+		{"bad header x-amz-security-token:SESSIONTOKEN, retry", "bad header x-amz-security-token:[REDACTED], retry"},
+		{"Authorization: AWS4-HMAC-SHA256 Credential=AKIDTEST/20250101/us-east-1/bedrock/aws4_request, SignedHeaders=host, Signature=deadbeef",
+			"Authorization: [REDACTED], SignedHeaders=host, Signature=[REDACTED]"},
+		{"Authorization: Bearer sk-live-123 rejected", "Authorization: [REDACTED]"},
+		{"invalid token: Bearer sk-live-123", "invalid token: Bearer [REDACTED]"},
+		{"api-key: k1 and Api-Key=k2", "api-key: [REDACTED] and Api-Key=[REDACTED]"},
+		{"trailing marker signature=", "trailing marker signature="},
+	} {
+		got := ScrubError(tc.in)
+		if got != tc.want {
+			t.Errorf("ScrubError(%q)\n got %q\nwant %q", tc.in, got, tc.want)
+		}
+		for _, secret := range []string{"SESSIONTOKEN", "AKIDTEST", "deadbeef", "sk-live", "k1", "k2"} {
+			if strings.Contains(got, secret) {
+				t.Errorf("%q kept %s", got, secret)
+			}
+		}
+	}
+}
+
+func FuzzScrubError(f *testing.F) {
+	f.Add("x-amz-security-token:abc")
+	f.Add("Bearer  ")
+	f.Fuzz(func(t *testing.T, s string) {
+		got := ScrubError(s)
+		if len(got) > len(s)+10*len(s) {
+			t.Fatalf("grew: %q", got)
+		}
+		if ScrubError(got) != got {
+			t.Fatalf("not idempotent: %q -> %q", got, ScrubError(got))
+		}
+	})
+}
