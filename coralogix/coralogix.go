@@ -65,6 +65,8 @@ import (
 
 	"github.com/tracekit-go/tracekit/export"
 	"github.com/tracekit-go/tracekit/internal/instr"
+
+	"github.com/tracekit-go/tracekit/internal/safeurl"
 )
 
 // Environment variables read when the corresponding Config field is empty.
@@ -161,16 +163,16 @@ func normalizeEndpoint(raw string) (string, error) {
 	}
 	u, err := url.Parse(s)
 	if err != nil {
-		return "", fmt.Errorf("coralogix: invalid endpoint %q: %w", raw, err)
+		return "", fmt.Errorf("coralogix: invalid endpoint %q: %w", safeurl.Redact(raw), safeurl.Err(err))
 	}
 	if u.Scheme != "https" && u.Scheme != "http" {
-		return "", fmt.Errorf("coralogix: invalid endpoint %q: scheme must be https (or http for a local collector)", raw)
+		return "", fmt.Errorf("coralogix: invalid endpoint %q: scheme must be https (or http for a local collector)", safeurl.Redact(raw))
 	}
 	if u.Hostname() == "" {
-		return "", fmt.Errorf("coralogix: invalid endpoint %q: no host", raw)
+		return "", fmt.Errorf("coralogix: invalid endpoint %q: no host", safeurl.Redact(raw))
 	}
 	if u.Path != "" && u.Path != "/" {
-		return "", fmt.Errorf("coralogix: invalid endpoint %q: OTLP gRPC takes no path; use ingress.<domain>:443", raw)
+		return "", fmt.Errorf("coralogix: invalid endpoint %q: OTLP gRPC takes no path; use ingress.<domain>:443", safeurl.Redact(raw))
 	}
 	port := u.Port()
 	if port == "" {

@@ -237,3 +237,23 @@ func TestOptionsDoesNotTouchEnv(t *testing.T) {
 		t.Errorf("%s = %q after Options", instr.EnvCaptureContent, v)
 	}
 }
+
+// TestEndpointErrorsHideCredentials: an endpoint a user wrote with
+// credentials in it is not echoed with them in errors.
+func TestEndpointErrorsHideCredentials(t *testing.T) {
+	t.Setenv(EnvToken, "")
+	t.Setenv(EnvEndpoint, "")
+	for _, ep := range []string{
+		"https://user:cxtp_SECRETKEY@ingress.eu2.coralogix.com:443/v1/traces", // a path: rejected
+		"ftp://cxtp_SECRETKEY@ingress.eu2.coralogix.com:443",                  // a scheme: rejected
+		"https://u:cxtp_SECRETKEY%zz@ingress.eu2.coralogix.com:443",           // does not parse
+	} {
+		_, _, err := ExporterConfig(Config{Token: "cxtp_SECRETKEY", Endpoint: ep})
+		if err == nil {
+			t.Fatalf("%s: want an error", ep)
+		}
+		if strings.Contains(err.Error(), "SECRETKEY") {
+			t.Errorf("the error shows the key: %v", err)
+		}
+	}
+}

@@ -13,6 +13,8 @@ import (
 	"go.opentelemetry.io/otel/sdk/metric"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"google.golang.org/grpc/credentials"
+
+	"github.com/tracekit-go/tracekit/internal/safeurl"
 )
 
 // Signal paths of OTLP over HTTP, appended to a base endpoint URL.
@@ -29,13 +31,13 @@ func endpointURL(endpoint string) (u *url.URL, ok bool, err error) {
 	}
 	u, err = url.Parse(endpoint)
 	if err != nil {
-		return nil, true, fmt.Errorf("export: invalid OTLP endpoint %q: %w", endpoint, err)
+		return nil, true, fmt.Errorf("export: invalid OTLP endpoint %q: %w", safeurl.Redact(endpoint), safeurl.Err(err))
 	}
 	if u.Scheme != "http" && u.Scheme != "https" {
-		return nil, true, fmt.Errorf("export: invalid OTLP endpoint %q: scheme must be http or https", endpoint)
+		return nil, true, fmt.Errorf("export: invalid OTLP endpoint %q: scheme must be http or https", safeurl.Redact(endpoint))
 	}
 	if u.Host == "" {
-		return nil, true, fmt.Errorf("export: invalid OTLP endpoint %q: no host", endpoint)
+		return nil, true, fmt.Errorf("export: invalid OTLP endpoint %q: no host", safeurl.Redact(endpoint))
 	}
 	return u, true, nil
 }

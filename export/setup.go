@@ -17,6 +17,8 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
 	"github.com/tracekit-go/tracekit/semconv"
+
+	"github.com/tracekit-go/tracekit/internal/safeurl"
 )
 
 // Environment variables Setup reads itself; the rest are read by the SDK,
@@ -243,7 +245,7 @@ func (b *builder) addDestination(ctx context.Context, d *destination) error {
 		if err != nil {
 			return fmt.Errorf("export: %s span exporter: %w", proto, err)
 		}
-		b.addSpanExporter(strings.TrimSpace(proto+" "+d.endpoint), se)
+		b.addSpanExporter(strings.TrimSpace(proto+" "+safeurl.Redact(d.endpoint)), se)
 		me, err := newMetric(ctx, d.endpoint, d.otlp)
 		if err != nil {
 			return fmt.Errorf("export: %s metric exporter: %w", proto, err)
