@@ -43,6 +43,19 @@ func parseCompletionsRequest(body string, c *genai.Call, content bool) {
 			r.Seed = optInt(v)
 		case "user":
 			r.User = v.Str
+		case "n":
+			r.ChoiceCount = optInt(v)
+		case "stop":
+			if v.Type == gjson.String {
+				r.StopSequences = append(r.StopSequences, v.Str)
+			} else {
+				v.ForEach(func(_, s gjson.Result) bool {
+					r.StopSequences = append(r.StopSequences, s.Str)
+					return true
+				})
+			}
+		case "stream":
+			c.Streaming = v.Bool()
 		}
 		return true
 	})

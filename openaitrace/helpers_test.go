@@ -132,6 +132,8 @@ func sameValue(v attribute.Value, w any) bool {
 		return v.Type() == attribute.STRING && v.AsString() == w
 	case int:
 		return v.Type() == attribute.INT64 && v.AsInt64() == int64(w)
+	case bool:
+		return v.Type() == attribute.BOOL && v.AsBool() == w
 	case float64:
 		return v.Type() == attribute.FLOAT64 && v.AsFloat64() == w
 	case []string:

@@ -62,6 +62,8 @@ func parseResponsesRequest(body string, c *genai.Call, content bool) {
 			user = v.Str
 		case "safety_identifier":
 			safety = v.Str
+		case "stream":
+			c.Streaming = v.Bool()
 		case "previous_response_id":
 			r.PreviousResponseID = v.Str
 		case "conversation":

@@ -16,20 +16,23 @@ const (
 	KeyOILLMProvider          = attribute.Key("llm.provider")
 	KeyOIModelName            = attribute.Key("llm.model_name")
 	KeyOIInvocationParameters = attribute.Key("llm.invocation_parameters")
-	KeyOIFinishReason         = attribute.Key("llm.finish_reason")
-	KeyOITokensPrompt         = attribute.Key("llm.token_count.prompt")
-	KeyOITokensCompletion     = attribute.Key("llm.token_count.completion")
-	KeyOITokensTotal          = attribute.Key("llm.token_count.total")
-	KeyOITokensCacheRead      = attribute.Key("llm.token_count.prompt_details.cache_read")
-	KeyOITokensCacheWrite     = attribute.Key("llm.token_count.prompt_details.cache_write")
-	KeyOITokensReasoning      = attribute.Key("llm.token_count.completion_details.reasoning")
-	KeyOIInputValue           = attribute.Key("input.value")
-	KeyOIInputMimeType        = attribute.Key("input.mime_type")
-	KeyOIOutputValue          = attribute.Key("output.value")
-	KeyOIOutputMimeType       = attribute.Key("output.mime_type")
-	KeyOIUserID               = otelsemconv.UserIDKey    // user.id
-	KeyOISessionID            = otelsemconv.SessionIDKey // session.id
-	KeyOIEmbeddingModelName   = attribute.Key("embedding.model_name")
+	// KeyOIEmbeddingInvocationParameters is the invocation parameters' key
+	// on an EMBEDDING span.
+	KeyOIEmbeddingInvocationParameters = attribute.Key("embedding.invocation_parameters")
+	KeyOIFinishReason                  = attribute.Key("llm.finish_reason")
+	KeyOITokensPrompt                  = attribute.Key("llm.token_count.prompt")
+	KeyOITokensCompletion              = attribute.Key("llm.token_count.completion")
+	KeyOITokensTotal                   = attribute.Key("llm.token_count.total")
+	KeyOITokensCacheRead               = attribute.Key("llm.token_count.prompt_details.cache_read")
+	KeyOITokensCacheWrite              = attribute.Key("llm.token_count.prompt_details.cache_write")
+	KeyOITokensReasoning               = attribute.Key("llm.token_count.completion_details.reasoning")
+	KeyOIInputValue                    = attribute.Key("input.value")
+	KeyOIInputMimeType                 = attribute.Key("input.mime_type")
+	KeyOIOutputValue                   = attribute.Key("output.value")
+	KeyOIOutputMimeType                = attribute.Key("output.mime_type")
+	KeyOIUserID                        = otelsemconv.UserIDKey    // user.id
+	KeyOISessionID                     = otelsemconv.SessionIDKey // session.id
+	KeyOIEmbeddingModelName            = attribute.Key("embedding.model_name")
 )
 
 // Values of openinference.span.kind.

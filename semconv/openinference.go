@@ -42,7 +42,11 @@ func oiRequest(dst []attribute.KeyValue, c *genai.Call, capture bool) []attribut
 			dst = append(dst, oiToolSchema.at(i).String(string(oiToolJSON(nil, &r.Tools[i]))))
 		}
 	}
-	dst = append(dst, KeyOIInvocationParameters.String(string(invocationParamsJSON(nil, c))))
+	params := KeyOIInvocationParameters
+	if c.Operation == genai.OpEmbeddings {
+		params = KeyOIEmbeddingInvocationParameters
+	}
+	dst = append(dst, params.String(string(invocationParamsJSON(nil, c))))
 	dst = appendString(dst, KeyOIUserID, r.User)
 	session := r.SessionID
 	if session == "" {

@@ -18,7 +18,9 @@ func tracekitRequest(dst []attribute.KeyValue, c *genai.Call, capture bool) []at
 	dst = appendShared(dst, c)
 	dst = appendInt(dst, KeyOpenAISeed, r.Seed)
 	dst = appendString(dst, KeyOpenAIResponseFormat, r.ResponseFormat)
-	dst = appendString(dst, KeyOpenAIRequestTier, r.ServiceTier)
+	if r.ServiceTier != "auto" { // as llm-tracekit: "auto" is no choice
+		dst = appendString(dst, KeyOpenAIRequestTier, r.ServiceTier)
+	}
 	dst = appendString(dst, KeyRequestUser, r.User)
 	dst = appendString(dst, KeyOpenAIPreviousResponseID, r.PreviousResponseID)
 	dst = appendString(dst, KeyOpenAIConversationID, r.ConversationID)
