@@ -304,6 +304,12 @@ func claudeChunk(a *streamAcc, js string, capture bool) bool {
 		case "input_json_delta":
 			a.appendArgs(a.existingTool(ch, idx), d.Get("partial_json").Str, capture)
 		}
+	case "content_block_stop":
+		// A tool called without input streams no argument fragment: its
+		// input is {}, as the same call without streaming says.
+		if t := a.existingTool(a.choice(0), int(gjson.Get(js, "index").Int())); t != nil && len(t.args) == 0 {
+			a.appendArgs(t, "{}", capture)
+		}
 	case "message_delta":
 		setClone(&a.choice(0).finish, gjson.Get(js, "delta.stop_reason").Str)
 		setInt(&a.usage.OutputTokens, gjson.Get(js, "usage.output_tokens"))

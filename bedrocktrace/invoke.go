@@ -25,6 +25,10 @@ const (
 	famJamba           // AI21 Jamba (chat completions)
 	famDeepSeek        // DeepSeek: text (prompt/choices[].text) and chat
 	famOpenAI          // OpenAI gpt-oss (chat completions)
+	// famTextPrompt is a body sniffed as a bare text prompt that could be
+	// Llama's or Mistral's: the response's shape decides ("generation" is
+	// Llama's, "outputs" Mistral's).
+	famTextPrompt
 )
 
 // familyOf picks the family from a model id: a bare id
@@ -68,16 +72,44 @@ func familyOfBody(js string) family {
 		return famLlama
 	case gjson.Get(js, "inputText").Exists(), gjson.Get(js, "textGenerationConfig").Exists():
 		return famTitan
-	case gjson.Get(js, "schemaVersion").Str == "messages-v1", gjson.Get(js, "messages.0.content.0.text").Exists():
+	case gjson.Get(js, "schemaVersion").Str == "messages-v1", gjson.Get(js, "inferenceConfig").Exists(),
+		// Nova's content blocks have no "type" (chat completions' parts do)
+		gjson.Get(js, "messages.0.content.0.text").Exists() && !gjson.Get(js, "messages.0.content.0.type").Exists():
 		return famNova
 	case gjson.Get(js, "chat_history").Exists(), gjson.Get(js, "preamble").Exists():
 		return famCohere
 	case gjson.Get(js, "messages").IsArray():
 		return famOpenAI
 	case gjson.Get(js, "prompt").Exists():
-		return famMistral
+		return textPromptFamily(js)
 	}
 	return famUnknown
+}
+
+// textPromptFamily tells a Llama prompt from a Mistral one: Llama 3's
+// special tokens, Mistral's own parameters (Llama takes max_gen_len,
+// temperature and top_p only); otherwise famTextPrompt.
+func textPromptFamily(js string) family {
+	p := gjson.Get(js, "prompt").Str
+	switch {
+	case strings.Contains(p, "<|begin_of_text|>"), strings.Contains(p, "<|start_header_id|>"):
+		return famLlama
+	case gjson.Get(js, "max_tokens").Exists(), gjson.Get(js, "top_k").Exists(), gjson.Get(js, "stop").Exists():
+		return famMistral
+	}
+	return famTextPrompt
+}
+
+// resolveTextPrompt returns the family of a famTextPrompt call from a
+// response body or stream chunk; other families are returned as they are.
+func resolveTextPrompt(fam family, js string) family {
+	if fam != famTextPrompt {
+		return fam
+	}
+	if gjson.Get(js, "generation").Exists() {
+		return famLlama
+	}
+	return famMistral
 }
 
 // invokeRequest fills the request part of c from an InvokeModel body and
@@ -109,6 +141,8 @@ func invokeRequest(c *genai.Call, body []byte, capture bool) family {
 		} else {
 			promptRequest(c, js, capture)
 		}
+	case famTextPrompt:
+		promptRequest(c, js, capture)
 	}
 	return fam
 }
@@ -121,7 +155,7 @@ func invokeResponse(c *genai.Call, fam family, body []byte, capture bool) {
 		return
 	}
 	js := string(body)
-	switch fam {
+	switch resolveTextPrompt(fam, js) {
 	case famClaude:
 		claudeResponse(c, js, capture)
 	case famLlama:
@@ -143,7 +177,7 @@ func invokeResponse(c *genai.Call, fam family, body []byte, capture bool) {
 // invokeStreamChunk applies one decoded chunk of an
 // InvokeModelWithResponseStream response; done reports the final chunk.
 func invokeStreamChunk(fam family, a *streamAcc, js string, capture bool) (done bool) {
-	switch fam {
+	switch resolveTextPrompt(fam, js) {
 	case famClaude:
 		done = claudeChunk(a, js, capture)
 	case famLlama:

@@ -459,3 +459,79 @@ func TestInvokeModelGarbage(t *testing.T) {
 	}
 	attrsOf(e.oneSpan()).want(t, map[string]any{"gen_ai.request.model": "meta.llama3-8b-instruct-v1:0", "gen_ai.system": "aws.bedrock"})
 }
+
+// runInvokeStream streams chunks through InvokeModelWithResponseStream and
+// returns the span's attributes.
+func runInvokeStream(t *testing.T, e *env, model, body string, chunks ...string) attrs {
+	t.Helper()
+	var fr [][]byte
+	for _, c := range chunks {
+		fr = append(fr, chunk(t, c))
+	}
+	f := newFake(t, reply{frames: fr})
+	out, err := e.runtime(f.URL, true).InvokeModelWithResponseStream(context.Background(), &bedrockruntime.InvokeModelWithResponseStreamInput{
+		ModelId: aws.String(model), Body: []byte(body), ContentType: aws.String("application/json"),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range out.GetStream().Events() {
+	}
+	if err := out.GetStream().Err(); err != nil {
+		t.Fatal(err)
+	}
+	_ = out.GetStream().Close()
+	return attrsOf(e.oneSpan())
+}
+
+// TestClaudeStreamToolWithoutInput: a tool called without input streams one
+// empty argument fragment; its arguments are {}, as without streaming.
+func TestClaudeStreamToolWithoutInput(t *testing.T) {
+	e := newEnv(t)
+	a := runInvokeStream(t, e, "anthropic.claude-3-5-sonnet-20240620-v1:0",
+		`{"anthropic_version":"bedrock-2023-05-31","max_tokens":100,"messages":[{"role":"user","content":"time?"}],"tools":[{"name":"now","description":"time","input_schema":{"type":"object","properties":{}}}]}`,
+		`{"type":"message_start","message":{"id":"msg_bdrk_1","type":"message","role":"assistant","model":"claude-3-5-sonnet-20240620","content":[],"usage":{"input_tokens":5,"output_tokens":1}}}`,
+		`{"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}`,
+		`{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"Checking."}}`,
+		`{"type":"content_block_stop","index":0}`,
+		`{"type":"content_block_start","index":1,"content_block":{"type":"tool_use","id":"toolu_1","name":"now","input":{}}}`,
+		`{"type":"content_block_delta","index":1,"delta":{"type":"input_json_delta","partial_json":""}}`,
+		`{"type":"content_block_stop","index":1}`,
+		`{"type":"message_delta","delta":{"stop_reason":"tool_use"},"usage":{"output_tokens":9}}`,
+		`{"type":"message_stop",`+invMetrics("5", "9")+`}`)
+	a.want(t, map[string]any{
+		"gen_ai.completion.0.content":                         "Checking.",
+		"gen_ai.completion.0.tool_calls.0.id":                 "toolu_1",
+		"gen_ai.completion.0.tool_calls.0.function.arguments": jsonValue(`{}`),
+		"gen_ai.response.finish_reasons":                      []string{"tool_use"},
+	})
+}
+
+// TestOpaqueModelIDSniffing: behind an application inference profile (an ARN
+// that names no model) the request body's shape picks the family, and an
+// ambiguous one the response's: a Llama prompt without max_gen_len, a
+// chat-completions body whose first message has content parts (not Nova's
+// untyped blocks).
+func TestOpaqueModelIDSniffing(t *testing.T) {
+	const arn = "arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/a1b2c3"
+	t.Run("llama_without_max_gen_len", func(t *testing.T) {
+		a := runInvokeStream(t, newEnv(t), arn, `{"prompt":"hi there","temperature":0.5}`,
+			`{"generation":"Hel","prompt_token_count":3,"generation_token_count":1,"stop_reason":null}`,
+			`{"generation":"lo","prompt_token_count":null,"generation_token_count":2,"stop_reason":"stop",`+invMetrics("3", "2")+`}`)
+		a.want(t, map[string]any{"gen_ai.completion.0.content": "Hello", "gen_ai.response.finish_reasons": []string{"stop"},
+			"gen_ai.request.temperature": 0.5, "gen_ai.prompt.0.content": "hi there"})
+	})
+	t.Run("mistral_text", func(t *testing.T) {
+		a := runInvokeStream(t, newEnv(t), arn, `{"prompt":"<s>[INST] hi [/INST]","temperature":0.5}`,
+			`{"outputs":[{"text":" Hel","stop_reason":null}]}`,
+			`{"outputs":[{"text":"lo!","stop_reason":"stop"}],`+invMetrics("12", "3")+`}`)
+		a.want(t, map[string]any{"gen_ai.completion.0.content": " Hello!", "gen_ai.response.finish_reasons": []string{"stop"}})
+	})
+	t.Run("chat_parts_first", func(t *testing.T) {
+		a := runInvokeStream(t, newEnv(t), arn,
+			`{"messages":[{"role":"user","content":[{"type":"text","text":"hi"}]}],"max_completion_tokens":50}`,
+			`{"id":"chatcmpl-1","object":"chat.completion.chunk","model":"openai.gpt-oss-20b-1:0","choices":[{"index":0,"delta":{"role":"assistant","content":"Hel"},"finish_reason":null}]}`,
+			`{"id":"chatcmpl-1","object":"chat.completion.chunk","model":"openai.gpt-oss-20b-1:0","choices":[{"index":0,"delta":{"content":"lo"},"finish_reason":"stop"}],`+invMetrics("8", "2")+`}`)
+		a.want(t, map[string]any{"gen_ai.request.max_tokens": 50, "gen_ai.completion.0.content": "Hello", "gen_ai.response.finish_reasons": []string{"stop"}})
+	})
+}
