@@ -128,37 +128,156 @@ func (a *agentAcc) addFinish(s string) {
 func agentHistory(dst []genai.Message, msgs gjson.Result, capture bool) []genai.Message {
 	msgs.ForEach(func(_, m gjson.Result) bool {
 		role := strings.Clone(m.Get("role").Str)
-		content := m.Get("content").Str
-		dst = append(dst, agentMessage(role, content, capture))
+		dst = agentMessages(dst, role, m.Get("content").Str, capture)
 		return true
 	})
 	return dst
 }
 
-// agentMessage reads one history message.
+// agentMessages appends what one history message holds, as llm-tracekit
+// flattens a block list: a "tool" message per tool_result block, then the
+// message itself with its text blocks joined and its tool_use blocks as tool
+// calls (only if it has either, when it had tool blocks).
+func agentMessages(dst []genai.Message, role, content string, capture bool) []genai.Message {
+	if !strings.Contains(content, "type=tool_use") && !strings.Contains(content, "type=tool_result") {
+		return append(dst, agentMessage(role, content, capture))
+	}
+	start := len(dst)
+	msg := genai.Message{Role: role}
+	var text textJoiner
+	for _, b := range javaBlocks(content) {
+		outer := withoutInput(b) // a tool's input may hold fields of any name
+		switch {
+		case javaField(outer, "type=") == "tool_result":
+			if len(dst) >= maxToolCalls {
+				continue
+			}
+			m := genai.Message{Role: "tool", ToolCallID: strings.Clone(javaField(outer, "tool_use_id="))}
+			if capture {
+				if c := javaRest(outer, "content="); c != "" {
+					m.Content, m.HasContent = strings.Clone(c), true
+				}
+			}
+			dst = append(dst, m)
+		case javaField(outer, "type=") == "tool_use":
+			if len(msg.ToolCalls) >= maxToolCalls {
+				continue
+			}
+			tc := genai.ToolCall{Type: "function", ID: strings.Clone(javaField(outer, "id=")), Name: strings.Clone(javaField(outer, "name="))}
+			if capture {
+				if i := fieldIndex(b, "input="); i >= 0 && strings.HasPrefix(b[i:], "{") {
+					tc.Arguments = strings.Clone(balanced(b[i:]))
+				}
+			}
+			msg.ToolCalls = append(msg.ToolCalls, tc)
+		case capture && javaField(outer, "type=") == "text":
+			text.add(javaRest(outer, "text="))
+		}
+	}
+	if len(msg.ToolCalls) > 0 || text.n > 0 {
+		if text.n > 0 {
+			msg.Content, msg.HasContent = strings.Clone(answerOf(role, text.String())), true
+		}
+		dst = append(dst, msg)
+	}
+	if len(dst) == start { // the markers were in text: read it as text
+		dst = append(dst, agentMessage(role, content, capture))
+	}
+	return dst
+}
+
+// javaBlocks returns the top-level {...} groups of a Java list rendering
+// "[{...}, {...}]" (the whole string when it has none).
+func javaBlocks(s string) []string {
+	var blocks []string
+	for i := 0; i < len(s); i++ {
+		if s[i] != '{' {
+			continue
+		}
+		b := balanced(s[i:])
+		blocks = append(blocks, b)
+		i += len(b) - 1
+	}
+	if len(blocks) == 0 {
+		blocks = append(blocks, s)
+	}
+	return blocks
+}
+
+// withoutInput returns a block with its input={...} group cut out.
+func withoutInput(b string) string {
+	i := fieldIndex(b, "input=")
+	if i < 0 || !strings.HasPrefix(b[i:], "{") {
+		return b
+	}
+	return b[:i] + b[i+len(balanced(b[i:])):]
+}
+
+// fieldIndex returns where the value of the field key ("name=") starts in a
+// Java map rendering, the key taken only at a field's start (after "{" or
+// ", "), or -1.
+func fieldIndex(s, key string) int {
+	for from := 0; ; {
+		i := strings.Index(s[from:], key)
+		if i < 0 {
+			return -1
+		}
+		i += from
+		if i == 0 || s[i-1] == '{' || i >= 2 && s[i-2:i] == ", " {
+			return i + len(key)
+		}
+		from = i + 1
+	}
+}
+
+// javaField returns the value of the field key up to the next ", " or "}".
+func javaField(s, key string) string {
+	i := fieldIndex(s, key)
+	if i < 0 {
+		return ""
+	}
+	s = s[i:]
+	if j := strings.IndexAny(s, ",}"); j >= 0 {
+		s = s[:j]
+	}
+	return strings.TrimSpace(s)
+}
+
+// javaRest returns the value of the field key, which may hold commas: up to
+// the next known field of a content block, or the block's closing brace.
+func javaRest(s, key string) string {
+	i := fieldIndex(s, key)
+	if i < 0 {
+		return ""
+	}
+	s = strings.TrimSuffix(s[i:], "}")
+	end := len(s)
+	for _, next := range []string{", type=", ", tool_use_id=", ", content=", ", text="} {
+		if j := strings.Index(s, next); j >= 0 && j < end {
+			end = j
+		}
+	}
+	return s[:end]
+}
+
+// answerOf returns what an assistant's text holds between <answer> and
+// </answer>, when it has them.
+func answerOf(role, text string) string {
+	if role != "assistant" {
+		return text
+	}
+	if i := strings.Index(text, "<answer>"); i >= 0 {
+		text = text[i+len("<answer>"):]
+		if j := strings.Index(text, "</answer>"); j >= 0 {
+			text = text[:j]
+		}
+	}
+	return text
+}
+
+// agentMessage reads one history message without tool blocks.
 func agentMessage(role, content string, capture bool) genai.Message {
 	msg := genai.Message{Role: role}
-	if strings.Contains(content, "type=tool_result") {
-		msg.Role = "tool"
-		msg.ToolCallID = strings.Clone(javaField(content, "tool_use_id="))
-		if capture {
-			if c := javaField(content, "content="); c != "" {
-				msg.Content, msg.HasContent = strings.Clone(c), true
-			}
-		}
-		return msg
-	}
-	if strings.Contains(content, "type=tool_use") {
-		tc := genai.ToolCall{Type: "function",
-			ID:   strings.Clone(javaField(content, "id=")),
-			Name: strings.Clone(javaField(content, "name="))}
-		if capture {
-			if i := strings.Index(content, "input={"); i >= 0 {
-				tc.Arguments = strings.Clone(balanced(content[i+len("input="):]))
-			}
-		}
-		msg.ToolCalls = []genai.ToolCall{tc}
-	}
 	if !capture {
 		return msg
 	}
@@ -174,31 +293,10 @@ func agentMessage(role, content string, capture bool) genai.Message {
 			}
 		}
 	}
-	if role == "assistant" {
-		if i := strings.Index(text, "<answer>"); i >= 0 {
-			text = text[i+len("<answer>"):]
-			if j := strings.Index(text, "</answer>"); j >= 0 {
-				text = text[:j]
-			}
-		}
-	}
-	if text != "" {
+	if text = answerOf(role, text); text != "" {
 		msg.Content, msg.HasContent = strings.Clone(text), true
 	}
 	return msg
-}
-
-// javaField returns the value after key up to the next ", " or "}".
-func javaField(s, key string) string {
-	i := strings.Index(s, key)
-	if i < 0 {
-		return ""
-	}
-	s = s[i+len(key):]
-	if j := strings.IndexAny(s, ",}"); j >= 0 {
-		s = s[:j]
-	}
-	return strings.TrimSpace(s)
 }
 
 // balanced returns the {...} group at the start of s.

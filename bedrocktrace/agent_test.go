@@ -143,3 +143,54 @@ func TestInvokeAgentNoContentNoTrace(t *testing.T) {
 	a.none(t, "*.content")
 	e.leakCheck(t, f)
 }
+
+// runAgent streams frames through InvokeAgent and returns the span's
+// attributes.
+func runAgent(t *testing.T, e *env, capture bool, frames [][]byte) attrs {
+	t.Helper()
+	f := newFake(t, reply{frames: frames})
+	out, err := e.agents(f.URL, capture).InvokeAgent(context.Background(), &bedrockagentruntime.InvokeAgentInput{
+		AgentId: aws.String("AGENT1"), AgentAliasId: aws.String("ALIAS1"), SessionId: aws.String("s-1"),
+		InputText: aws.String("q"), EnableTrace: aws.Bool(true),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range out.GetStream().Events() {
+	}
+	_ = out.GetStream().Close()
+	return attrsOf(e.oneSpan())
+}
+
+// TestAgentHistoryToolBlocks: in the Java renderings of an agent's prompt
+// history, a tool call's id and name are its block's own fields (not keys
+// inside its input of the same names), every tool_use block is a tool call
+// and every tool_result block a tool message (agents call tools in
+// parallel), and a tool result's content may hold commas.
+func TestAgentHistoryToolBlocks(t *testing.T) {
+	a := runAgent(t, newEnv(t), true, [][]byte{
+		agentTrace(t, "orchestrationTrace", modelInput(t,
+			map[string]string{"role": "user", "content": "[{text=where are orders 42 and 43?, type=text}]"},
+			map[string]string{"role": "assistant", "content": "[{text=Let me look., type=text}, {input={order_id=42, customer_name=Bob}, name=get_order, id=toolu_1, type=tool_use}, {input={order_id=43, name=x}, name=get_order, id=toolu_2, type=tool_use}]"},
+			map[string]string{"role": "user", "content": "[{tool_use_id=toolu_1, type=tool_result, content=shipped, on time}, {tool_use_id=toolu_2, type=tool_result, content=pending}]"})),
+		chunk(t, "One shipped, one pending."),
+	})
+	a.want(t, map[string]any{
+		"gen_ai.prompt.0.role":                            "user",
+		"gen_ai.prompt.0.content":                         "where are orders 42 and 43?",
+		"gen_ai.prompt.1.role":                            "assistant",
+		"gen_ai.prompt.1.content":                         "Let me look.",
+		"gen_ai.prompt.1.tool_calls.0.id":                 "toolu_1",
+		"gen_ai.prompt.1.tool_calls.0.function.name":      "get_order",
+		"gen_ai.prompt.1.tool_calls.0.function.arguments": "{order_id=42, customer_name=Bob}",
+		"gen_ai.prompt.1.tool_calls.1.id":                 "toolu_2",
+		"gen_ai.prompt.1.tool_calls.1.function.name":      "get_order",
+		"gen_ai.prompt.2.role":                            "tool",
+		"gen_ai.prompt.2.tool_call_id":                    "toolu_1",
+		"gen_ai.prompt.2.content":                         "shipped, on time",
+		"gen_ai.prompt.3.role":                            "tool",
+		"gen_ai.prompt.3.tool_call_id":                    "toolu_2",
+		"gen_ai.prompt.3.content":                         "pending",
+		"gen_ai.prompt.4.role":                            nil,
+	})
+}

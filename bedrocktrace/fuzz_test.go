@@ -129,8 +129,8 @@ func FuzzAgentTrace(f *testing.F) {
 		a.trace(js, true)
 		a.trace(js, false)
 		a.chunk([]byte(js), true)
-		agentMessage("assistant", js, true)
-		agentMessage("user", js, false)
+		agentMessages(nil, "assistant", js, true)
+		agentMessages(nil, "user", js, false)
 		var c genai.Call
 		a.into(&c, true)
 	})
