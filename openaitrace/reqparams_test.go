@@ -13,7 +13,8 @@ import (
 // TestRequestParametersAcrossAPIs: the request parameters each API takes are
 // recorded from its request, as for chat: whether the call streams (known
 // from the request, at the span's start, also for a streamed call the server
-// rejects), a legacy completion's n and stop sequences; and the request's
+// rejects), a legacy completion's n and stop sequences, a Responses call's
+// output format (text.format, as chat's response_format); and the request's
 // service tier as llm-tracekit records it (not "auto").
 func TestRequestParametersAcrossAPIs(t *testing.T) {
 	ctx := context.Background()
@@ -46,6 +47,17 @@ func TestRequestParametersAcrossAPIs(t *testing.T) {
 			t.Fatal(err)
 		}
 		wantAttrs(t, attrs(h.onlySpan()), map[string]any{"gen_ai.request.choice.count": 2, "gen_ai.request.stop_sequences": []string{"\n", "END"}})
+	})
+	t.Run("responses_text_format", func(t *testing.T) {
+		h := newHarnessWith(t, jsonHandler(200, responseJSON("resp_1", "completed", outputMessageJSON, "")), false,
+			&harnessConfig{tracing: []Option{WithConventions(semconv.Tracekit, semconv.OTelGenAI)}})
+		p := responsesParams()
+		p.Text = responses.ResponseTextConfigParam{Format: responses.ResponseFormatTextConfigParamOfJSONSchema("weather",
+			map[string]any{"type": "object", "properties": map[string]any{"c": map[string]any{"type": "number"}}})}
+		if _, err := h.client.Responses.New(ctx, p); err != nil {
+			t.Fatal(err)
+		}
+		wantAttrs(t, attrs(h.onlySpan()), map[string]any{"gen_ai.output.type": "json", "gen_ai.openai.request.response_format": "json_schema"})
 	})
 	for tier, want := range map[responses.ResponseNewParamsServiceTier]any{responses.ResponseNewParamsServiceTierAuto: nil, responses.ResponseNewParamsServiceTierFlex: "flex"} {
 		t.Run("tier_"+string(tier), func(t *testing.T) {

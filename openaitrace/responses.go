@@ -56,6 +56,10 @@ func parseResponsesRequest(body string, c *genai.Call, content bool) {
 			r.TopP = optFloat(v)
 		case "max_output_tokens":
 			r.MaxTokens = optInt(v)
+		case "text":
+			// The output format ({"format":{"type":"json_schema",...}}):
+			// as chat's response_format.
+			r.ResponseFormat = v.Get("format.type").Str
 		case "service_tier":
 			r.ServiceTier = v.Str
 		case "user":
