@@ -261,6 +261,9 @@ func (s *chatStream) gjsonConsume(_, data []byte) bool {
 	if len(data) >= 6 && string(data[:6]) == "[DONE]" {
 		return true
 	}
+	if s.errorEvent(data) {
+		return true
+	}
 	gjson.Parse(bstr(data)).ForEach(func(k, v gjson.Result) bool {
 		switch k.Str {
 		case "id":

@@ -489,6 +489,9 @@ func (c *call) observe(p []byte, err error) (spent bool) {
 }
 
 func (c *call) onEvent(event, data []byte) {
+	if c.terminal {
+		return // the caller gets nothing after the terminal event either
+	}
 	if !c.sawChunk {
 		c.sawChunk = true
 		c.rec.TimeToFirstChunk = time.Since(c.start).Seconds()

@@ -1,6 +1,7 @@
 package openaitrace
 
 import (
+	"bytes"
 	"cmp"
 	"slices"
 	"strings"
@@ -78,6 +79,9 @@ func (s *chatStream) consume(_, data []byte) bool {
 	if len(data) >= 6 && string(data[:6]) == "[DONE]" {
 		return true
 	}
+	if s.errorEvent(data) {
+		return true
+	}
 	d := jscan.New(bstr(data))
 	if !d.Obj() {
 		return false
@@ -109,6 +113,27 @@ func (s *chatStream) consume(_, data []byte) bool {
 		}
 	}
 	return false
+}
+
+// errorEvent reports whether a stream event carries an "error" member, of
+// any value, and records it. openai-go ends the stream with an error on such
+// an event and delivers nothing of it, nor of any later event: the event is
+// terminal, and nothing else in it counts. (A quick byte search keeps the
+// cost off ordinary chunks.)
+func (s *chatStream) errorEvent(data []byte) bool {
+	if !bytes.Contains(data, []byte(`"error"`)) {
+		return false
+	}
+	e := gjson.Get(bstr(data), "error")
+	if !e.Exists() {
+		return false
+	}
+	if e.IsObject() {
+		s.err = streamError(e)
+	} else {
+		s.err = &genai.Error{Type: "stream_error", Message: strings.Clone(e.String())}
+	}
+	return true
 }
 
 // streamError describes an error object sent in a stream, as copies (the

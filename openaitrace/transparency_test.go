@@ -137,3 +137,37 @@ func TestPanickingRedactorEndsSpan(t *testing.T) {
 		t.Errorf("started %d spans, ended %d", s, e)
 	}
 }
+
+// TestStreamErrorEventEndsTheRecord: openai-go ends a stream at the first
+// event with an "error" member, whatever its value, and delivers nothing of
+// it or after it. The span records the error and only what the caller got.
+func TestStreamErrorEventEndsTheRecord(t *testing.T) {
+	head := `{"id":"chatcmpl-e","object":"chat.completion.chunk","created":1,"model":"gpt-4o","choices":[`
+	first := head + `{"index":0,"delta":{"role":"assistant","content":"Hel"},"finish_reason":null}]}`
+	more := head + `{"index":0,"delta":{"content":"lo"},"finish_reason":null}]}`
+	for name, tc := range map[string]struct {
+		event, typ string
+	}{
+		"object": {`{"error":{"message":"The server had an error while processing your request.","type":"server_error","param":null,"code":null}}`, "server_error"},
+		"string": {`{"error":"upstream timeout"}`, "stream_error"},
+		"inline": {head + `{"index":0,"delta":{"content":" never"},"finish_reason":null}],"error":{"message":"cut","code":"cut_off"}}`, "cut_off"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			h := newHarness(t, sseHandler(dataEvents(first, tc.event, more, "[DONE]")...), true)
+			st := h.client.Chat.Completions.NewStreaming(context.Background(), chatParams())
+			var got string
+			for st.Next() {
+				got += st.Current().Choices[0].Delta.Content
+			}
+			_ = st.Close()
+			if st.Err() == nil || got != "Hel" {
+				t.Fatalf("caller got %q, %v", got, st.Err())
+			}
+			s := h.onlySpan()
+			if s.Status().Code != codes.Error {
+				t.Errorf("status %v", s.Status())
+			}
+			wantAttrs(t, attrs(s), map[string]any{"error.type": tc.typ, "gen_ai.completion.0.content": "Hel"})
+		})
+	}
+}
