@@ -46,6 +46,7 @@ func converseRequest(c *genai.Call, modelID *string, msgs []types.Message, syste
 		if inf.MaxTokens != nil {
 			r.MaxTokens = genai.SetInt(int64(*inf.MaxTokens))
 		}
+		r.StopSequences = inf.StopSequences
 	}
 	// requestMetadata "user", else "userId".
 	if u, ok := md["user"]; ok && u != "" {
@@ -188,10 +189,20 @@ func appendConverseMessage(dst []genai.Message, role string, blocks []types.Cont
 	for _, b := range blocks {
 		switch b := b.(type) {
 		case *types.ContentBlockMemberText:
-			if capture {
-				text.add(b.Value)
-			} else {
-				text.n++
+			text.add(captured(b.Value, capture))
+		case *types.ContentBlockMemberCitationsContent:
+			// An answer with citations: its generated text, as a
+			// stream gives it in text deltas.
+			for _, g := range b.Value.Content {
+				if t, ok := g.(*types.CitationGeneratedContentMemberText); ok {
+					text.add(captured(t.Value, capture))
+				}
+			}
+		case *types.ContentBlockMemberGuardContent:
+			// Text the caller gave a guardrail to check (as a system
+			// block's guardContent is read).
+			if t, ok := b.Value.(*types.GuardrailConverseContentBlockMemberText); ok {
+				text.add(captured(aws.ToString(t.Value.Text), capture))
 			}
 		case *types.ContentBlockMemberToolUse:
 			tc := genai.ToolCall{ID: aws.ToString(b.Value.ToolUseId), Type: "function", Name: aws.ToString(b.Value.Name)}
@@ -225,6 +236,16 @@ func appendConverseMessage(dst []genai.Message, role string, blocks []types.Cont
 		dst = append(dst, genai.Message{Role: role})
 	}
 	return dst
+}
+
+// captured is s when content is captured, else "" (the joiner still counts
+// the block: a message with text but no captured content has no content
+// attribute, yet it exists).
+func captured(s string, capture bool) string {
+	if capture {
+		return s
+	}
+	return ""
 }
 
 // toolResultContent is the first json block as JSON, else the text blocks
@@ -266,8 +287,11 @@ func converseResponse(c *genai.Call, out *bedrockruntime.ConverseOutput, capture
 		var one [1]genai.Message
 		msgs := appendConverseMessage(one[:0], "assistant", m.Value.Content, capture)
 		if len(msgs) > 0 {
+			// The assistant's message comes last: tool results in an
+			// answer (a server tool's) come before it.
+			a := msgs[len(msgs)-1]
 			ch := genai.Choice{Role: "assistant", FinishReason: string(out.StopReason),
-				Content: msgs[0].Content, HasContent: msgs[0].HasContent, ToolCalls: msgs[0].ToolCalls}
+				Content: a.Content, HasContent: a.HasContent, ToolCalls: a.ToolCalls}
 			r.Choices = append(r.Choices, ch)
 		}
 	}

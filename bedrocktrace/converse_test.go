@@ -364,3 +364,68 @@ func TestErrorMessageCredentialsScrubbed(t *testing.T) {
 	}
 	attrsOf(s).want(t, map[string]any{"error.type": "InvalidSignatureException"})
 }
+
+// converseWith runs one Converse call with the Tracekit and OTel GenAI
+// conventions and returns the span's attributes.
+func converseWith(t *testing.T, capture bool, body string, in *bedrockruntime.ConverseInput) attrs {
+	t.Helper()
+	e := newEnv(t)
+	e.extra = []Option{WithConventions(semconv.Tracekit, semconv.OTelGenAI)}
+	f := newFake(t, reply{body: body})
+	if _, err := e.runtime(f.URL, capture).Converse(context.Background(), in); err != nil {
+		t.Fatal(err)
+	}
+	return attrsOf(e.oneSpan())
+}
+
+func simpleConverseInput() *bedrockruntime.ConverseInput {
+	return &bedrockruntime.ConverseInput{
+		ModelId:  aws.String("us.amazon.nova-premier-v1:0"),
+		Messages: []types.Message{{Role: types.ConversationRoleUser, Content: []types.ContentBlock{&types.ContentBlockMemberText{Value: "news?"}}}},
+	}
+}
+
+// TestConverseContentShapes: an answer that used a server tool (its tool
+// result inside the answer) is the assistant's text and tool call; an answer
+// with citations is its generated text; a user's text wrapped in
+// guardContent is part of the prompt; stop sequences are recorded (OTel).
+func TestConverseContentShapes(t *testing.T) {
+	const ok = `{"output":{"message":{"role":"assistant","content":[{"text":"ok"}]}},"stopReason":"end_turn","usage":{"inputTokens":1,"outputTokens":1,"totalTokens":2}}`
+	t.Run("server_tool", func(t *testing.T) {
+		body := `{"output":{"message":{"role":"assistant","content":[
+			{"toolUse":{"toolUseId":"st_1","name":"nova_grounding","type":"server_tool_use","input":{"query":"news"}}},
+			{"toolResult":{"toolUseId":"st_1","type":"nova_grounding_result","content":[{"text":"search results"}]}},
+			{"text":"Here is the news."}]}},
+			"stopReason":"end_turn","usage":{"inputTokens":5,"outputTokens":6,"totalTokens":11}}`
+		converseWith(t, true, body, simpleConverseInput()).want(t, map[string]any{
+			"gen_ai.completion.0.content":                    "Here is the news.",
+			"gen_ai.completion.0.tool_calls.0.id":            "st_1",
+			"gen_ai.completion.0.tool_calls.0.function.name": "nova_grounding",
+		})
+	})
+	t.Run("citations", func(t *testing.T) {
+		body := `{"output":{"message":{"role":"assistant","content":[
+			{"citationsContent":{"content":[{"text":"Revenue grew 5%."}],"citations":[{"title":"report","sourceContent":[{"text":"revenue grew 5%"}],"location":{"documentPage":{"documentIndex":0,"start":1,"end":1}}}]}}]}},
+			"stopReason":"end_turn","usage":{"inputTokens":5,"outputTokens":6,"totalTokens":11}}`
+		converseWith(t, true, body, simpleConverseInput()).want(t, map[string]any{
+			"gen_ai.completion.0.content": "Revenue grew 5%.",
+			"gen_ai.output.messages":      jsonValue(`[{"role":"assistant","parts":[{"type":"text","content":"Revenue grew 5%."}],"finish_reason":"stop"}]`),
+		})
+	})
+	t.Run("guard_content", func(t *testing.T) {
+		in := simpleConverseInput()
+		in.Messages[0].Content = []types.ContentBlock{
+			&types.ContentBlockMemberText{Value: "Context: docs. "},
+			&types.ContentBlockMemberGuardContent{Value: &types.GuardrailConverseContentBlockMemberText{Value: types.GuardrailConverseTextBlock{Text: aws.String("What is X?")}}},
+		}
+		converseWith(t, true, ok, in).want(t, map[string]any{"gen_ai.prompt.0.content": "Context: docs. What is X?"})
+		a := converseWith(t, false, ok, in)
+		a.want(t, map[string]any{"gen_ai.prompt.0.role": "user"})
+		a.none(t, "*.content")
+	})
+	t.Run("stop_sequences", func(t *testing.T) {
+		in := simpleConverseInput()
+		in.InferenceConfig = &types.InferenceConfiguration{StopSequences: []string{"###", "END"}}
+		converseWith(t, false, ok, in).want(t, map[string]any{"gen_ai.request.stop_sequences": []string{"###", "END"}})
+	})
+}
