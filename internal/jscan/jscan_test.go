@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/tidwall/gjson"
 )
 
 // walk reads the value at the cursor into the shapes encoding/json decodes
@@ -127,4 +129,40 @@ func FuzzScanner(f *testing.F) {
 		}
 		check(t, s)
 	})
+}
+
+// unescapeSeeds are string contents (between the quotes) with every kind of
+// escape, well formed or not.
+var unescapeSeeds = []string{
+	`plain`, `18-24\u00b0C`, `q \"x\" \\ \/ \b\f\n\r\t`, `\u00e9\u4e2d\uD83D\uDE00`, `\ud83d\u0041`, `\ude00 lone`,
+	`\ud83d`, `\u12`, `\u00zz after`, `\x bad escape`, "ctl \x01 stop", `end \`, `\\\"`, `\uFFFF\u0000`,
+}
+
+// TestUnescapeMatchesGjson: unescape gives what gjson gives as a string's
+// Str, the text the gjson parsers it replaced recorded.
+func TestUnescapeMatchesGjson(t *testing.T) {
+	for _, s := range unescapeSeeds {
+		checkUnescape(t, s)
+	}
+}
+
+func checkUnescape(t *testing.T, s string) {
+	t.Helper()
+	q := `"` + s + `"`
+	d := New(q)
+	got, ok := d.StrOK()
+	if !ok || d.i != len(q) {
+		return // not one string: the quotes inside end it earlier
+	}
+	if want := gjson.Parse(q).Str; got != want {
+		t.Fatalf("%q: jscan %q, gjson %q", q, got, want)
+	}
+}
+
+// FuzzUnescape: any string contents unescape as gjson unescapes them.
+func FuzzUnescape(f *testing.F) {
+	for _, s := range unescapeSeeds {
+		f.Add(s)
+	}
+	f.Fuzz(checkUnescape)
 }
