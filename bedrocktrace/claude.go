@@ -3,96 +3,87 @@ package bedrocktrace
 // Anthropic Claude messages API bodies -> genai.Call.
 
 import (
+	"slices"
+
 	"github.com/tidwall/gjson"
 
 	"github.com/tracekit-go/tracekit/internal/genai"
 	"github.com/tracekit-go/tracekit/internal/jscan"
 )
 
-// claudeRequest reads a Claude request body. The parameters are read in one
-// pass over the top level; system, messages and tools (the last member of
-// each name, as in a decoded map) are read after it, in that order, so that
-// the system prompt comes first whatever the members' order.
+// claudeRequest reads a Claude request body in one pass: system, messages
+// and tools are read where they stand (the last member of each name counts,
+// as in a decoded map), and the system prompt is put first afterwards,
+// whatever the members' order.
 func claudeRequest(c *genai.Call, js string, capture bool) {
 	r := &c.Request
-	var system, messages, tools string
+	base, toolBase := len(r.Messages), len(r.Tools)
+	var system genai.Message
 	hasSystem := false
 	d := jscan.New(js)
-	if d.Obj() {
-		for k, ok := d.Key(); ok; k, ok = d.Key() {
-			switch k {
-			case "max_tokens":
-				scanInt(&d, &r.MaxTokens)
-			case "temperature":
-				scanFloat(&d, &r.Temperature)
-			case "top_p":
-				scanFloat(&d, &r.TopP)
-			case "top_k":
-				scanFloat(&d, &r.TopK)
-			case "system":
-				system, hasSystem = d.Raw(), true
-			case "messages":
-				messages = d.Raw()
-			case "tools":
-				tools = d.Raw()
+	if !d.Obj() {
+		return
+	}
+	for k, ok := d.Key(); ok; k, ok = d.Key() {
+		switch k {
+		case "max_tokens":
+			scanInt(&d, &r.MaxTokens)
+		case "temperature":
+			scanFloat(&d, &r.Temperature)
+		case "top_p":
+			scanFloat(&d, &r.TopP)
+		case "top_k":
+			scanFloat(&d, &r.TopK)
+		case "system":
+			system, hasSystem = genai.Message{Role: "system", Instructions: true}, true
+			if capture {
+				// Fix: the reference drops a block-array system prompt; its
+				// text blocks are joined here.
+				system.Content, system.HasContent = claudeText(&d)
 			}
+		case "messages":
+			r.Messages = r.Messages[:base]
+			d.Each(func() { r.Messages = scanClaudeMessage(&d, r.Messages, capture) })
+		case "tools":
+			r.Tools = r.Tools[:toolBase]
+			d.Each(func() { r.Tools = append(r.Tools, scanClaudeTool(&d)) })
 		}
 	}
 	if hasSystem {
-		m := genai.Message{Role: "system", Instructions: true}
-		if capture {
-			// Fix: the reference drops a block-array system prompt; its text
-			// blocks are joined here.
-			m.Content, m.HasContent = claudeText(system)
-		}
-		r.Messages = append(r.Messages, m)
+		r.Messages = slices.Insert(r.Messages, base, system)
 	}
-	d = jscan.New(messages)
-	d.Each(func() {
-		var role, content string
-		if d.Obj() {
-			for k, ok := d.Key(); ok; k, ok = d.Key() {
-				switch k {
-				case "role":
-					role = d.Str()
-				case "content":
-					content = d.Raw()
-				}
-			}
-		}
-		r.Messages = appendClaudeMessage(r.Messages, role, content, capture)
-	})
-	d = jscan.New(tools)
-	d.Each(func() {
-		tool := genai.Tool{Type: "function"}
-		if d.Obj() {
-			for k, ok := d.Key(); ok; k, ok = d.Key() {
-				switch k {
-				case "name":
-					tool.Name = d.Str()
-				case "description":
-					tool.Description = d.Str()
-				case "input_schema":
-					if d.Kind() == jscan.KindObject {
-						tool.Parameters = d.Raw()
-					}
-				}
-			}
-		}
-		r.Tools = append(r.Tools, tool)
-	})
 }
 
-// claudeText reads a content value (JSON text): a string as is, or the text
-// blocks of a block list joined.
-func claudeText(content string) (string, bool) {
-	d := jscan.New(content)
+// scanClaudeTool reads the tool definition at the cursor.
+func scanClaudeTool(d *jscan.Scanner) genai.Tool {
+	tool := genai.Tool{Type: "function"}
+	if !d.Obj() {
+		return tool
+	}
+	for k, ok := d.Key(); ok; k, ok = d.Key() {
+		switch k {
+		case "name":
+			tool.Name = d.Str()
+		case "description":
+			tool.Description = d.Str()
+		case "input_schema":
+			if d.Kind() == jscan.KindObject {
+				tool.Parameters = d.Raw()
+			}
+		}
+	}
+	return tool
+}
+
+// claudeText reads the content value at the cursor: a string as is, or the
+// text blocks of a block list joined.
+func claudeText(d *jscan.Scanner) (string, bool) {
 	if d.Kind() == jscan.KindString {
 		return d.Str(), true
 	}
 	var j textJoiner
 	d.Each(func() {
-		if b := scanClaudeBlock(&d); b.typ == "text" {
+		if b := scanClaudeBlock(d, false); b.typ == "text" {
 			j.add(b.text)
 		}
 	})
@@ -101,12 +92,15 @@ func claudeText(content string) (string, bool) {
 
 // claudeBlock is a content block: the first member of each name counts.
 type claudeBlock struct {
-	typ, text, id, name, input, toolUseID, content string
+	typ, text, id, name, input, toolUseID string
+	// content is a tool result's content as text (read when asked for).
+	content    string
+	hasContent bool
 }
 
 // scanClaudeBlock reads the block at the cursor (anything but an object is an
-// empty block).
-func scanClaudeBlock(d *jscan.Scanner) claudeBlock {
+// empty block); withContent reads the text of its content member.
+func scanClaudeBlock(d *jscan.Scanner, withContent bool) claudeBlock {
 	var b claudeBlock
 	if !d.Obj() {
 		return b
@@ -140,54 +134,77 @@ func scanClaudeBlock(d *jscan.Scanner) claudeBlock {
 		case "tool_use_id":
 			first(32, &b.toolUseID, false)
 		case "content":
-			first(64, &b.content, true)
+			if seen&64 == 0 && withContent {
+				b.content, b.hasContent = claudeText(d)
+			}
+			seen |= 64
 		}
 	}
 	return b
 }
 
-// appendClaudeMessage flattens a Claude message (its content as JSON text)
-// as llm-tracekit does: string content is one message; an assistant block
-// list is one message (text joined, tool_use blocks as tool calls); a user
-// block list is one "tool" message per tool_result, then one "user" message
-// with the text joined. Images and documents are ignored.
-func appendClaudeMessage(dst []genai.Message, role, content string, capture bool) []genai.Message {
-	d := jscan.New(content)
+// claudeBody is a message's content, read before its role may be known:
+// the "tool" messages of its tool results go straight into the message list;
+// the rest is kept here.
+type claudeBody struct {
+	isString bool
+	str      string
+	text     textJoiner
+	calls    []genai.ToolCall
+}
+
+// scanClaudeContent reads the content value at the cursor: it appends one
+// "tool" message per tool_result block to dst, and keeps a string content, or
+// the text and tool_use blocks of a block list, in body. Images and documents
+// are ignored.
+func scanClaudeContent(d *jscan.Scanner, dst []genai.Message, body *claudeBody, capture bool) []genai.Message {
 	if d.Kind() == jscan.KindString {
-		m := genai.Message{Role: role}
-		if capture {
-			m.Content, m.HasContent = d.Str(), true
-		}
-		return append(dst, m)
+		body.isString = true
+		body.str = d.Str()
+		return dst
 	}
-	start := len(dst)
-	var text textJoiner
-	var calls []genai.ToolCall
 	d.Each(func() {
-		b := scanClaudeBlock(&d)
+		b := scanClaudeBlock(d, capture)
 		switch b.typ {
 		case "text":
-			text.add(b.text)
+			body.text.add(b.text)
 		case "tool_use":
 			tc := genai.ToolCall{ID: b.id, Type: "function", Name: b.name}
 			if capture {
 				tc.Arguments = b.input
 			}
-			calls = append(calls, tc)
+			body.calls = append(body.calls, tc)
 		case "tool_result":
 			m := genai.Message{Role: "tool", ToolCallID: b.toolUseID}
 			if capture {
 				// Fix: the reference keeps only string content; text blocks
 				// of a list content are joined here.
-				m.Content, m.HasContent = claudeText(b.content)
+				m.Content, m.HasContent = b.content, b.hasContent
 			}
 			dst = append(dst, m)
 		}
 	})
-	if text.n > 0 || len(calls) > 0 || role == "assistant" {
-		m := genai.Message{Role: role, ToolCalls: calls}
-		if text.n > 0 && capture {
-			m.Content, m.HasContent = text.String(), true
+	return dst
+}
+
+// finishClaudeMessage flattens a Claude message as llm-tracekit does, given
+// what scanClaudeContent read from it (dst[start:] are its "tool" messages):
+// string content is one message; an assistant block list is one message
+// (text joined, tool_use blocks as tool calls); a user block list is one
+// "tool" message per tool_result, then one "user" message with the text
+// joined.
+func finishClaudeMessage(dst []genai.Message, start int, role string, body *claudeBody, capture bool) []genai.Message {
+	if body.isString {
+		m := genai.Message{Role: role}
+		if capture {
+			m.Content, m.HasContent = body.str, true
+		}
+		return append(dst, m)
+	}
+	if body.text.n > 0 || len(body.calls) > 0 || role == "assistant" {
+		m := genai.Message{Role: role, ToolCalls: body.calls}
+		if body.text.n > 0 && capture {
+			m.Content, m.HasContent = body.text.String(), true
 		}
 		dst = append(dst, m)
 	}
@@ -197,11 +214,34 @@ func appendClaudeMessage(dst []genai.Message, role, content string, capture bool
 	return dst
 }
 
-// claudeResponse reads a Claude response body in one pass over its top level
-// (its content, the last member of that name, after it).
+// scanClaudeMessage reads the message at the cursor and appends it,
+// flattened, to dst (the last role and the last content count).
+func scanClaudeMessage(d *jscan.Scanner, dst []genai.Message, capture bool) []genai.Message {
+	start := len(dst)
+	var role string
+	var body claudeBody
+	if d.Obj() {
+		for k, ok := d.Key(); ok; k, ok = d.Key() {
+			switch k {
+			case "role":
+				role = d.Str()
+			case "content":
+				dst, body = dst[:start], claudeBody{}
+				dst = scanClaudeContent(d, dst, &body, capture)
+			}
+		}
+	}
+	return finishClaudeMessage(dst, start, role, &body, capture)
+}
+
+// claudeResponse reads a Claude response body in one pass (its content, the
+// last member of that name, where it stands).
 func claudeResponse(c *genai.Call, js string, capture bool) {
 	r := &c.Response
-	var finish, content string
+	var finish string
+	var one [1]genai.Message
+	var body claudeBody
+	msgs := one[:0] // tool_result blocks (not expected in a response), then the answer
 	d := jscan.New(js)
 	if d.Obj() {
 		for k, ok := d.Key(); ok; k, ok = d.Key() {
@@ -217,12 +257,12 @@ func claudeResponse(c *genai.Call, js string, capture bool) {
 			case "stop_reason":
 				finish = d.Str()
 			case "content":
-				content = d.Raw()
+				body = claudeBody{}
+				msgs = scanClaudeContent(&d, one[:0], &body, capture)
 			}
 		}
 	}
-	var one [1]genai.Message
-	msgs := appendClaudeMessage(one[:0], "assistant", content, capture)
+	msgs = finishClaudeMessage(msgs, 0, "assistant", &body, capture)
 	ch := genai.Choice{Role: "assistant", FinishReason: finish}
 	if len(msgs) > 0 {
 		ch.Content, ch.HasContent, ch.ToolCalls = msgs[0].Content, msgs[0].HasContent, msgs[0].ToolCalls
