@@ -207,7 +207,7 @@ func (t *tracer) begin(req *http.Request) (c *call, out *http.Request) {
 	c.rec.Provider = genai.ProviderOpenAI
 	c.rec.API = ep.api
 	c.rec.ServerAddress, c.rec.ServerPort = serverOf(req)
-	if n := req.Header.Get("X-Stainless-Retry-Count"); n != "" && n != "0" {
+	if n := header(req.Header, "X-Stainless-Retry-Count"); n != "" && n != "0" {
 		c.rec.ResendCount, _ = strconv.Atoi(n)
 	}
 	if body := requestBody(req); len(body) > 0 {
@@ -312,7 +312,7 @@ func (c *call) afterNext(resp *http.Response, err error) {
 	switch {
 	case resp.StatusCode >= 400:
 		c.mode = modeError
-	case isEventStream(resp.Header.Get("Content-Type")):
+	case isEventStream(header(resp.Header, "Content-Type")):
 		c.mode = modeStream
 		c.rec.Streaming = true
 		c.stream = c.ep.newStream(c.res.Capture)
@@ -339,8 +339,19 @@ func (c *call) afterNext(resp *http.Response, err error) {
 	resp.Body = &tee{rc: resp.Body, c: c, recycle: c.mode != modeStream}
 }
 
+// header is h.Get(key) for a key already in canonical form (it is not
+// canonicalised again).
+func header(h http.Header, key string) string {
+	if v := h[key]; len(v) > 0 {
+		return v[0]
+	}
+	return ""
+}
+
 func isEventStream(ct string) bool {
-	return strings.HasPrefix(strings.TrimSpace(strings.ToLower(ct)), "text/event-stream")
+	const es = "text/event-stream"
+	ct = strings.TrimLeft(ct, " \t")
+	return len(ct) >= len(es) && strings.EqualFold(ct[:len(es)], es)
 }
 
 // transportErrorType returns a short, stable error.type for an error that

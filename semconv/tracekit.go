@@ -114,7 +114,7 @@ func appendSharedResponse(dst []attribute.KeyValue, c *genai.Call, in, out genai
 	dst = appendString(dst, KeyResponseID, r.ID)
 	dst = appendString(dst, KeyResponseModel, r.Model)
 	if len(r.FinishReasons) > 0 {
-		dst = append(dst, KeyFinishReasons.StringSlice(r.FinishReasons))
+		dst = append(dst, attribute.KeyValue{Key: KeyFinishReasons, Value: finishReasonsValue(r.FinishReasons)})
 	}
 	dst = appendInt(dst, KeyInputTokens, in)
 	dst = appendInt(dst, KeyOutputTokens, out)
@@ -155,4 +155,31 @@ func appendToolCalls(dst []attribute.KeyValue, keys *toolCallKeys, i int, calls 
 		}
 	}
 	return dst
+}
+
+// commonFinishReasons are the values of gen_ai.response.finish_reasons of
+// most calls (one reason, a common one), built once: a slice value is an
+// allocation.
+var commonFinishReasons = func() []attribute.KeyValue {
+	var kv []attribute.KeyValue
+	for _, r := range []string{
+		"stop", "end_turn", "tool_calls", "tool_use", "length", "max_tokens", "content_filter", "function_call", // OpenAI, Anthropic
+		"stop_sequence", "guardrail_intervened", "content_filtered", // Bedrock
+	} {
+		kv = append(kv, attribute.KeyValue{Key: attribute.Key(r), Value: attribute.StringSliceValue([]string{r})})
+	}
+	return kv
+}()
+
+// finishReasonsValue is attribute.StringSliceValue(reasons), without an
+// allocation for one common reason.
+func finishReasonsValue(reasons []string) attribute.Value {
+	if len(reasons) == 1 {
+		for _, kv := range commonFinishReasons {
+			if string(kv.Key) == reasons[0] {
+				return kv.Value
+			}
+		}
+	}
+	return attribute.StringSliceValue(reasons)
 }
