@@ -115,7 +115,9 @@ func benchProviders() (*sdktrace.TracerProvider, *sdkmetric.MeterProvider) {
 // the SDK floor of call (captured from one traced call): an Initialize
 // middleware that starts and ends the same span and records the same
 // metrics, and does nothing else.
-func floorClient(b *testing.B, d *memDoer, call func(*bedrockruntime.Client) error) *bedrockruntime.Client {
+// floorClient is a client whose calls do only the SDK's work of the traced
+// call (spanOnly: the span without the metrics).
+func floorClient(b *testing.B, d *memDoer, call func(*bedrockruntime.Client) error, spanOnly bool) *bedrockruntime.Client {
 	plain := benchClientOn(b, false, d)
 	floor, err := sdkfloor.Capture(func(tp trace.TracerProvider, mp metric.MeterProvider) error {
 		return call(bedrockruntime.New(plain.Options(), WithTracing(WithTracerProvider(tp), WithMeterProvider(mp), WithCaptureContent(true))))
@@ -125,7 +127,11 @@ func floorClient(b *testing.B, d *memDoer, call func(*bedrockruntime.Client) err
 	}
 	floor.Install(benchProviders())
 	mw := middleware.InitializeMiddlewareFunc("sdkfloor", func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
-		ctx, end := floor.Start(ctx)
+		start := floor.Start
+		if spanOnly {
+			start = floor.StartSpan
+		}
+		ctx, end := start(ctx)
 		out, md, err := next.HandleInitialize(ctx, in)
 		end()
 		return out, md, err
@@ -310,7 +316,9 @@ func BenchmarkPaired(b *testing.B) {
 	// metrics of X, replayed without the tracer's (see internal/sdkfloor).
 	calls["converse_sdk_floor"] = calls["converse"]
 	calls["invoke_model_claude_sdk_floor"] = calls["invoke_model_claude"]
-	for _, name := range []string{"converse", "converse_sdk_floor", "converse_stream", "converse_stream_plus100", "invoke_model_claude", "invoke_model_claude_sdk_floor"} {
+	// converse_sdk_floor_span: the span's share of the floor (no metrics).
+	calls["converse_sdk_floor_span"] = calls["converse"]
+	for _, name := range []string{"converse", "converse_sdk_floor", "converse_sdk_floor_span", "converse_stream", "converse_stream_plus100", "invoke_model_claude", "invoke_model_claude_sdk_floor"} {
 		call := calls[name]
 		b.Run(name, func(b *testing.B) {
 			d := benchDoer(b)
@@ -318,8 +326,8 @@ func BenchmarkPaired(b *testing.B) {
 				d = benchDoerN(b, 126)
 			}
 			clients := [2]*bedrockruntime.Client{benchClientOn(b, false, d), benchClientOn(b, true, d)}
-			if strings.HasSuffix(name, "_sdk_floor") {
-				clients[1] = floorClient(b, d, call)
+			if strings.HasSuffix(name, "_sdk_floor") || strings.HasSuffix(name, "_sdk_floor_span") {
+				clients[1] = floorClient(b, d, call, strings.HasSuffix(name, "_span"))
 			}
 			var sum [2]time.Duration
 			for i := 0; i < b.N; i++ {

@@ -108,8 +108,18 @@ func BenchmarkPaired(b *testing.B) {
 		end()
 		return resp, err
 	})
+	// chat_sdk_floor_span: the span's share of that floor (no metrics).
+	spanMW := option.WithMiddleware(func(r *http.Request, next option.MiddlewareNext) (*http.Response, error) {
+		ctx, end := floor.StartSpan(r.Context())
+		resp, err := next(r.WithContext(ctx))
+		end()
+		return resp, err
+	})
 	cases = append(cases, pairedCase{name: "chat_sdk_floor", d: chat, call: chatCall, variant: func() error {
 		_, err := plain.Chat.Completions.New(ctx, p, floorMW)
+		return err
+	}}, pairedCase{name: "chat_sdk_floor_span", d: chat, call: chatCall, variant: func() error {
+		_, err := plain.Chat.Completions.New(ctx, p, spanMW)
 		return err
 	}})
 	for _, tc := range cases {

@@ -123,6 +123,15 @@ func (f *Floor) Start(ctx context.Context) (context.Context, func()) {
 	}
 }
 
+// StartSpan is Start without the metrics: the span's share of the floor.
+func (f *Floor) StartSpan(ctx context.Context) (context.Context, func()) {
+	ctx, span := f.tracer.Start(ctx, f.name, f.kind, trace.WithAttributes(f.start...))
+	return ctx, func() {
+		span.SetAttributes(f.end...)
+		span.End()
+	}
+}
+
 // snapshotter keeps the attributes a span had when it started, and the span
 // when it ended.
 type snapshotter struct {
