@@ -91,6 +91,23 @@ func (a *streamAcc) tool(ch *choiceAcc, block int) *toolAcc {
 	return &ch.tools[len(ch.tools)-1]
 }
 
+// toolByID returns the tool call of a choice with the given id, creating it
+// (keyed apart from indexed calls); an empty id means the last call.
+func (a *streamAcc) toolByID(ch *choiceAcc, id string) *toolAcc {
+	if ch == nil {
+		return nil
+	}
+	if id == "" && len(ch.tools) > 0 {
+		return &ch.tools[len(ch.tools)-1]
+	}
+	for i := range ch.tools {
+		if id != "" && ch.tools[i].id == id {
+			return &ch.tools[i]
+		}
+	}
+	return a.tool(ch, -1-len(ch.tools))
+}
+
 // existingTool returns the tool call on block, or nil.
 func (a *streamAcc) existingTool(ch *choiceAcc, block int) *toolAcc {
 	if ch == nil {

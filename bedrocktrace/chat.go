@@ -155,8 +155,14 @@ func choicesChunk(a *streamAcc, js string, capture bool) bool {
 				a.appendText(ch, s, capture)
 			}
 			d.Get("tool_calls").ForEach(func(_, t gjson.Result) bool {
-				idx := int(t.Get("index").Int())
-				tc := a.tool(ch, idx)
+				var tc *toolAcc
+				if idx := t.Get("index"); idx.Type == gjson.Number {
+					tc = a.tool(ch, int(idx.Int()))
+				} else {
+					// No index (Mistral sends whole calls): one call
+					// per id; a fragment without one continues the last.
+					tc = a.toolByID(ch, t.Get("id").Str)
+				}
 				if tc != nil {
 					setClone(&tc.id, t.Get("id").Str)
 					setClone(&tc.name, t.Get("function.name").Str)

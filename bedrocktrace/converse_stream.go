@@ -60,6 +60,12 @@ func converseStreamEvent(a *streamAcc, eventType, js string, capture bool) (done
 			}
 		}
 		content = true
+	case "contentBlockStop":
+		// A tool called without input streams one empty input fragment:
+		// its input is {}, as the same call without streaming says.
+		if t := a.existingTool(a.choice(0), int(gjson.Get(js, "contentBlockIndex").Int())); t != nil && len(t.args) == 0 {
+			a.appendArgs(t, "{}", capture)
+		}
 	case "messageStop":
 		setClone(&a.choice(0).finish, gjson.Get(js, "stopReason").Str)
 	case "metadata":

@@ -63,18 +63,27 @@ func familyOf(model string) family {
 }
 
 // familyOfBody guesses the family from a request body, for model ids that
-// say nothing (application inference profiles, custom or imported models).
-func familyOfBody(js string) family {
+// say nothing (application inference profiles, custom or imported models:
+// ARNs). For a bare id of a model of no known family (an embedding or image
+// model: amazon.titan-embed-*, stability.*, ...) only a chat-shaped body
+// counts: their single input text is no chat prompt.
+func familyOfBody(js string, arn bool) family {
 	switch {
 	case gjson.Get(js, "anthropic_version").Exists():
 		return famClaude
 	case gjson.Get(js, "max_gen_len").Exists():
 		return famLlama
+	case !arn:
+		if gjson.Get(js, "messages").IsArray() {
+			if novaBlocks(js) {
+				return famNova
+			}
+			return famOpenAI
+		}
+		return famUnknown
 	case gjson.Get(js, "inputText").Exists(), gjson.Get(js, "textGenerationConfig").Exists():
 		return famTitan
-	case gjson.Get(js, "schemaVersion").Str == "messages-v1", gjson.Get(js, "inferenceConfig").Exists(),
-		// Nova's content blocks have no "type" (chat completions' parts do)
-		gjson.Get(js, "messages.0.content.0.text").Exists() && !gjson.Get(js, "messages.0.content.0.type").Exists():
+	case gjson.Get(js, "schemaVersion").Str == "messages-v1", gjson.Get(js, "inferenceConfig").Exists(), novaBlocks(js):
 		return famNova
 	case gjson.Get(js, "chat_history").Exists(), gjson.Get(js, "preamble").Exists():
 		return famCohere
@@ -84,6 +93,12 @@ func familyOfBody(js string) family {
 		return textPromptFamily(js)
 	}
 	return famUnknown
+}
+
+// novaBlocks reports whether the first message's content blocks are Nova's:
+// they have no "type" (chat completions' parts do).
+func novaBlocks(js string) bool {
+	return gjson.Get(js, "messages.0.content.0.text").Exists() && !gjson.Get(js, "messages.0.content.0.type").Exists()
 }
 
 // textPromptFamily tells a Llama prompt from a Mistral one: Llama 3's
@@ -122,7 +137,7 @@ func invokeRequest(c *genai.Call, body []byte, capture bool) family {
 	}
 	js := string(body)
 	if fam == famUnknown {
-		fam = familyOfBody(js)
+		fam = familyOfBody(js, strings.HasPrefix(c.Request.Model, "arn:"))
 	}
 	switch fam {
 	case famClaude:

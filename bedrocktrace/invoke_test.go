@@ -535,3 +535,40 @@ func TestOpaqueModelIDSniffing(t *testing.T) {
 		a.want(t, map[string]any{"gen_ai.request.max_tokens": 50, "gen_ai.completion.0.content": "Hello", "gen_ai.response.finish_reasons": []string{"stop"}})
 	})
 }
+
+// TestChatStreamToolCallsWithoutIndex: Mistral's chat chunks carry whole tool
+// calls without an "index"; two calls are two tool calls, not one with the
+// arguments of both concatenated.
+func TestChatStreamToolCallsWithoutIndex(t *testing.T) {
+	a := runInvokeStream(t, newEnv(t), "mistral.mistral-large-2407-v1:0", `{"messages":[{"role":"user","content":"weather in Rome and Oslo?"}]}`,
+		`{"choices":[{"index":0,"message":{"role":"assistant","content":"","tool_calls":[{"id":"a1","function":{"name":"get_weather","arguments":"{\"city\": \"Rome\"}"}},{"id":"a2","function":{"name":"get_time","arguments":"{\"city\": \"Oslo\"}"}}]},"stop_reason":"tool_calls"}],`+invMetrics("30", "20")+`}`)
+	a.want(t, map[string]any{
+		"gen_ai.completion.0.tool_calls.0.id":                 "a1",
+		"gen_ai.completion.0.tool_calls.0.function.name":      "get_weather",
+		"gen_ai.completion.0.tool_calls.0.function.arguments": jsonValue(`{"city":"Rome"}`),
+		"gen_ai.completion.0.tool_calls.1.id":                 "a2",
+		"gen_ai.completion.0.tool_calls.1.function.name":      "get_time",
+		"gen_ai.completion.0.tool_calls.1.function.arguments": jsonValue(`{"city":"Oslo"}`),
+		"gen_ai.response.finish_reasons":                      []string{"tool_calls"},
+	})
+}
+
+// TestNonChatModelNotSniffed: the body of a bare model id of no known family
+// (an embedding or image model) is not read as a chat prompt: such a span
+// has only the base attributes (§4.4), while an ARN that names no model is
+// still sniffed (TestOpaqueModelIDSniffing).
+func TestNonChatModelNotSniffed(t *testing.T) {
+	for _, tc := range [][3]string{
+		{"amazon.titan-embed-text-v2:0", `{"inputText":"embed me","dimensions":256}`, `{"embedding":[0.1,0.2],"inputTextTokenCount":4}`},
+		{"stability.sd3-5-large-v1:0", `{"prompt":"a cat","mode":"text-to-image"}`, `{"images":["AAAA"],"finish_reasons":[null],"seeds":[1]}`},
+	} {
+		e := newEnv(t)
+		f := newFake(t, reply{body: tc[2]})
+		if _, err := e.runtime(f.URL, true).InvokeModel(context.Background(), &bedrockruntime.InvokeModelInput{
+			ModelId: aws.String(tc[0]), Body: []byte(tc[1])}); err != nil {
+			t.Fatal(err)
+		}
+		a := attrsOf(e.oneSpan())
+		a.want(t, map[string]any{"gen_ai.request.model": tc[0], "gen_ai.prompt.0.role": nil, "gen_ai.prompt.0.content": nil})
+	}
+}

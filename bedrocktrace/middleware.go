@@ -109,7 +109,7 @@ func (m initMW) HandleInitialize(ctx context.Context, in middleware.InitializeIn
 	}
 	st := m.h.begin(ctx, in.Parameters)
 	if st == nil {
-		return next.HandleInitialize(ctx, in)
+		return next.HandleInitialize(untraced(ctx), in)
 	}
 	if st.op == opConverse || st.op == opInvoke {
 		out, md, err := next.HandleInitialize(st.ctx, in)
@@ -123,6 +123,16 @@ func (m initMW) HandleInitialize(ctx context.Context, in middleware.InitializeIn
 	out, md, err := next.HandleInitialize(context.WithValue(st.ctx, stateKey{}, st), in)
 	st.afterCall(out.Result, err)
 	return out, md, err
+}
+
+// untraced hides from an untraced call the state of a traced call whose
+// context it runs in (a credentials provider's STS call made while the traced
+// call signs its request): its responses are not the traced call's.
+func untraced(ctx context.Context) context.Context {
+	if st, _ := ctx.Value(stateKey{}).(*callState); st != nil {
+		return context.WithValue(ctx, stateKey{}, (*callState)(nil))
+	}
+	return ctx
 }
 
 // fromMetadata takes from a successful call's metadata what its span needs

@@ -339,3 +339,65 @@ func TestSettledThenCancelled(t *testing.T) {
 		})
 	}
 }
+
+// TestConverseStreamToolWithoutInput: a tool called without input streams
+// one empty input fragment (as Bedrock does before every tool input); its
+// arguments are {}, as Converse without streaming says. The same holds for
+// Nova's InvokeModel stream, which carries the same events.
+func TestConverseStreamToolWithoutInput(t *testing.T) {
+	e := newEnv(t)
+	f := newFake(t, reply{frames: [][]byte{
+		event(t, "messageStart", `{"role":"assistant"}`),
+		event(t, "contentBlockStart", `{"contentBlockIndex":0,"start":{"toolUse":{"name":"now","toolUseId":"tu_1"}}}`),
+		event(t, "contentBlockDelta", `{"contentBlockIndex":0,"delta":{"toolUse":{"input":""}}}`),
+		event(t, "contentBlockStop", `{"contentBlockIndex":0}`),
+		event(t, "messageStop", `{"stopReason":"tool_use"}`),
+		event(t, "metadata", `{"usage":{"inputTokens":9,"outputTokens":4,"totalTokens":13}}`),
+	}})
+	out, err := e.runtime(f.URL, true).ConverseStream(context.Background(), streamInput())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range out.GetStream().Events() {
+	}
+	_ = out.GetStream().Close()
+	attrsOf(e.oneSpan()).want(t, map[string]any{
+		"gen_ai.completion.0.tool_calls.0.id":                 "tu_1",
+		"gen_ai.completion.0.tool_calls.0.function.arguments": jsonValue(`{}`),
+	})
+
+	a := runInvokeStream(t, newEnv(t), "us.amazon.nova-pro-v1:0", `{"messages":[{"role":"user","content":[{"text":"time?"}]}]}`,
+		`{"messageStart":{"role":"assistant"}}`,
+		`{"contentBlockStart":{"start":{"toolUse":{"toolUseId":"t1","name":"now"}},"contentBlockIndex":0}}`,
+		`{"contentBlockDelta":{"delta":{"toolUse":{"input":""}},"contentBlockIndex":0}}`,
+		`{"contentBlockStop":{"contentBlockIndex":0}}`,
+		`{"messageStop":{"stopReason":"tool_use"}}`,
+		`{"metadata":{"usage":{"inputTokens":3,"outputTokens":2}},`+invMetrics("3", "2")+`}`)
+	a.want(t, map[string]any{
+		"gen_ai.completion.0.tool_calls.0.id":                 "t1",
+		"gen_ai.completion.0.tool_calls.0.function.arguments": jsonValue(`{}`),
+	})
+}
+
+// TestNestedUntracedCallNotTaken: a call made in a traced call's context (a
+// credentials provider calling a service while the traced call signs, with a
+// client that has the middlewares too) is not taken for the traced call: its
+// request id does not become the traced call's response id.
+func TestNestedUntracedCallNotTaken(t *testing.T) {
+	e := newEnv(t)
+	f := newFake(t,
+		reply{body: `{"action":"NONE","outputs":[],"assessments":[]}`, headers: map[string]string{"X-Amzn-Requestid": "nested-req"}},
+		reply{status: 400, headers: map[string]string{"X-Amzn-Errortype": "ValidationException"}, body: `{"message":"bad"}`})
+	nested := e.runtime(f.URL, true)
+	cfg := e.cfg(f.URL)
+	cfg.Credentials = aws.CredentialsProviderFunc(func(ctx context.Context) (aws.Credentials, error) {
+		_, err := nested.ApplyGuardrail(ctx, &bedrockruntime.ApplyGuardrailInput{GuardrailIdentifier: aws.String("g"), GuardrailVersion: aws.String("1"),
+			Source:  types.GuardrailContentSourceInput,
+			Content: []types.GuardrailContentBlock{&types.GuardrailContentBlockMemberText{Value: types.GuardrailTextBlock{Text: aws.String("x")}}}})
+		return aws.Credentials{AccessKeyID: "AKIDTEST", SecretAccessKey: "SECRETTEST"}, err
+	})
+	if _, err := bedrockruntime.NewFromConfig(cfg, WithTracing(e.opts(true)...)).ConverseStream(context.Background(), streamInput()); err == nil {
+		t.Fatal("want error")
+	}
+	attrsOf(e.oneSpan()).want(t, map[string]any{"error.type": "ValidationException", "gen_ai.response.id": nil})
+}
