@@ -309,10 +309,14 @@ func (c *call) afterNext(resp *http.Response, err error) {
 		return
 	}
 	c.status = resp.StatusCode
+	ct := header(resp.Header, "Content-Type")
 	switch {
 	case resp.StatusCode >= 400:
 		c.mode = modeError
-	case isEventStream(header(resp.Header, "Content-Type")):
+	case isEventStream(ct) || (c.rec.Streaming && !isJSON(ct)):
+		// openai-go decodes the answer to a streaming request as an event
+		// stream whatever its content type says (text/plain, none, ...):
+		// so does the span, unless the server answered with JSON.
 		c.mode = modeStream
 		c.rec.Streaming = true
 		c.stream = c.ep.newStream(c.res.Capture)
@@ -352,6 +356,14 @@ func isEventStream(ct string) bool {
 	const es = "text/event-stream"
 	ct = strings.TrimLeft(ct, " \t")
 	return len(ct) >= len(es) && strings.EqualFold(ct[:len(es)], es)
+}
+
+// isJSON reports whether a content type is JSON (application/json or a
+// +json type).
+func isJSON(ct string) bool {
+	mt, _, _ := strings.Cut(strings.ToLower(ct), ";")
+	mt = strings.TrimSpace(mt)
+	return strings.Contains(mt, "application/json") || strings.HasSuffix(mt, "+json")
 }
 
 // transportErrorType returns a short, stable error.type for an error that

@@ -469,6 +469,9 @@ func newResponsesStream(content bool) streamAccumulator { return &responsesStrea
 // consume takes one event; it reports done on the terminal events and on
 // an error event.
 func (s *responsesStream) consume(event, data []byte) bool {
+	if len(data) >= 6 && string(data[:6]) == "[DONE]" {
+		return true // openai-go ends any stream there
+	}
 	var typ, resp, delta, item, index, itemID, args, code, message, errV gjson.Result
 	gjson.Parse(bstr(data)).ForEach(func(k, v gjson.Result) bool {
 		switch k.Str {
@@ -498,6 +501,17 @@ func (s *responsesStream) consume(event, data []byte) bool {
 	t := typ.Str
 	if t == "" {
 		t = bstr(event)
+	}
+	if errV.Exists() && t != "error" {
+		// openai-go ends the stream with an error on an event with an
+		// "error" member, of any value, and delivers nothing of it nor of
+		// any later event: the event is terminal, whatever its type.
+		if errV.IsObject() {
+			s.err = streamError(errV)
+		} else {
+			s.err = &genai.Error{Type: "stream_error", Message: strings.Clone(errV.String())}
+		}
+		return true
 	}
 	switch t {
 	case "response.created", "response.in_progress", "response.queued":
@@ -542,11 +556,6 @@ func (s *responsesStream) consume(event, data []byte) bool {
 		}
 		s.err = e
 		return true
-	default:
-		if errV.IsObject() {
-			s.err = streamError(errV)
-			return true
-		}
 	}
 	return false
 }
