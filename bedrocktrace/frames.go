@@ -182,6 +182,7 @@ func (t *frameTee) feed(b []byte) {
 func (t *frameTee) checkTotal(total, have int) bool {
 	if total < minFrame {
 		t.broken = true
+		t.malformed()
 		return false
 	}
 	if total > maxObservedFrame {
@@ -195,13 +196,25 @@ func (t *frameTee) checkTotal(total, have int) bool {
 // the AWS event-stream encoding: total length (4), headers length (4),
 // prelude CRC (4), headers, payload, message CRC (4). It is parsed in place
 // without allocating (the SDK's aws/protocol/eventstream decoder allocates
-// ~25 times per frame); FuzzFrameTee checks it against that decoder. Frames
-// whose CRC does not match are ignored: the SDK rejects them too.
+// ~25 times per frame); FuzzFrameTee checks it against that decoder. A frame
+// whose CRC does not match is not applied: the SDK rejects it too, and fails
+// the stream there (malformed).
 func (t *frameTee) frame(b []byte) {
 	t.f = frame{}
 	if !parseFrame(b, &t.f) {
+		t.malformed()
 		return
 	}
+	if t.st.onFrame(&t.f) {
+		t.settled = true
+	}
+}
+
+// malformed settles the call as failed on a frame the SDK's decoder rejects
+// (a CRC mismatch, an impossible length or header): the SDK ends the stream
+// there with an error, which the caller gets from the stream's Err.
+func (t *frameTee) malformed() {
+	t.f = frame{messageType: "error", errorCode: "EventStreamError", errorMessage: "malformed event-stream frame"}
 	if t.st.onFrame(&t.f) {
 		t.settled = true
 	}

@@ -401,3 +401,34 @@ func TestNestedUntracedCallNotTaken(t *testing.T) {
 	}
 	attrsOf(e.oneSpan()).want(t, map[string]any{"error.type": "ValidationException", "gen_ai.response.id": nil})
 }
+
+// TestConverseStreamCorruptFrame: a frame whose checksum does not match
+// makes the SDK fail the stream (the caller gets the error from Err); the
+// span ends with that failure, not as a success with what came before.
+func TestConverseStreamCorruptFrame(t *testing.T) {
+	e := newEnv(t)
+	bad := event(t, "contentBlockDelta", `{"contentBlockIndex":0,"delta":{"text":"lost"}}`)
+	bad[len(bad)-6] ^= 0xff // a payload byte: the message CRC no longer matches
+	f := newFake(t, reply{frames: [][]byte{
+		event(t, "messageStart", `{"role":"assistant"}`),
+		event(t, "contentBlockDelta", `{"contentBlockIndex":0,"delta":{"text":"Hi"}}`),
+		bad,
+		event(t, "messageStop", `{"stopReason":"end_turn"}`),
+		event(t, "metadata", `{"usage":{"inputTokens":9,"outputTokens":4,"totalTokens":13}}`),
+	}})
+	out, err := e.runtime(f.URL, true).ConverseStream(context.Background(), streamInput())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range out.GetStream().Events() {
+	}
+	if out.GetStream().Err() == nil {
+		t.Fatal("the SDK did not fail the stream")
+	}
+	_ = out.GetStream().Close()
+	s := e.oneSpan()
+	if s.Status().Code != codes.Error {
+		t.Errorf("status %v, want Error", s.Status())
+	}
+	attrsOf(s).want(t, map[string]any{"error.type": "EventStreamError", "gen_ai.usage.input_tokens": nil})
+}
