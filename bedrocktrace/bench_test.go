@@ -10,6 +10,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	metricnoop "go.opentelemetry.io/otel/metric/noop"
 	"io"
 	"net/http"
 	"strings"
@@ -86,7 +87,7 @@ func benchClient(b *testing.B, traced bool) *bedrockruntime.Client {
 	return benchClientOn(b, traced, benchDoer(b))
 }
 
-func benchClientOn(b *testing.B, traced bool, d *memDoer) *bedrockruntime.Client {
+func benchClientOn(b *testing.B, traced bool, d *memDoer, extra ...Option) *bedrockruntime.Client {
 	b.Setenv("AWS_BEARER_TOKEN_BEDROCK", "")
 	cfg := aws.Config{
 		Region:           "us-east-1",
@@ -99,7 +100,7 @@ func benchClientOn(b *testing.B, traced bool, d *memDoer) *bedrockruntime.Client
 		return bedrockruntime.NewFromConfig(cfg)
 	}
 	tp, mp := benchProviders()
-	return bedrockruntime.NewFromConfig(cfg, WithTracing(WithTracerProvider(tp), WithMeterProvider(mp), WithCaptureContent(true)))
+	return bedrockruntime.NewFromConfig(cfg, WithTracing(append([]Option{WithTracerProvider(tp), WithMeterProvider(mp), WithCaptureContent(true)}, extra...)...))
 }
 
 // benchProviders returns the providers of a traced benchmark client: every
@@ -316,9 +317,11 @@ func BenchmarkPaired(b *testing.B) {
 	// metrics of X, replayed without the tracer's (see internal/sdkfloor).
 	calls["converse_sdk_floor"] = calls["converse"]
 	calls["invoke_model_claude_sdk_floor"] = calls["invoke_model_claude"]
-	// converse_sdk_floor_span: the span's share of the floor (no metrics).
+	// converse_sdk_floor_span: the span's share of the floor (no metrics);
+	// converse_no_metrics: the tracer with a no-op MeterProvider.
 	calls["converse_sdk_floor_span"] = calls["converse"]
-	for _, name := range []string{"converse", "converse_sdk_floor", "converse_sdk_floor_span", "converse_stream", "converse_stream_plus100", "invoke_model_claude", "invoke_model_claude_sdk_floor"} {
+	calls["converse_no_metrics"] = calls["converse"]
+	for _, name := range []string{"converse", "converse_no_metrics", "converse_sdk_floor", "converse_sdk_floor_span", "converse_stream", "converse_stream_plus100", "invoke_model_claude", "invoke_model_claude_sdk_floor"} {
 		call := calls[name]
 		b.Run(name, func(b *testing.B) {
 			d := benchDoer(b)
@@ -326,6 +329,9 @@ func BenchmarkPaired(b *testing.B) {
 				d = benchDoerN(b, 126)
 			}
 			clients := [2]*bedrockruntime.Client{benchClientOn(b, false, d), benchClientOn(b, true, d)}
+			if name == "converse_no_metrics" {
+				clients[1] = benchClientOn(b, true, d, WithMeterProvider(metricnoop.NewMeterProvider()))
+			}
 			if strings.HasSuffix(name, "_sdk_floor") || strings.HasSuffix(name, "_sdk_floor_span") {
 				clients[1] = floorClient(b, d, call, strings.HasSuffix(name, "_span"))
 			}

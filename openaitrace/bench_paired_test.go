@@ -11,6 +11,7 @@ import (
 	"github.com/openai/openai-go/v3/option"
 
 	"go.opentelemetry.io/otel/metric"
+	metricnoop "go.opentelemetry.io/otel/metric/noop"
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/tracekit-go/tracekit/internal/sdkfloor"
@@ -79,6 +80,9 @@ func BenchmarkPaired(b *testing.B) {
 	cases := []pairedCase{
 		{name: "chat_capture_off", d: chat, call: chatCall},
 		{name: "chat_capture_on", d: chat, call: chatCall, capture: true},
+		// chat_capture_on_no_metrics: the same with a no-op MeterProvider (the
+		// span alone, as the prototype of perf-anchor.md recorded).
+		{name: "chat_capture_on_no_metrics", d: chat, call: chatCall, capture: true, opts: []Option{WithMeterProvider(metricnoop.NewMeterProvider())}},
 		{name: "chat_all_conventions", d: chat, call: chatCall, capture: true, opts: []Option{all}},
 		{name: "chat_uninstrumented", d: chat, call: chatCall, capture: true, switchOf: true},
 		{name: "chat_noop_middleware", d: chat, call: chatCall, variant: func() error {
