@@ -62,8 +62,8 @@ func parseCompletionsRequest(body string, c *genai.Call, content bool) {
 }
 
 // parseCompletionsResponse fills c.Response from a completions response:
-// one completion per choice, in index order, with its text and finish
-// reason.
+// one completion per choice, in the order of the choices array (the API's
+// index order), with its text and finish reason.
 func parseCompletionsResponse(body string, c *genai.Call, content bool) {
 	r := &c.Response
 	gjson.Parse(body).ForEach(func(k, v gjson.Result) bool {
