@@ -40,6 +40,9 @@ func familyOf(model string) family {
 		model = model[i+1:]
 	}
 	switch {
+	case strings.Contains(model, "amazon.nova-canvas"), strings.Contains(model, "amazon.nova-reel"),
+		strings.Contains(model, "amazon.nova-sonic"), strings.Contains(model, "multimodal-embeddings"):
+		return famUnknown // Nova's image, video, speech and embedding models: no chat
 	case strings.Contains(model, "anthropic.claude"):
 		return famClaude
 	case strings.Contains(model, "meta.llama"):

@@ -561,6 +561,7 @@ func TestNonChatModelNotSniffed(t *testing.T) {
 	for _, tc := range [][3]string{
 		{"amazon.titan-embed-text-v2:0", `{"inputText":"embed me","dimensions":256}`, `{"embedding":[0.1,0.2],"inputTextTokenCount":4}`},
 		{"stability.sd3-5-large-v1:0", `{"prompt":"a cat","mode":"text-to-image"}`, `{"images":["AAAA"],"finish_reasons":[null],"seeds":[1]}`},
+		{"amazon.nova-canvas-v1:0", `{"taskType":"TEXT_IMAGE","textToImageParams":{"text":"a cat"}}`, `{"images":["AAAA"]}`},
 	} {
 		e := newEnv(t)
 		f := newFake(t, reply{body: tc[2]})
@@ -569,6 +570,6 @@ func TestNonChatModelNotSniffed(t *testing.T) {
 			t.Fatal(err)
 		}
 		a := attrsOf(e.oneSpan())
-		a.want(t, map[string]any{"gen_ai.request.model": tc[0], "gen_ai.prompt.0.role": nil, "gen_ai.prompt.0.content": nil})
+		a.want(t, map[string]any{"gen_ai.request.model": tc[0], "gen_ai.prompt.0.role": nil, "gen_ai.prompt.0.content": nil, "gen_ai.completion.0.role": nil})
 	}
 }
