@@ -206,7 +206,7 @@ func (t *tracer) begin(req *http.Request) (c *call, out *http.Request) {
 	c.rec.Operation = ep.operation
 	c.rec.Provider = genai.ProviderOpenAI
 	c.rec.API = ep.api
-	c.rec.ServerAddress, c.rec.ServerPort = serverOf(req)
+	c.rec.ServerAddress, c.rec.ServerPort, c.rec.ImplicitPort = serverOf(req)
 	if n := header(req.Header, "X-Stainless-Retry-Count"); n != "" && n != "0" {
 		c.rec.ResendCount, _ = strconv.Atoi(n)
 	}
@@ -280,15 +280,22 @@ type errReader struct{ err error }
 func (e errReader) Read([]byte) (int, error) { return 0, e.err }
 
 // serverOf returns the server address and the port when it is explicit and
-// not 443.
-func serverOf(req *http.Request) (string, int) {
-	host := req.URL.Hostname()
-	p := req.URL.Port()
-	if p == "" || p == "443" {
-		return host, 0 // (Atoi("") would allocate its error)
+// not 443; otherwise implicit is the port connected to (443, or the scheme's
+// default).
+func serverOf(req *http.Request) (host string, port, implicit int) {
+	host = req.URL.Hostname()
+	switch p := req.URL.Port(); p {
+	case "443":
+		return host, 0, 443
+	case "": // (Atoi("") would allocate its error)
+		if req.URL.Scheme == "http" {
+			return host, 0, 80
+		}
+		return host, 0, 443
+	default:
+		port, _ = strconv.Atoi(p)
+		return host, port, 0
 	}
-	port, _ := strconv.Atoi(p)
-	return host, port
 }
 
 // afterNext hands the response to the span: it ends the span on a transport

@@ -11,5 +11,6 @@
 // Content (prompt and completion text, tool-call arguments, embedding vectors)
 // is rendered only when content capture is on; everything else (roles, tool
 // call ids and names, finish reasons, tool definitions, the end user) is always
-// rendered, as in the reference implementation.
+// rendered, as in the reference implementation (OTel GenAI's
+// gen_ai.tool.definitions then holds each tool's type and name only).
 package semconv

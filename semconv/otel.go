@@ -16,6 +16,7 @@ func otelRequest(dst []attribute.KeyValue, c *genai.Call, capture, shared bool) 
 		dst = appendString(dst, KeyConversationID, r.SessionID)
 	}
 	dst = append(dst, KeyProviderName.String(c.Provider))
+	dst = appendImplicitPort(dst, c)
 	dst = appendInt(dst, KeyRequestSeed, r.Seed)
 	if r.ChoiceCount.Set && r.ChoiceCount.V != 1 {
 		dst = append(dst, KeyRequestChoiceCount.Int64(r.ChoiceCount.V))
@@ -47,7 +48,7 @@ func otelRequest(dst []attribute.KeyValue, c *genai.Call, capture, shared bool) 
 		dst = append(dst, KeyConversationID.String(r.ConversationID))
 	}
 	if len(r.Tools) > 0 {
-		dst = append(dst, KeyToolDefinitions.String(string(toolDefinitionsJSON(nil, r.Tools))))
+		dst = append(dst, KeyToolDefinitions.String(string(toolDefinitionsJSON(nil, r.Tools, capture))))
 	}
 	if capture && c.Operation != genai.OpEmbeddings { // embeddings spans carry no messages
 		if b := systemInstructionsJSON(nil, r.Messages); b != nil {
@@ -75,9 +76,22 @@ func otelResponse(dst []attribute.KeyValue, c *genai.Call, capture, shared bool)
 	return dst
 }
 
+// appendImplicitPort appends server.port when server.address is set and the
+// port was left out for being the default one: the GenAI conventions require
+// server.port whenever server.address is set (Tracekit omits it).
+func appendImplicitPort(dst []attribute.KeyValue, c *genai.Call) []attribute.KeyValue {
+	if c.ServerAddress != "" && c.ServerPort <= 0 && c.ImplicitPort > 0 {
+		dst = append(dst, KeyServerPort.Int(c.ImplicitPort))
+	}
+	return dst
+}
+
 // toolDefinitionsJSON renders gen_ai.tool.definitions: the flattened
-// FunctionToolDefinition / GenericToolDefinition shape.
-func toolDefinitionsJSON(b []byte, tools []genai.Tool) []byte {
+// FunctionToolDefinition / GenericToolDefinition shape. The description and
+// the parameters are written only when content is captured: the schema says
+// they are "NOT RECOMMENDED to be populated by default", and the spec's
+// example of a span without content capture has only type and name.
+func toolDefinitionsJSON(b []byte, tools []genai.Tool, capture bool) []byte {
 	b = append(b, '[')
 	for i := range tools {
 		t := &tools[i]
@@ -93,7 +107,9 @@ func toolDefinitionsJSON(b []byte, tools []genai.Tool) []byte {
 			name = typ
 		}
 		o.str("name", name)
-		appendToolSchema(&o, t)
+		if capture {
+			appendToolSchema(&o, t)
+		}
 		b = o.close()
 	}
 	return append(b, ']')

@@ -146,6 +146,8 @@ func (r Renderer) Metric(dst []attribute.KeyValue, c *genai.Call) []attribute.Ke
 	dst = appendString(dst, KeyServerAddress, c.ServerAddress)
 	if c.ServerPort > 0 {
 		dst = append(dst, KeyServerPort.Int(c.ServerPort))
+	} else if conv.Has(OTelGenAI) {
+		dst = appendImplicitPort(dst, c)
 	}
 	if c.Err != nil {
 		dst = append(dst, KeyErrorType.String(c.Err.Type))

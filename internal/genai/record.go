@@ -38,6 +38,10 @@ type Call struct {
 	// the scheme's default).
 	ServerAddress string
 	ServerPort    int
+	// ImplicitPort is the port of the endpoint when ServerPort is 0 because
+	// it is the scheme's default or 443 (0: unknown). Conventions that
+	// require server.port whenever server.address is set record it.
+	ImplicitPort int
 	// ResendCount is the number of the HTTP attempt (0 for the first).
 	ResendCount int
 

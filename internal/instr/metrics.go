@@ -37,7 +37,7 @@ const maxCachedSets = 512
 // metricKey is everything a call's metric attributes depend on.
 type metricKey struct {
 	op, provider, reqModel, respModel, tier, fingerprint, server, errType string
-	port                                                                  int
+	port, implicitPort                                                    int
 }
 
 type measureOpts struct {
@@ -75,7 +75,7 @@ func newMetrics(m metric.Meter, render semconv.Renderer) metrics {
 }
 
 func keyOf(c *genai.Call) metricKey {
-	k := metricKey{op: c.Operation, provider: c.Provider, reqModel: c.Request.Model, server: c.ServerAddress, port: c.ServerPort}
+	k := metricKey{op: c.Operation, provider: c.Provider, reqModel: c.Request.Model, server: c.ServerAddress, port: c.ServerPort, implicitPort: c.ImplicitPort}
 	if c.Err != nil {
 		k.errType = c.Err.Type
 	} else {
@@ -99,10 +99,25 @@ func (oc *optionCache) get(c *genai.Call, render semconv.Renderer, buf []attribu
 	n := len(attrs)
 	o = &measureOpts{duration: []metric.RecordOption{metric.WithAttributeSet(attribute.NewSet(attrs...))}}
 	if c.Err == nil {
-		attrs = append(attrs[:n], semconv.TokenType(semconv.TokenTypeInput))
-		o.input = []metric.RecordOption{metric.WithAttributeSet(attribute.NewSet(attrs...))}
-		attrs = append(attrs[:n], semconv.TokenType(semconv.TokenTypeOutput))
-		o.output = []metric.RecordOption{metric.WithAttributeSet(attribute.NewSet(attrs...))}
+		// attribute.NewSet sorts the slice it is given in place: the
+		// token type is appended to attrs[:n] (all of the call's
+		// attributes, in some order) and the slice is restored after each
+		// set, so that the next set does not overwrite one of them.
+		typed := func(typ string) []metric.RecordOption {
+			attrs = append(attrs[:n], semconv.TokenType(typ))
+			opts := []metric.RecordOption{metric.WithAttributeSet(attribute.NewSet(attrs...))}
+			// NewSet moved the token type somewhere in attrs[:n+1]: put
+			// the call's attributes back in attrs[:n].
+			for i := range attrs[:n] {
+				if attrs[i].Key == semconv.KeyTokenType {
+					attrs[i] = attrs[n]
+					break
+				}
+			}
+			return opts
+		}
+		o.input = typed(semconv.TokenTypeInput)
+		o.output = typed(semconv.TokenTypeOutput)
 	}
 	used := len(attrs)
 	oc.mu.Lock()
@@ -110,7 +125,7 @@ func (oc *optionCache) get(c *genai.Call, render semconv.Renderer, buf []attribu
 		// The key's strings may alias a response buffer: keep owned copies.
 		k = metricKey{op: strings.Clone(k.op), provider: strings.Clone(k.provider), reqModel: strings.Clone(k.reqModel),
 			respModel: strings.Clone(k.respModel), tier: strings.Clone(k.tier), fingerprint: strings.Clone(k.fingerprint),
-			server: strings.Clone(k.server), errType: strings.Clone(k.errType), port: k.port}
+			server: strings.Clone(k.server), errType: strings.Clone(k.errType), port: k.port, implicitPort: k.implicitPort}
 		oc.m[k] = o
 	}
 	oc.mu.Unlock()
