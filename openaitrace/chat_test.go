@@ -274,7 +274,8 @@ func TestCaptureFromEnvironment(t *testing.T) {
 	for _, tc := range []struct {
 		env  string
 		want bool
-	}{{"true", true}, {"TRUE", true}, {" True ", true}, {"false", false}, {"1", false}, {"", false}} {
+	}{{"true", true}, {"TRUE", true}, {" True ", true}, {"false", false}, {"1", false}, {"", false},
+		{"SPAN_ONLY", true}, {"span_and_event", true}, {"EVENT_ONLY", false}, {"NO_CONTENT", false}} {
 		t.Run(tc.env, func(t *testing.T) {
 			t.Setenv("OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT", tc.env)
 			rec := tracetest.NewSpanRecorder()

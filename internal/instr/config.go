@@ -19,7 +19,9 @@ import (
 )
 
 // EnvCaptureContent is the environment variable that turns content capture on
-// when its value is "true" (in any case).
+// when its value is "true", or (the values of the latest experimental OTel
+// GenAI instrumentations) "span_only" or "span_and_event", in any case.
+// "event_only" and "no_content" leave it off: tracekit records no events.
 const EnvCaptureContent = "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT"
 
 // Config is the resolved configuration of one instrumentation.
@@ -104,7 +106,8 @@ func ConventionsFromEnv() semconv.Convention {
 
 // CaptureFromEnv reports whether the environment turns content capture on.
 func CaptureFromEnv() bool {
-	return strings.EqualFold(strings.TrimSpace(os.Getenv(EnvCaptureContent)), "true")
+	v := strings.TrimSpace(os.Getenv(EnvCaptureContent))
+	return strings.EqualFold(v, "true") || strings.EqualFold(v, "span_only") || strings.EqualFold(v, "span_and_event")
 }
 
 // Package is the state one provider package keeps: its instrumentation scope,
