@@ -321,7 +321,43 @@ func TestConventionsOTel(t *testing.T) {
 		t.Fatal(err)
 	}
 	a := attrsOf(e.oneSpan())
-	a.want(t, map[string]any{"gen_ai.provider.name": "aws.bedrock", "gen_ai.usage.input_tokens": 17, "gen_ai.prompt.0.role": nil})
+	// OTel GenAI counts cached input tokens in input_tokens; Bedrock's 17
+	// leave out the 3 read from and the 2 written to the cache.
+	a.want(t, map[string]any{"gen_ai.provider.name": "aws.bedrock", "gen_ai.usage.input_tokens": 22, "gen_ai.usage.cache_read.input_tokens": 3, "gen_ai.prompt.0.role": nil})
+	if got := inputTokenPoint(t, e); got != 22 {
+		t.Errorf("input token metric %d, want 22", got)
+	}
+
+	// With Tracekit too, the shared key holds llm-tracekit's raw value.
+	e = newEnv(t)
+	c = bedrockruntime.NewFromConfig(e.cfg(f.URL), WithTracing(WithTracerProvider(e.tp), WithMeterProvider(e.mp),
+		WithConventions(semconv.Tracekit, semconv.OTelGenAI)))
+	if _, err := c.Converse(context.Background(), converseInput()); err != nil {
+		t.Fatal(err)
+	}
+	attrsOf(e.oneSpan()).want(t, map[string]any{"gen_ai.usage.input_tokens": 17})
+	if got := inputTokenPoint(t, e); got != 17 {
+		t.Errorf("input token metric %d, want 17", got)
+	}
+}
+
+// inputTokenPoint returns the sum of the input token usage points recorded.
+func inputTokenPoint(t *testing.T, e *env) int64 {
+	t.Helper()
+	rm := e.metrics()
+	for _, sm := range rm.ScopeMetrics {
+		for _, m := range sm.Metrics {
+			if h, ok := m.Data.(metricdata.Histogram[int64]); ok && m.Name == "gen_ai.client.token.usage" {
+				for _, p := range h.DataPoints {
+					if v, _ := p.Attributes.Value("gen_ai.token.type"); v.AsString() == "input" {
+						return p.Sum
+					}
+				}
+			}
+		}
+	}
+	t.Fatal("no input token point")
+	return 0
 }
 
 // TestConverseFloatParameters: float32 parameters are recorded as the

@@ -11,7 +11,7 @@ import (
 func TestFinishReasonsValue(t *testing.T) {
 	for _, rs := range [][]string{{"stop"}, {"tool_use"}, {"content_filtered"}, {"unusual"}, {"stop", "length"}, {}, {""}} {
 		if got, want := finishReasonsValue(rs), attribute.StringSliceValue(rs); got != want {
-			t.Errorf("%q: %v, want %v", rs, got.Emit(), want.Emit())
+			t.Errorf("%q: %v, want %v", rs, got, want)
 		}
 	}
 	rs := []string{"end_turn"}

@@ -64,7 +64,7 @@ func otelRequest(dst []attribute.KeyValue, c *genai.Call, capture, shared bool) 
 func otelResponse(dst []attribute.KeyValue, c *genai.Call, capture, shared bool) []attribute.KeyValue {
 	r := &c.Response
 	if shared {
-		dst = appendSharedResponse(dst, c, r.Usage.InputTokens, r.Usage.OutputTokens)
+		dst = appendSharedResponse(dst, c, Renderer{Conventions: OTelGenAI}.InputTokens(c), r.Usage.OutputTokens)
 	}
 	if c.Provider == genai.ProviderOpenAI {
 		dst = appendString(dst, KeyOpenAIRespTier, r.ServiceTier)

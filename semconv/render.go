@@ -119,6 +119,27 @@ func (r Renderer) Response(dst []attribute.KeyValue, c *genai.Call) []attribute.
 	return dst
 }
 
+// InputTokens is the input token count a call's gen_ai.usage.input_tokens and
+// its input token metric point carry: the provider's count, except with OTel
+// GenAI and without Tracekit (whose llm-tracekit value shares the key), where
+// a Bedrock count, which leaves out the tokens read from or written to the
+// prompt cache, has them added back: OTel GenAI counts every input token,
+// cached ones included (cache_read is a subset of it).
+func (r Renderer) InputTokens(c *genai.Call) genai.Int {
+	u := &c.Response.Usage
+	in := u.InputTokens
+	if conv := r.conv(); !conv.Has(OTelGenAI) || conv.Has(Tracekit) || c.Provider != genai.ProviderBedrock || !in.Set {
+		return in
+	}
+	if u.CacheReadInputTokens.Set {
+		in.V += u.CacheReadInputTokens.V
+	}
+	if u.CacheWriteInputTokens.Set {
+		in.V += u.CacheWriteInputTokens.V
+	}
+	return in
+}
+
 // Metric appends the attributes of the gen_ai.client.* data points of a call
 // to dst (without gen_ai.token.type). Metric names are the same in every
 // convention; their attributes follow the selected conventions.

@@ -141,8 +141,8 @@ func (m metrics) record(ctx context.Context, c *genai.Call, seconds float64, buf
 		return used
 	}
 	u := &c.Response.Usage
-	if u.InputTokens.Set {
-		m.tokens.Record(ctx, u.InputTokens.V, o.input...)
+	if in := m.render.InputTokens(c); in.Set {
+		m.tokens.Record(ctx, in.V, o.input...)
 	}
 	if u.OutputTokens.Set {
 		m.tokens.Record(ctx, u.OutputTokens.V, o.output...)
