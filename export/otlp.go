@@ -42,6 +42,25 @@ func endpointURL(endpoint string) (u *url.URL, ok bool, err error) {
 	return u, true, nil
 }
 
+// resolveEndpoint returns the URL of an option's endpoint, nil when it is
+// empty (left to the environment). A bare "host:port" becomes an https URL,
+// or http with insecure, so that the endpoint replaces the environment's
+// whole: its scheme (TLS or not) and path must not carry over to another host.
+func resolveEndpoint(endpoint string, insecure bool) (*url.URL, error) {
+	if endpoint == "" {
+		return nil, nil
+	}
+	if !strings.Contains(endpoint, "://") {
+		scheme := "https"
+		if insecure {
+			scheme = "http"
+		}
+		endpoint = scheme + "://" + endpoint
+	}
+	u, _, err := endpointURL(endpoint)
+	return u, err
+}
+
 // withPath returns u's string form with the signal path appended to its path.
 func withPath(u *url.URL, signal string) string {
 	c := *u
@@ -52,16 +71,13 @@ func withPath(u *url.URL, signal string) string {
 
 func newGRPCSpanExporter(ctx context.Context, endpoint string, o otlpConfig) (sdktrace.SpanExporter, error) {
 	var opts []otlptracegrpc.Option
-	u, isURL, err := endpointURL(endpoint)
+	u, err := resolveEndpoint(endpoint, o.insecure)
 	switch {
 	case err != nil:
 		return nil, err
-	case isURL:
+	case u != nil:
 		opts = append(opts, otlptracegrpc.WithEndpointURL(u.String()))
-	case endpoint != "":
-		opts = append(opts, otlptracegrpc.WithEndpoint(endpoint))
-	}
-	if o.insecure && !isURL {
+	case o.insecure:
 		opts = append(opts, otlptracegrpc.WithInsecure())
 	}
 	if o.tls != nil {
@@ -81,16 +97,13 @@ func newGRPCSpanExporter(ctx context.Context, endpoint string, o otlpConfig) (sd
 
 func newGRPCMetricExporter(ctx context.Context, endpoint string, o otlpConfig) (metric.Exporter, error) {
 	var opts []otlpmetricgrpc.Option
-	u, isURL, err := endpointURL(endpoint)
+	u, err := resolveEndpoint(endpoint, o.insecure)
 	switch {
 	case err != nil:
 		return nil, err
-	case isURL:
+	case u != nil:
 		opts = append(opts, otlpmetricgrpc.WithEndpointURL(u.String()))
-	case endpoint != "":
-		opts = append(opts, otlpmetricgrpc.WithEndpoint(endpoint))
-	}
-	if o.insecure && !isURL {
+	case o.insecure:
 		opts = append(opts, otlpmetricgrpc.WithInsecure())
 	}
 	if o.tls != nil {
@@ -110,16 +123,13 @@ func newGRPCMetricExporter(ctx context.Context, endpoint string, o otlpConfig) (
 
 func newHTTPSpanExporter(ctx context.Context, endpoint string, o otlpConfig) (sdktrace.SpanExporter, error) {
 	var opts []otlptracehttp.Option
-	u, isURL, err := endpointURL(endpoint)
+	u, err := resolveEndpoint(endpoint, o.insecure)
 	switch {
 	case err != nil:
 		return nil, err
-	case isURL:
+	case u != nil:
 		opts = append(opts, otlptracehttp.WithEndpointURL(withPath(u, pathTraces)))
-	case endpoint != "":
-		opts = append(opts, otlptracehttp.WithEndpoint(endpoint))
-	}
-	if o.insecure && !isURL {
+	case o.insecure:
 		opts = append(opts, otlptracehttp.WithInsecure())
 	}
 	if o.tls != nil {
@@ -139,16 +149,13 @@ func newHTTPSpanExporter(ctx context.Context, endpoint string, o otlpConfig) (sd
 
 func newHTTPMetricExporter(ctx context.Context, endpoint string, o otlpConfig) (metric.Exporter, error) {
 	var opts []otlpmetrichttp.Option
-	u, isURL, err := endpointURL(endpoint)
+	u, err := resolveEndpoint(endpoint, o.insecure)
 	switch {
 	case err != nil:
 		return nil, err
-	case isURL:
+	case u != nil:
 		opts = append(opts, otlpmetrichttp.WithEndpointURL(withPath(u, pathMetrics)))
-	case endpoint != "":
-		opts = append(opts, otlpmetrichttp.WithEndpoint(endpoint))
-	}
-	if o.insecure && !isURL {
+	case o.insecure:
 		opts = append(opts, otlpmetrichttp.WithInsecure())
 	}
 	if o.tls != nil {

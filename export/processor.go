@@ -2,7 +2,9 @@ package export
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -106,4 +108,45 @@ func newBatchProcessor(name string, e sdktrace.SpanExporter, queue int, timeout 
 	}
 	bsp := sdktrace.NewBatchSpanProcessor(&guardedExporter{SpanExporter: e, g: g}, opts...)
 	return &guardedProcessor{SpanProcessor: bsp, g: g}
+}
+
+// fanout is the exporters' processors as one: OnStart and OnEnd go to each
+// in turn (none of them blocks unless WithSimpleProcessor), and Shutdown and
+// ForceFlush run them side by side. The TracerProvider would shut them down
+// one after the other and give up at the deadline, so that an exporter that
+// does not finish (a dead collector) would keep the spans queued for the
+// others from ever being exported.
+type fanout []sdktrace.SpanProcessor
+
+func (f fanout) OnStart(ctx context.Context, s sdktrace.ReadWriteSpan) {
+	for _, p := range f {
+		p.OnStart(ctx, s)
+	}
+}
+
+func (f fanout) OnEnd(s sdktrace.ReadOnlySpan) {
+	for _, p := range f {
+		p.OnEnd(s)
+	}
+}
+
+func (f fanout) Shutdown(ctx context.Context) error {
+	return f.each(func(p sdktrace.SpanProcessor) error { return p.Shutdown(ctx) })
+}
+
+func (f fanout) ForceFlush(ctx context.Context) error {
+	return f.each(func(p sdktrace.SpanProcessor) error { return p.ForceFlush(ctx) })
+}
+
+func (f fanout) each(fn func(sdktrace.SpanProcessor) error) error {
+	if len(f) == 1 {
+		return fn(f[0])
+	}
+	errs := make([]error, len(f))
+	var wg sync.WaitGroup
+	for i, p := range f {
+		wg.Go(func() { errs[i] = fn(p) })
+	}
+	wg.Wait()
+	return errors.Join(errs...)
 }

@@ -48,6 +48,9 @@ type Providers struct {
 	once sync.Once
 	err  error
 
+	// The MeterProvider's readers, shut down side by side.
+	metricReaders []sdkmetric.Reader
+
 	// What was configured, for tests.
 	exporters []string
 	readers   int
@@ -64,7 +67,7 @@ func (p *Providers) shutdown(ctx context.Context) error {
 	var wg sync.WaitGroup
 	var terr, merr error
 	wg.Go(func() { terr = p.TracerProvider.Shutdown(ctx) })
-	wg.Go(func() { merr = p.MeterProvider.Shutdown(ctx) })
+	wg.Go(func() { merr = p.shutdownMeters(ctx) })
 	done := make(chan struct{})
 	go func() { wg.Wait(); close(done) }()
 	select {
@@ -78,6 +81,25 @@ func (p *Providers) shutdown(ctx context.Context) error {
 		return fmt.Errorf("export: shutdown: %w", err)
 	}
 	return nil
+}
+
+// shutdownMeters shuts the MeterProvider down. The provider shuts its
+// readers down one after the other, each with what is left of ctx, so that a
+// reader whose exporter hangs would leave the others no time for their last
+// export: shut the readers down side by side first. The provider's own call
+// then finds them shut down and only reports ErrReaderShutdown for each.
+func (p *Providers) shutdownMeters(ctx context.Context) error {
+	if len(p.metricReaders) < 2 {
+		return p.MeterProvider.Shutdown(ctx)
+	}
+	errs := make([]error, len(p.metricReaders))
+	var wg sync.WaitGroup
+	for i, r := range p.metricReaders {
+		wg.Go(func() { errs[i] = r.Shutdown(ctx) })
+	}
+	wg.Wait()
+	_ = p.MeterProvider.Shutdown(ctx)
+	return errors.Join(errs...)
 }
 
 // Setup builds a TracerProvider and a MeterProvider as described in the
@@ -142,8 +164,8 @@ func New(ctx context.Context, opts ...Option) (*Providers, error) {
 	for _, sp := range c.processors {
 		topts = append(topts, sdktrace.WithSpanProcessor(sp))
 	}
-	for _, sp := range b.processors {
-		topts = append(topts, sdktrace.WithSpanProcessor(sp))
+	if len(b.processors) > 0 {
+		topts = append(topts, sdktrace.WithSpanProcessor(fanout(b.processors)))
 	}
 	mopts := []sdkmetric.Option{sdkmetric.WithResource(res)}
 	for _, r := range b.readers {
@@ -152,6 +174,7 @@ func New(ctx context.Context, opts ...Option) (*Providers, error) {
 	return &Providers{
 		TracerProvider: sdktrace.NewTracerProvider(topts...),
 		MeterProvider:  sdkmetric.NewMeterProvider(mopts...),
+		metricReaders:  b.readers,
 		exporters:      b.names,
 		readers:        len(b.readers),
 	}, nil

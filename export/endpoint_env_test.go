@@ -1,0 +1,67 @@
+package export
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tracekit-go/tracekit/export/exporttest"
+)
+
+// TestOptionEndpointIgnoresEnvEndpoint checks that an endpoint given by
+// option replaces the environment's OTLP endpoint whole: a bare "host:port"
+// uses TLS (unless WithInsecure) even when OTEL_EXPORTER_OTLP_ENDPOINT is an
+// http:// URL, and the environment's URL path is not grafted onto the
+// option's host.
+func TestOptionEndpointIgnoresEnvEndpoint(t *testing.T) {
+	send := func(t *testing.T, opt Option) {
+		t.Helper()
+		ctx := context.Background()
+		p, err := New(ctx, opt, WithSimpleProcessor())
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, s := p.TracerProvider.Tracer("t").Start(ctx, "x")
+		s.End()
+		sctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+		defer cancel()
+		_ = p.Shutdown(sctx)
+	}
+	t.Run("http host:port stays TLS", func(t *testing.T) {
+		captureErrors(t)
+		rcv := exporttest.NewHTTPReceiver(t) // plaintext
+		clearEnv(t, map[string]string{envOTLPEndpoint: "http://127.0.0.1:1"})
+		send(t, WithOTLPHTTP(strings.TrimPrefix(rcv.Endpoint, "http://"), WithTimeout(time.Second)))
+		if n := len(rcv.Requests()); n != 0 {
+			t.Fatalf("a bare host:port without WithInsecure sent %d plaintext request(s): the env endpoint's http scheme leaked in", n)
+		}
+	})
+	t.Run("grpc host:port stays TLS", func(t *testing.T) {
+		captureErrors(t)
+		rcv := exporttest.NewGRPCReceiver(t) // plaintext
+		clearEnv(t, map[string]string{envOTLPEndpoint: "http://127.0.0.1:1"})
+		send(t, WithOTLPGRPC(rcv.Endpoint, WithTimeout(time.Second)))
+		if n := len(rcv.Requests()); n != 0 {
+			t.Fatalf("a bare host:port without WithInsecure sent %d plaintext request(s): the env endpoint's http scheme leaked in", n)
+		}
+	})
+	t.Run("http host:port takes no env path", func(t *testing.T) {
+		captureErrors(t)
+		rcv := exporttest.NewHTTPReceiver(t)
+		clearEnv(t, map[string]string{envOTLPEndpoint: "http://127.0.0.1:1/prefix"})
+		send(t, WithOTLPHTTP(strings.TrimPrefix(rcv.Endpoint, "http://"), WithInsecure(), WithTimeout(time.Second)))
+		if n := len(rcv.Spans()); n != 1 {
+			t.Fatalf("receiver got %d spans at /v1/traces, want 1 (env path grafted onto the option's host?)", n)
+		}
+	})
+	t.Run("http host:port ignores signal env endpoint", func(t *testing.T) {
+		captureErrors(t)
+		rcv := exporttest.NewHTTPReceiver(t)
+		clearEnv(t, map[string]string{envOTLPTracesEndpoint: "http://127.0.0.1:1/custom"})
+		send(t, WithOTLPHTTP(strings.TrimPrefix(rcv.Endpoint, "http://"), WithInsecure(), WithTimeout(time.Second)))
+		if n := len(rcv.Spans()); n != 1 {
+			t.Fatalf("receiver got %d spans at /v1/traces, want 1", n)
+		}
+	})
+}
