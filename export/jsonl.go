@@ -26,15 +26,19 @@ import (
 type JSONLExporter struct {
 	mu     sync.Mutex
 	w      *bufio.Writer
+	dst    io.Writer
 	file   *os.File // owned, closed by Shutdown; nil for NewJSONLExporter
 	closed bool
+	// failed: the last write failed, maybe within a line; the next batch
+	// starts on a fresh line.
+	failed bool
 }
 
 // NewJSONLExporter returns a JSONLExporter that writes to w. Output is
 // buffered and flushed after every batch and by Shutdown, which does not
 // close w.
 func NewJSONLExporter(w io.Writer) *JSONLExporter {
-	return &JSONLExporter{w: bufio.NewWriter(w)}
+	return &JSONLExporter{w: bufio.NewWriter(w), dst: w}
 }
 
 // NewFileExporter returns a JSONLExporter that appends to the file at path,
@@ -45,15 +49,23 @@ func NewFileExporter(path string) (*JSONLExporter, error) {
 	if err != nil {
 		return nil, fmt.Errorf("export: file exporter: %w", err)
 	}
-	return &JSONLExporter{w: bufio.NewWriter(f), file: f}, nil
+	return &JSONLExporter{w: bufio.NewWriter(f), dst: f, file: f}, nil
 }
 
-// ExportSpans writes spans, one line each, and flushes.
+// ExportSpans writes spans, one line each, and flushes. A batch whose write
+// failed (a full disk) is lost, and the next one is written again.
 func (e *JSONLExporter) ExportSpans(_ context.Context, spans []sdktrace.ReadOnlySpan) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.closed {
 		return errors.New("export: JSONL exporter is shut down")
+	}
+	if e.failed {
+		// The buffered writer keeps its error: start it again, on a new
+		// line in case the failed write stopped within one.
+		e.w.Reset(e.dst)
+		e.w.WriteByte('\n')
+		e.failed = false
 	}
 	for _, s := range spans {
 		line, err := json.Marshal(jsonSpanOf(s))
@@ -63,7 +75,11 @@ func (e *JSONLExporter) ExportSpans(_ context.Context, spans []sdktrace.ReadOnly
 		e.w.Write(line)
 		e.w.WriteByte('\n')
 	}
-	return e.w.Flush()
+	if err := e.w.Flush(); err != nil {
+		e.failed = true
+		return fmt.Errorf("export: JSONL exporter: %w", err)
+	}
+	return nil
 }
 
 // Shutdown flushes the output and, for a file exporter, closes the file.

@@ -4,9 +4,11 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"go.opentelemetry.io/otel/attribute"
@@ -139,5 +141,43 @@ func TestFileExporterBadPath(t *testing.T) {
 	_, err := New(context.Background(), WithFile(filepath.Join(t.TempDir(), "no", "such", "dir", "x.jsonl")))
 	if err == nil {
 		t.Fatal("no error for an unwritable path")
+	}
+}
+
+// flakyWriter fails its writes while fail is set, after writing half of
+// what it was given.
+type flakyWriter struct {
+	buf  []byte
+	fail bool
+}
+
+func (w *flakyWriter) Write(p []byte) (int, error) {
+	if w.fail {
+		w.buf = append(w.buf, p[:len(p)/2]...)
+		return len(p) / 2, errors.New("disk full")
+	}
+	w.buf = append(w.buf, p...)
+	return len(p), nil
+}
+
+// TestJSONLExporterRecovers: a failed write (a full disk) loses its batch,
+// not every later one, and the later lines stay whole JSON objects.
+func TestJSONLExporterRecovers(t *testing.T) {
+	w := &flakyWriter{}
+	e := NewJSONLExporter(w)
+	ctx := context.Background()
+	w.fail = true
+	if err := e.ExportSpans(ctx, snapshots(stub(1, 1, 0, "lost", 0, 1))); err == nil {
+		t.Fatal("no error from a failed write")
+	}
+	w.fail = false
+	if err := e.ExportSpans(ctx, snapshots(stub(1, 2, 0, "kept", 0, 1))); err != nil {
+		t.Fatalf("the next batch failed too: %v", err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(w.buf)), "\n")
+	last := lines[len(lines)-1]
+	var m map[string]any
+	if err := json.Unmarshal([]byte(last), &m); err != nil || m["name"] != "kept" {
+		t.Fatalf("last line %q: %v", last, err)
 	}
 }
