@@ -46,6 +46,10 @@ type agentAcc struct {
 	finish   []string
 	history  []genai.Message
 	historyN int // how many histories were seen
+	// input is the request's message as built, before the span's start
+	// redacted it in place: the request is rendered (and redacted) again
+	// at the end.
+	input genai.Message
 }
 
 func (a *agentAcc) chunk(b []byte, capture bool) {
@@ -149,7 +153,7 @@ func agentMessages(dst []genai.Message, role, content string, capture bool) []ge
 		outer := withoutInput(b) // a tool's input may hold fields of any name
 		switch {
 		case javaField(outer, "type=") == "tool_result":
-			if len(dst) >= maxToolCalls {
+			if len(dst)-start >= maxToolCalls { // per history message
 				continue
 			}
 			m := genai.Message{Role: "tool", ToolCallID: strings.Clone(javaField(outer, "tool_use_id="))}
@@ -323,6 +327,8 @@ func balanced(s string) string {
 func (a *agentAcc) into(c *genai.Call, capture bool) {
 	if a.historyN > 0 && len(a.history) > 0 {
 		c.Request.Messages = a.history
+	} else if len(c.Request.Messages) == 1 {
+		c.Request.Messages[0] = a.input // unredacted: UpdateRequest redacts it once, not twice
 	}
 	if a.model != "" {
 		c.Request.Model = a.model

@@ -3,12 +3,14 @@ package bedrocktrace
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockagentruntime"
 	agtypes "github.com/aws/aws-sdk-go-v2/service/bedrockagentruntime/types"
 	"go.opentelemetry.io/otel/codes"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 )
 
 // agentTrace builds a trace event payload.
@@ -192,5 +194,37 @@ func TestAgentHistoryToolBlocks(t *testing.T) {
 		"gen_ai.prompt.3.tool_call_id":                    "toolu_2",
 		"gen_ai.prompt.3.content":                         "pending",
 		"gen_ai.prompt.4.role":                            nil,
+	})
+}
+
+// TestAgentHistoryLongToolResults: the bound on tool messages is per history
+// message: in a long session's history (more messages than maxToolCalls),
+// the tool results of the latest step are still recorded.
+func TestAgentHistoryLongToolResults(t *testing.T) {
+	var msgs []map[string]string
+	for i := 0; i < maxToolCalls; i++ {
+		msgs = append(msgs,
+			map[string]string{"role": "user", "content": "[{text=hi, type=text}]"},
+			map[string]string{"role": "assistant", "content": "[{text=hello, type=text}]"})
+	}
+	msgs = append(msgs,
+		map[string]string{"role": "user", "content": "[{text=weather?, type=text}]"},
+		map[string]string{"role": "assistant", "content": "[{input={city=Paris}, name=get_weather, id=toolu_1, type=tool_use}]"},
+		map[string]string{"role": "user", "content": "[{tool_use_id=toolu_1, type=tool_result, content=sunny}]"})
+	e := newEnv(t)
+	limits := sdktrace.NewSpanLimits()
+	limits.AttributeCountLimit = 2048 // the default 128 would drop most of the history
+	e.tp = sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(e.rec), sdktrace.WithRawSpanLimits(limits))
+	a := runAgent(t, e, true, [][]byte{
+		agentTrace(t, "orchestrationTrace", modelInput(t, msgs...)),
+		chunk(t, "Sunny."),
+	})
+	n := 2*maxToolCalls + 2
+	a.want(t, map[string]any{
+		fmt.Sprintf("gen_ai.prompt.%d.role", n-1):            "assistant",
+		fmt.Sprintf("gen_ai.prompt.%d.tool_calls.0.id", n-1): "toolu_1",
+		fmt.Sprintf("gen_ai.prompt.%d.role", n):              "tool",
+		fmt.Sprintf("gen_ai.prompt.%d.tool_call_id", n):      "toolu_1",
+		fmt.Sprintf("gen_ai.prompt.%d.content", n):           "sunny",
 	})
 }

@@ -292,7 +292,7 @@ func (h *hooks) begin(ctx context.Context, params any) (st *callState) {
 		c.API = "invoke_agent"
 		c.Streaming = true
 		agentRequest(c, p)
-		st.agent = &agentAcc{}
+		st.agent = &agentAcc{input: c.Request.Messages[0]}
 	}
 	st.span = &st.spanMem
 	st.ctx = res.StartInto(ctx, c, st.span)

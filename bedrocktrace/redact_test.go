@@ -53,3 +53,25 @@ func TestInvokeAgentRedaction(t *testing.T) {
 	// The agent's own session id wins over the context's session.
 	a.want(t, map[string]any{"gen_ai.request.user": "ctx-user", "user.id": "ctx-user", "gen_ai.conversation.id": "s-1"})
 }
+
+// TestInvokeAgentRedactedOnce: the prompt of an agent call whose stream
+// told no prompt history (traces off) is the input text, redacted once (a
+// redactor need not be idempotent: one that hashes or wraps its input).
+func TestInvokeAgentRedactedOnce(t *testing.T) {
+	e := newEnv(t)
+	f := newFake(t, reply{frames: [][]byte{chunk(t, "ok")}})
+	cfg := e.cfg(f.URL)
+	wrap := redact.Func(func(s string) string { return "<" + s + ">" })
+	AppendMiddlewares(&cfg.APIOptions, append(e.opts(true), WithRedactor(wrap))...)
+	out, err := bedrockagentruntime.NewFromConfig(cfg).InvokeAgent(context.Background(), &bedrockagentruntime.InvokeAgentInput{
+		AgentId: aws.String("AGENT1"), AgentAliasId: aws.String("ALIAS1"), SessionId: aws.String("s-1"),
+		InputText: aws.String("hello"),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range out.GetStream().Events() {
+	}
+	_ = out.GetStream().Close()
+	attrsOf(e.oneSpan()).want(t, map[string]any{"gen_ai.prompt.0.content": "<hello>", "gen_ai.completion.0.content": "<ok>"})
+}
