@@ -16,7 +16,9 @@
 // "cx-subsystem-name". The token, endpoint, application and subsystem come
 // from [Config], else from CX_TOKEN, CX_ENDPOINT, CX_APPLICATION_NAME and
 // CX_SUBSYSTEM_NAME; the last two default to "Unknown". Setup fails with a
-// clear error when there is no token or no endpoint.
+// clear error when there is no token or no endpoint. With
+// OTEL_SDK_DISABLED=true, Setup installs nothing, reads no token, leaves
+// content capture alone and returns a shutdown function that does nothing.
 //
 // # Content capture is turned ON
 //
@@ -80,6 +82,9 @@ const (
 	// EnvSubsystemName holds the subsystem name.
 	EnvSubsystemName = "CX_SUBSYSTEM_NAME"
 )
+
+// envSDKDisabled set to "true" makes Setup install nothing.
+const envSDKDisabled = "OTEL_SDK_DISABLED"
 
 // DefaultName is the application and subsystem name used when neither the
 // config nor the environment gives one.
@@ -184,10 +189,16 @@ func normalizeEndpoint(raw string) (string, error) {
 // Setup sends spans and metrics to Coralogix over OTLP gRPC, registers the
 // providers as the OpenTelemetry globals, turns message content capture on
 // unless cfg.DisableContentCapture is set, and returns the function that
-// flushes and shuts everything down. opts are [export.Setup] options applied
+// flushes and shuts everything down (with OTEL_SDK_DISABLED=true it does
+// nothing and returns a no-op shutdown). opts are [export.Setup] options applied
 // after Coralogix's, e.g. export.WithSpanProcessors or export.WithConsole
 // (which adds the console to the Coralogix exporter).
 func Setup(ctx context.Context, cfg Config, opts ...export.Option) (shutdown func(context.Context) error, err error) {
+	if strings.EqualFold(strings.TrimSpace(os.Getenv(envSDKDisabled)), "true") {
+		// As export.Setup: install nothing, so a missing token or
+		// endpoint is no error, and leave content capture alone.
+		return func(context.Context) error { return nil }, nil
+	}
 	all, err := Options(cfg)
 	if err != nil {
 		return nil, err

@@ -12,9 +12,9 @@ import (
 )
 
 // Setup reads CX_TOKEN and CX_ENDPOINT when the config leaves them empty, and
-// fails clearly when there is no token.
+// fails clearly when there is no token (TestMain runs the examples without
+// CX_TOKEN).
 func ExampleSetup() {
-	os.Unsetenv(coralogix.EnvToken)
 	_, err := coralogix.Setup(context.Background(), coralogix.Config{
 		ServiceName: "my-app",
 		Endpoint:    "ingress.eu2.coralogix.com:443",

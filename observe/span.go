@@ -68,10 +68,10 @@ type startConfig struct {
 	post  []func(*Span)
 }
 
-// WithAttributes adds attributes to the span at start (samplers see them).
 // internalKind is built once: an option made per span is an allocation.
 var internalKind = trace.WithSpanKind(trace.SpanKindInternal)
 
+// WithAttributes adds attributes to the span at start (samplers see them).
 func WithAttributes(kv ...attribute.KeyValue) SpanOption {
 	return func(c *startConfig) { c.attrs = append(c.attrs, kv...) }
 }
@@ -150,7 +150,9 @@ func (o *Observer) Start(ctx context.Context, kind Kind, name string, opts ...Sp
 	s := &Span{obs: o, res: res, rec: genai.Observation{Kind: string(kind), Name: name}}
 	var cfg startConfig
 	for _, opt := range opts {
-		opt(&cfg)
+		if opt != nil {
+			opt(&cfg)
+		}
 	}
 	attrs := semconv.ObservationStartAttrs(make([]attribute.KeyValue, 0, 8+len(cfg.attrs)), &s.rec, res.Renderer.Conventions)
 	attrs = res.ContextAttrs(ctx, attrs)
@@ -187,6 +189,9 @@ func run[In, Out any](ctx context.Context, s *Span, input In, fn func(ctx contex
 			s.End()
 			panic(r)
 		}
+		// fn returned, or left its goroutine with runtime.Goexit (t.FailNow):
+		// the span ends either way (End is idempotent).
+		s.End()
 	}()
 	out, err = fn(ctx)
 	if err != nil {
@@ -238,6 +243,7 @@ func (s *Span) SetInput(v any) {
 	if !s.capturing() {
 		return
 	}
+	defer instr.Guard() // a panicking redactor or MarshalJSON: nothing recorded
 	val := s.value(v)
 	s.update(func(o *genai.Observation) { o.Input = val })
 }
@@ -247,6 +253,7 @@ func (s *Span) SetOutput(v any) {
 	if !s.capturing() {
 		return
 	}
+	defer instr.Guard()
 	val := s.value(v)
 	s.update(func(o *genai.Observation) { o.Output = val })
 }
@@ -258,6 +265,7 @@ func (s *Span) SetToolArguments(v any) {
 	if !s.capturing() {
 		return
 	}
+	defer instr.Guard()
 	val := s.value(v)
 	if str, ok := v.(string); ok && json.Valid([]byte(str)) {
 		val.JSON = true
@@ -271,6 +279,7 @@ func (s *Span) SetDocuments(docs ...Document) {
 	if !s.capturing() {
 		return
 	}
+	defer instr.Guard()
 	out := make([]genai.Document, len(docs))
 	for i, d := range docs {
 		out[i] = genai.Document{ID: d.ID, Content: s.res.Redact(d.Content), Score: genai.SetFloat(d.Score)}

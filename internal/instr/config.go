@@ -169,11 +169,15 @@ func (in *Instrumentation) resolve(gen uint64) *Resolved {
 	var cfg Config
 	if d := in.pkg.defaults.Load(); d != nil {
 		for _, o := range *d {
-			o.apply(&cfg)
+			if o != nil {
+				o.apply(&cfg)
+			}
 		}
 	}
 	for _, o := range in.opts {
-		o.apply(&cfg)
+		if o != nil {
+			o.apply(&cfg)
+		}
 	}
 	if cfg.TracerProvider == nil {
 		cfg.TracerProvider = otel.GetTracerProvider()
