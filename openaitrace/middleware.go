@@ -311,7 +311,7 @@ func (c *call) afterNext(resp *http.Response, err error) {
 		if err == nil {
 			err = errors.New("no response")
 		}
-		c.rec.Err = &genai.Error{Type: transportErrorType(err), Message: err.Error()}
+		c.rec.Err = &genai.Error{Type: ctxErrorType(c.ctx, err), Message: err.Error()}
 		c.end()
 		return
 	}
@@ -371,6 +371,18 @@ func isJSON(ct string) bool {
 	mt, _, _ := strings.Cut(strings.ToLower(ct), ";")
 	mt = strings.TrimSpace(mt)
 	return strings.Contains(mt, "application/json") || strings.HasSuffix(mt, "+json")
+}
+
+// ctxErrorType is transportErrorType for an error of a call whose context
+// is ctx: once the context is done, the call failed because of it, whatever
+// the error says (a context ended with a cause, context.WithTimeoutCause or
+// WithCancelCause, makes the transport and context.Cause report that cause,
+// which is neither context.Canceled nor context.DeadlineExceeded).
+func ctxErrorType(ctx context.Context, err error) string {
+	if e := ctx.Err(); e != nil {
+		return transportErrorType(e)
+	}
+	return transportErrorType(err)
 }
 
 // transportErrorType returns a short, stable error.type for an error that
@@ -506,14 +518,14 @@ func (c *call) observe(p []byte, err error) (spent bool) {
 			// cancellation can end its response cleanly before the
 			// transport notices. The call was cancelled, not completed.
 			cause := context.Cause(c.ctx)
-			c.rec.Err = &genai.Error{Type: transportErrorType(cause), Message: cause.Error()}
+			c.rec.Err = &genai.Error{Type: ctxErrorType(c.ctx, cause), Message: cause.Error()}
 			c.finishLocked(false)
 			return
 		}
 		c.finishLocked(true)
 		return
 	}
-	c.rec.Err = &genai.Error{Type: transportErrorType(err), Message: err.Error()}
+	c.rec.Err = &genai.Error{Type: ctxErrorType(c.ctx, err), Message: err.Error()}
 	c.finishLocked(false)
 	return
 }
@@ -546,7 +558,7 @@ func (c *call) closed() (spent bool) {
 		// ends during the attempt (and a closed stream may race with the
 		// context's AfterFunc). The call was cancelled, not completed.
 		cause := context.Cause(c.ctx)
-		c.rec.Err = &genai.Error{Type: transportErrorType(cause), Message: cause.Error()}
+		c.rec.Err = &genai.Error{Type: ctxErrorType(c.ctx, cause), Message: cause.Error()}
 	}
 	c.finishLocked(c.terminal)
 	return
@@ -561,7 +573,7 @@ func (c *call) cancelled() {
 	}
 	if !c.terminal {
 		err := context.Cause(c.ctx)
-		c.rec.Err = &genai.Error{Type: transportErrorType(err), Message: err.Error()}
+		c.rec.Err = &genai.Error{Type: ctxErrorType(c.ctx, err), Message: err.Error()}
 	}
 	c.finishLocked(c.terminal)
 }

@@ -157,7 +157,7 @@ func (p *Package) New(opts ...Option) *Instrumentation {
 // Resolved returns the tracer, instruments and settings in force.
 func (in *Instrumentation) Resolved() *Resolved {
 	gen := in.pkg.gen.Load()
-	if r := in.cur.Load(); r != nil && r.gen == gen {
+	if r := in.cur.Load(); r != nil && r.gen == gen && r.globalsCurrent() {
 		return r
 	}
 	r := in.resolve(gen)
@@ -179,11 +179,18 @@ func (in *Instrumentation) resolve(gen uint64) *Resolved {
 			o.apply(&cfg)
 		}
 	}
+	// Providers taken from the OTel globals are remembered, so that a
+	// global set later (also a second time: the global delegates only to
+	// the first one set) is picked up on the next call.
+	var globalTP trace.TracerProvider
+	var globalMP metric.MeterProvider
 	if cfg.TracerProvider == nil {
 		cfg.TracerProvider = otel.GetTracerProvider()
+		globalTP = cfg.TracerProvider
 	}
 	if cfg.MeterProvider == nil {
 		cfg.MeterProvider = otel.GetMeterProvider()
+		globalMP = cfg.MeterProvider
 	}
 	if cfg.Conventions == 0 {
 		cfg.Conventions = ConventionsFromEnv()
@@ -194,6 +201,8 @@ func (in *Instrumentation) resolve(gen uint64) *Resolved {
 	}
 	r := &Resolved{
 		gen:         gen,
+		globalTP:    globalTP,
+		globalMP:    globalMP,
 		Tracer:      cfg.TracerProvider.Tracer(in.pkg.scope, trace.WithInstrumentationVersion(in.pkg.version)),
 		Capture:     capture,
 		Renderer:    semconv.Renderer{Conventions: cfg.Conventions, Capture: capture},
@@ -207,8 +216,12 @@ func (in *Instrumentation) resolve(gen uint64) *Resolved {
 
 // Resolved is the configuration in force for one instrumentation.
 type Resolved struct {
-	gen    uint64
-	Tracer trace.Tracer
+	gen uint64
+	// globalTP and globalMP are the global providers this configuration
+	// was resolved with, when no option set them (nil otherwise).
+	globalTP trace.TracerProvider
+	globalMP metric.MeterProvider
+	Tracer   trace.Tracer
 	// Capture tells whether content is captured.
 	Capture bool
 	// Renderer renders records in the selected conventions.
@@ -223,6 +236,24 @@ type Resolved struct {
 	// spanName caches the last span name built (most calls of a client
 	// name the same operation and model).
 	spanName atomic.Pointer[spanNameEntry]
+}
+
+// globalsCurrent reports whether the OTel global providers r fell back to
+// are still the globals.
+func (r *Resolved) globalsCurrent() bool {
+	return (r.globalTP == nil || sameValue(r.globalTP, otel.GetTracerProvider())) &&
+		(r.globalMP == nil || sameValue(r.globalMP, otel.GetMeterProvider()))
+}
+
+// sameValue is a == b, false (rather than a panic) for values of a type
+// that is not comparable.
+func sameValue(a, b any) (same bool) {
+	defer func() {
+		if recover() != nil {
+			same = false
+		}
+	}()
+	return a == b
 }
 
 // spanNameEntry is a span name and the call fields it was built from (owned
