@@ -22,12 +22,13 @@ type toolAcc struct {
 
 // choiceAcc accumulates one streamed choice.
 type choiceAcc struct {
-	seen    bool
-	role    string
-	text    []byte
-	hasText bool
-	finish  string
-	tools   []toolAcc
+	seen      bool
+	role      string
+	text      []byte
+	hasText   bool
+	reasoning []byte
+	finish    string
+	tools     []toolAcc
 }
 
 // streamAcc accumulates a streamed response into the pieces of a
@@ -72,6 +73,19 @@ func (a *streamAcc) appendText(ch *choiceAcc, s string, capture bool) {
 	}
 	a.size += len(s)
 	ch.text = append(ch.text, s...)
+}
+
+// appendReasoning adds streamed reasoning (thinking) text to a choice; it is
+// content: kept only when captured.
+func (a *streamAcc) appendReasoning(ch *choiceAcc, s string, capture bool) {
+	if ch == nil || !capture || s == "" {
+		return
+	}
+	if room := maxStreamContent - a.size; room < len(s) {
+		s = s[:max(room, 0)]
+	}
+	a.size += len(s)
+	ch.reasoning = append(ch.reasoning, s...)
 }
 
 // tool returns the tool call of a choice that arrives on block, creating it.
@@ -169,6 +183,9 @@ func (a *streamAcc) into(c *genai.Call, capture bool) {
 			if capture {
 				out.Content = string(ch.text)
 			}
+		}
+		if capture {
+			out.Reasoning = string(ch.reasoning)
 		}
 		for _, t := range ch.tools {
 			tc := genai.ToolCall{ID: t.id, Type: "function", Name: t.name}

@@ -92,7 +92,7 @@ func claudeText(d *jscan.Scanner) (string, bool) {
 
 // claudeBlock is a content block: the first member of each name counts.
 type claudeBlock struct {
-	typ, text, id, name, input, toolUseID string
+	typ, text, thinking, id, name, input, toolUseID string
 	// content is a tool result's content as text (read when asked for).
 	content    string
 	hasContent bool
@@ -133,6 +133,8 @@ func scanClaudeBlock(d *jscan.Scanner, withContent bool) claudeBlock {
 			first(16, &b.input, true)
 		case "tool_use_id":
 			first(32, &b.toolUseID, false)
+		case "thinking":
+			first(128, &b.thinking, false)
 		case "content":
 			if seen&64 == 0 && withContent {
 				b.content, b.hasContent = claudeText(d)
@@ -147,10 +149,11 @@ func scanClaudeBlock(d *jscan.Scanner, withContent bool) claudeBlock {
 // the "tool" messages of its tool results go straight into the message list;
 // the rest is kept here.
 type claudeBody struct {
-	isString bool
-	str      string
-	text     textJoiner
-	calls    []genai.ToolCall
+	isString  bool
+	str       string
+	text      textJoiner
+	reasoning textJoiner // thinking blocks (an answer's)
+	calls     []genai.ToolCall
 }
 
 // scanClaudeContent reads the content value at the cursor: it appends one
@@ -168,6 +171,8 @@ func scanClaudeContent(d *jscan.Scanner, dst []genai.Message, body *claudeBody, 
 		switch b.typ {
 		case "text":
 			body.text.add(b.text)
+		case "thinking":
+			body.reasoning.add(b.thinking)
 		case "tool_use":
 			tc := genai.ToolCall{ID: b.id, Type: "function", Name: b.name}
 			if capture {
@@ -267,6 +272,9 @@ func claudeResponse(c *genai.Call, js string, capture bool) {
 	if len(msgs) > 0 {
 		ch.Content, ch.HasContent, ch.ToolCalls = msgs[0].Content, msgs[0].HasContent, msgs[0].ToolCalls
 	}
+	if capture {
+		ch.Reasoning = body.reasoning.String()
+	}
 	r.Choices = append(r.Choices, ch)
 	if finish != "" {
 		r.FinishReasons = append(r.FinishReasons[:0], finish)
@@ -333,6 +341,8 @@ func claudeChunk(a *streamAcc, js string, capture bool) bool {
 			}
 		case "text":
 			a.appendText(ch, b.Get("text").Str, capture)
+		case "thinking":
+			a.appendReasoning(ch, b.Get("thinking").Str, capture)
 		}
 	case "content_block_delta":
 		idx := int(gjson.Get(js, "index").Int())
@@ -343,6 +353,8 @@ func claudeChunk(a *streamAcc, js string, capture bool) bool {
 			a.appendText(ch, d.Get("text").Str, capture)
 		case "input_json_delta":
 			a.appendArgs(a.existingTool(ch, idx), d.Get("partial_json").Str, capture)
+		case "thinking_delta":
+			a.appendReasoning(ch, d.Get("thinking").Str, capture)
 		}
 	case "content_block_stop":
 		// A tool called without input streams no argument fragment: its

@@ -170,6 +170,17 @@ func gjsonClaudeResponse(c *genai.Call, js string, capture bool) {
 	if len(msgs) > 0 {
 		ch.Content, ch.HasContent, ch.ToolCalls = msgs[0].Content, msgs[0].HasContent, msgs[0].ToolCalls
 	}
+	if capture && content.Type != gjson.String {
+		// (added since: thinking blocks are the answer's reasoning)
+		var j textJoiner
+		content.ForEach(func(_, b gjson.Result) bool {
+			if b.Get("type").Str == "thinking" {
+				j.add(b.Get("thinking").Str)
+			}
+			return true
+		})
+		ch.Reasoning = j.String()
+	}
 	r.Choices = append(r.Choices, ch)
 	if finish != "" {
 		r.FinishReasons = append(r.FinishReasons[:0], finish)

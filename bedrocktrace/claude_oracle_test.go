@@ -47,6 +47,7 @@ func claudeOracleSeeds() []string {
 		`{"id":"m","model":"","model":"second","content":[{"type":"tool_use","id":"t","name":"f","input":{}}],"stop_reason":"tool_use","usage":{"input_tokens":1,"input_tokens":9,"output_tokens":"2"},"usage":{"output_tokens":5}}`,
 		`{"content":"a string","stop_reason":null,"usage":[1,2],"id":7}`,
 		`{"content":{"x":{"type":"text","text":"in an object"}}}`,
+		`{"content":[{"type":"thinking","thinking":"Let me think.","signature":"sig"},{"type":"redacted_thinking","data":"x"},{"type":"thinking","thinking":" More.","thinking":"dup"},{"type":"text","text":"Answer."}],"stop_reason":"end_turn"}`,
 		`[]`, `{}`, `null`, `"s"`, `5`, ``,
 	}
 	for _, tc := range familyCases {

@@ -292,9 +292,26 @@ func converseResponse(c *genai.Call, out *bedrockruntime.ConverseOutput, capture
 			a := msgs[len(msgs)-1]
 			ch := genai.Choice{Role: "assistant", FinishReason: string(out.StopReason),
 				Content: a.Content, HasContent: a.HasContent, ToolCalls: a.ToolCalls}
+			if capture {
+				ch.Reasoning = converseReasoning(m.Value.Content)
+			}
 			r.Choices = append(r.Choices, ch)
 		}
 	}
+}
+
+// converseReasoning joins the text of an answer's reasoning blocks (a
+// redacted one has no text).
+func converseReasoning(blocks []types.ContentBlock) string {
+	var j textJoiner
+	for _, b := range blocks {
+		if r, ok := b.(*types.ContentBlockMemberReasoningContent); ok {
+			if t, ok := r.Value.(*types.ReasoningContentBlockMemberReasoningText); ok && t.Value.Text != nil {
+				j.add(*t.Value.Text)
+			}
+		}
+	}
+	return j.String()
 }
 
 func int32p(p *int32) genai.Int {

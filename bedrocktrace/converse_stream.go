@@ -56,6 +56,12 @@ func converseStreamEvent(a *streamAcc, eventType, js string, capture bool) (done
 					if in, ok := firstMember(&dd, "input"); ok {
 						a.appendArgs(a.tool(ch, idx), in, capture)
 					}
+				case "reasoningContent":
+					// {"text": ...} pieces of the model's reasoning (its
+					// "signature" comes apart, and is no text).
+					if t, ok := firstMember(&dd, "text"); ok {
+						a.appendReasoning(ch, t, capture)
+					}
 				}
 			}
 		}

@@ -14,7 +14,8 @@ import (
 )
 
 // gjsonContentBlockDelta is the gjson contentBlockDelta parser that jscan
-// replaced, kept as the oracle of the tests below.
+// replaced, kept as the oracle of the tests below (reasoning deltas added
+// to both since).
 func gjsonContentBlockDelta(a *streamAcc, js string, capture bool) {
 	var d gjson.Result
 	idx := 0
@@ -35,6 +36,10 @@ func gjsonContentBlockDelta(a *streamAcc, js string, capture bool) {
 		case "toolUse":
 			if in := v.Get("input"); in.Exists() {
 				a.appendArgs(a.tool(ch, idx), in.Str, capture)
+			}
+		case "reasoningContent":
+			if t := v.Get("text"); t.Exists() {
+				a.appendReasoning(ch, t.Str, capture)
 			}
 		}
 		return false // a delta has one member

@@ -448,6 +448,11 @@ func (st *callState) streamDone(err error) {
 	switch {
 	case st.call.Err != nil:
 		// An exception or error frame said how the call ended.
+	case err != nil && st.ctx != nil && st.ctx.Err() != nil:
+		// The read failed once the caller's context was done: a context
+		// ended with a cause makes the read report that cause.
+		st.call.Err = ctxError(st.ctx.Err())
+		st.call.Err.Message = err.Error()
 	case err != nil:
 		st.call.Err = readError(err)
 	case !st.sawTerminal && st.ctx != nil && st.ctx.Err() != nil:

@@ -314,7 +314,7 @@ func parseResponsesResponse(body string, c *genai.Call, content bool) {
 	r := &c.Response
 	var status, incomplete, errV gjson.Result
 	ch := genai.Choice{Role: "assistant"}
-	var text joiner
+	var text, reasoning joiner
 	gjson.Parse(body).ForEach(func(k, v gjson.Result) bool {
 		switch k.Str {
 		case "id":
@@ -331,7 +331,7 @@ func parseResponsesResponse(body string, c *genai.Call, content bool) {
 			errV = v
 		case "output":
 			eachElem(v, func(it gjson.Result) bool {
-				outputItem(it, &ch, &text, content)
+				outputItem(it, &ch, &text, &reasoning, content)
 				return true
 			})
 		case "usage":
@@ -342,6 +342,7 @@ func parseResponsesResponse(body string, c *genai.Call, content bool) {
 	if text.n > 0 {
 		ch.Content, ch.HasContent = text.String(), true
 	}
+	ch.Reasoning = reasoning.String()
 	ch.FinishReason = responsesFinish(status.Str, incomplete, len(ch.ToolCalls) > 0)
 	r.Choices = append(r.Choices, ch)
 	r.FinishReasons = finishReasons(r.FinishReasons[:0], r.Choices)
@@ -350,9 +351,11 @@ func parseResponsesResponse(body string, c *genai.Call, content bool) {
 	}
 }
 
-// outputItem adds one output item of a response to the completion.
-func outputItem(it gjson.Result, ch *genai.Choice, text *joiner, content bool) {
-	var typ, id, callID, name, args, parts gjson.Result
+// outputItem adds one output item of a response to the completion: a
+// message's text to text, a reasoning item's summary and text to reasoning
+// (content, both), a function call to the tool calls.
+func outputItem(it gjson.Result, ch *genai.Choice, text, reasoning *joiner, content bool) {
+	var typ, id, callID, name, args, parts, summary gjson.Result
 	it.ForEach(func(k, v gjson.Result) bool {
 		switch k.Str {
 		case "type":
@@ -367,10 +370,25 @@ func outputItem(it gjson.Result, ch *genai.Choice, text *joiner, content bool) {
 			args = v
 		case "content":
 			parts = v
+		case "summary":
+			summary = v
 		}
 		return true
 	})
 	switch typ.Str {
+	case "reasoning":
+		if !content {
+			return
+		}
+		for _, list := range [2]gjson.Result{summary, parts} {
+			eachElem(list, func(p gjson.Result) bool {
+				switch typ, txt := partText(p); typ {
+				case "summary_text", "reasoning_text":
+					reasoning.add(txt)
+				}
+				return true
+			})
+		}
 	case "message":
 		if !content {
 			return

@@ -151,10 +151,17 @@ func systemInstructionsJSON(b []byte, msgs []genai.Message) []byte {
 	return append(b, ']')
 }
 
-func appendTextPart(b []byte, text string) []byte {
+func appendTextPart(b []byte, text string) []byte { return appendContentPart(b, "text", text) }
+
+// appendReasoningPart appends a ReasoningPart: the model's reasoning text.
+func appendReasoningPart(b []byte, text string) []byte {
+	return appendContentPart(b, "reasoning", text)
+}
+
+func appendContentPart(b []byte, typ, text string) []byte {
 	var o jsonObject
 	o.open(b)
-	o.str("type", "text")
+	o.str("type", typ)
 	o.str("content", text)
 	return o.close()
 }
@@ -247,7 +254,14 @@ func outputMessagesJSON(b []byte, choices []genai.Choice) []byte {
 		o.key("parts")
 		o.b = append(o.b, '[')
 		parts := 0
+		if ch.Reasoning != "" {
+			o.b = appendReasoningPart(o.b, ch.Reasoning)
+			parts++
+		}
 		if ch.HasContent {
+			if parts > 0 {
+				o.b = append(o.b, ',')
+			}
 			o.b = appendTextPart(o.b, ch.Content)
 			parts++
 		}

@@ -131,6 +131,9 @@ type Choice struct {
 	Content      string
 	HasContent   bool
 	ToolCalls    []ToolCall
+	// Reasoning is the model's reasoning (thinking) text that came with the
+	// answer, when the provider returns it (content: captured only).
+	Reasoning string
 }
 
 // ToolCall is a function call requested by the model.

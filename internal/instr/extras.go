@@ -204,6 +204,9 @@ func (r *Resolved) redactResponse(c *genai.Call) {
 	for i := range c.Response.Choices {
 		ch := &c.Response.Choices[i]
 		ch.Content = r.Redact(ch.Content)
+		if ch.Reasoning != "" {
+			ch.Reasoning = r.Redact(ch.Reasoning)
+		}
 		redactToolCalls(r, ch.ToolCalls)
 	}
 }
