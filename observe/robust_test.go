@@ -72,8 +72,8 @@ func TestRedactorPanicStaysInside(t *testing.T) {
 		t.Fatalf("%d ended spans, want 1", len(ended))
 	}
 	for _, kv := range ended[0].Attributes() {
-		if strings.Contains(kv.Value.Emit(), "secret") {
-			t.Errorf("unredacted content recorded: %s = %s", kv.Key, kv.Value.Emit())
+		if strings.Contains(kv.Value.String(), "secret") {
+			t.Errorf("unredacted content recorded: %s = %s", kv.Key, kv.Value.String())
 		}
 	}
 	if len(handled) == 0 {
