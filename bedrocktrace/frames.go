@@ -237,7 +237,7 @@ func parseFrame(b []byte, f *frame) bool {
 	h := b[12 : 12+hlen]
 	for len(h) > 0 {
 		nlen := int(h[0])
-		if nlen == 0 || len(h) < 1+nlen+1 {
+		if len(h) < 1+nlen+1 { // (an empty name is read, as the SDK reads it)
 			return false
 		}
 		name := h[1 : 1+nlen]

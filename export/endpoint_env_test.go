@@ -65,3 +65,41 @@ func TestOptionEndpointIgnoresEnvEndpoint(t *testing.T) {
 		}
 	})
 }
+
+// TestOptionEndpointKeepsEnvInsecure: OTEL_EXPORTER_OTLP_[TRACES_]INSECURE
+// is a setting the OTLP options leave unset: a bare "host:port" given in
+// code connects without TLS when it says so (only the environment's
+// endpoint is replaced by the option's).
+func TestOptionEndpointKeepsEnvInsecure(t *testing.T) {
+	send := func(t *testing.T, opt Option) {
+		t.Helper()
+		ctx := context.Background()
+		p, err := New(ctx, opt, WithSimpleProcessor())
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, s := p.TracerProvider.Tracer("t").Start(ctx, "x")
+		s.End()
+		sctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+		defer cancel()
+		_ = p.Shutdown(sctx)
+	}
+	t.Run("grpc OTEL_EXPORTER_OTLP_INSECURE", func(t *testing.T) {
+		captureErrors(t)
+		rcv := exporttest.NewGRPCReceiver(t) // plaintext
+		clearEnv(t, map[string]string{"OTEL_EXPORTER_OTLP_INSECURE": "true"})
+		send(t, WithOTLPGRPC(rcv.Endpoint, WithTimeout(time.Second)))
+		if n := len(rcv.Spans()); n != 1 {
+			t.Fatalf("receiver got %d spans, want 1: OTEL_EXPORTER_OTLP_INSECURE=true was ignored", n)
+		}
+	})
+	t.Run("http OTEL_EXPORTER_OTLP_TRACES_INSECURE", func(t *testing.T) {
+		captureErrors(t)
+		rcv := exporttest.NewHTTPReceiver(t)
+		clearEnv(t, map[string]string{"OTEL_EXPORTER_OTLP_TRACES_INSECURE": "true"})
+		send(t, WithOTLPHTTP(strings.TrimPrefix(rcv.Endpoint, "http://"), WithTimeout(time.Second)))
+		if n := len(rcv.Spans()); n != 1 {
+			t.Fatalf("receiver got %d spans, want 1: OTEL_EXPORTER_OTLP_TRACES_INSECURE=true was ignored", n)
+		}
+	})
+}

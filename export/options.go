@@ -83,7 +83,8 @@ func WithResource(res *resource.Resource) Option {
 // WithOTLPGRPC exports spans and metrics with OTLP over gRPC to endpoint.
 //
 // endpoint is either "host:port", which connects with TLS unless
-// [WithInsecure] is given, or a URL: "https://host:port" (TLS) or
+// [WithInsecure] is given (or OTEL_EXPORTER_OTLP_[TRACES_|METRICS_]INSECURE
+// is true), or a URL: "https://host:port" (TLS) or
 // "http://host:port" (no TLS). A non-empty endpoint replaces the one of
 // OTEL_EXPORTER_OTLP_[TRACES_|METRICS_]ENDPOINT whole, scheme included; an
 // empty endpoint leaves it to them, else localhost:4317. Settings the OTLP
@@ -98,7 +99,8 @@ func WithOTLPGRPC(endpoint string, opts ...OTLPOption) Option {
 // endpoint is a base URL such as "http://127.0.0.1:4318" or
 // "https://collector.example.com"; "/v1/traces" and "/v1/metrics" are
 // appended to its path, as for OTEL_EXPORTER_OTLP_ENDPOINT. A bare
-// "host:port" uses HTTPS unless [WithInsecure] is given. A non-empty endpoint
+// "host:port" uses HTTPS unless [WithInsecure] is given (or
+// OTEL_EXPORTER_OTLP_[TRACES_|METRICS_]INSECURE is true). A non-empty endpoint
 // replaces the one of the OTEL_EXPORTER_OTLP_* variables whole (scheme and
 // path included); an empty endpoint leaves it to them, else localhost:4318.
 func WithOTLPHTTP(endpoint string, opts ...OTLPOption) Option {

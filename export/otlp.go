@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"os"
 	"strings"
 
 	"go.opentelemetry.io/otel/exporters/otlp/otlpmetric/otlpmetricgrpc"
@@ -44,21 +45,35 @@ func endpointURL(endpoint string) (u *url.URL, ok bool, err error) {
 
 // resolveEndpoint returns the URL of an option's endpoint, nil when it is
 // empty (left to the environment). A bare "host:port" becomes an https URL,
-// or http with insecure, so that the endpoint replaces the environment's
-// whole: its scheme (TLS or not) and path must not carry over to another host.
-func resolveEndpoint(endpoint string, insecure bool) (*url.URL, error) {
+// or http with insecure (WithInsecure, or OTEL_EXPORTER_OTLP_[signal_]INSECURE
+// as the exporter would read it), so that the endpoint replaces the
+// environment's whole: its scheme (TLS or not) and path must not carry over
+// to another host.
+func resolveEndpoint(endpoint string, insecure bool, signal string) (*url.URL, error) {
 	if endpoint == "" {
 		return nil, nil
 	}
 	if !strings.Contains(endpoint, "://") {
 		scheme := "https"
-		if insecure {
+		if insecure || envInsecure(signal) {
 			scheme = "http"
 		}
 		endpoint = scheme + "://" + endpoint
 	}
 	u, _, err := endpointURL(endpoint)
 	return u, err
+}
+
+// envInsecure reads OTEL_EXPORTER_OTLP_INSECURE and, overriding it,
+// OTEL_EXPORTER_OTLP_<signal>_INSECURE, as the OTLP exporters do.
+func envInsecure(signal string) bool {
+	insecure := false
+	for _, k := range [2]string{"OTEL_EXPORTER_OTLP_INSECURE", "OTEL_EXPORTER_OTLP_" + signal + "_INSECURE"} {
+		if v := strings.TrimSpace(os.Getenv(k)); v != "" {
+			insecure = strings.EqualFold(v, "true")
+		}
+	}
+	return insecure
 }
 
 // withPath returns u's string form with the signal path appended to its path.
@@ -71,7 +86,7 @@ func withPath(u *url.URL, signal string) string {
 
 func newGRPCSpanExporter(ctx context.Context, endpoint string, o otlpConfig) (sdktrace.SpanExporter, error) {
 	var opts []otlptracegrpc.Option
-	u, err := resolveEndpoint(endpoint, o.insecure)
+	u, err := resolveEndpoint(endpoint, o.insecure, "TRACES")
 	switch {
 	case err != nil:
 		return nil, err
@@ -97,7 +112,7 @@ func newGRPCSpanExporter(ctx context.Context, endpoint string, o otlpConfig) (sd
 
 func newGRPCMetricExporter(ctx context.Context, endpoint string, o otlpConfig) (metric.Exporter, error) {
 	var opts []otlpmetricgrpc.Option
-	u, err := resolveEndpoint(endpoint, o.insecure)
+	u, err := resolveEndpoint(endpoint, o.insecure, "METRICS")
 	switch {
 	case err != nil:
 		return nil, err
@@ -123,7 +138,7 @@ func newGRPCMetricExporter(ctx context.Context, endpoint string, o otlpConfig) (
 
 func newHTTPSpanExporter(ctx context.Context, endpoint string, o otlpConfig) (sdktrace.SpanExporter, error) {
 	var opts []otlptracehttp.Option
-	u, err := resolveEndpoint(endpoint, o.insecure)
+	u, err := resolveEndpoint(endpoint, o.insecure, "TRACES")
 	switch {
 	case err != nil:
 		return nil, err
@@ -149,7 +164,7 @@ func newHTTPSpanExporter(ctx context.Context, endpoint string, o otlpConfig) (sd
 
 func newHTTPMetricExporter(ctx context.Context, endpoint string, o otlpConfig) (metric.Exporter, error) {
 	var opts []otlpmetrichttp.Option
-	u, err := resolveEndpoint(endpoint, o.insecure)
+	u, err := resolveEndpoint(endpoint, o.insecure, "METRICS")
 	switch {
 	case err != nil:
 		return nil, err

@@ -8,6 +8,7 @@ import (
 	"os"
 	"strings"
 	"sync/atomic"
+	"unsafe"
 
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/metric"
@@ -245,9 +246,14 @@ func (r *Resolved) globalsCurrent() bool {
 		(r.globalMP == nil || sameValue(r.globalMP, otel.GetMeterProvider()))
 }
 
-// sameValue is a == b, false (rather than a panic) for values of a type
-// that is not comparable.
+// sameValue is a == b. Values of a type that is not comparable (== would
+// panic) are the same when the interfaces hold the same boxed value, as
+// every load of an unchanged global does; otherwise false.
 func sameValue(a, b any) (same bool) {
+	type eface struct{ typ, data unsafe.Pointer }
+	if *(*eface)(unsafe.Pointer(&a)) == *(*eface)(unsafe.Pointer(&b)) {
+		return true
+	}
 	defer func() {
 		if recover() != nil {
 			same = false
