@@ -65,27 +65,26 @@ func (a *streamAcc) appendText(ch *choiceAcc, s string, capture bool) {
 		return
 	}
 	ch.hasText = true
-	if !capture || s == "" {
-		return
+	if capture {
+		ch.text = a.bounded(ch.text, s)
 	}
+}
+
+// bounded appends s to dst, within what the stream may still buffer.
+func (a *streamAcc) bounded(dst []byte, s string) []byte {
 	if room := maxStreamContent - a.size; room < len(s) {
 		s = s[:max(room, 0)]
 	}
 	a.size += len(s)
-	ch.text = append(ch.text, s...)
+	return append(dst, s...)
 }
 
 // appendReasoning adds streamed reasoning (thinking) text to a choice; it is
 // content: kept only when captured.
 func (a *streamAcc) appendReasoning(ch *choiceAcc, s string, capture bool) {
-	if ch == nil || !capture || s == "" {
-		return
+	if ch != nil && capture {
+		ch.reasoning = a.bounded(ch.reasoning, s)
 	}
-	if room := maxStreamContent - a.size; room < len(s) {
-		s = s[:max(room, 0)]
-	}
-	a.size += len(s)
-	ch.reasoning = append(ch.reasoning, s...)
 }
 
 // tool returns the tool call of a choice that arrives on block, creating it.
@@ -137,14 +136,9 @@ func (a *streamAcc) existingTool(ch *choiceAcc, block int) *toolAcc {
 
 // appendArgs adds a fragment of tool-call arguments (only when capturing).
 func (a *streamAcc) appendArgs(t *toolAcc, s string, capture bool) {
-	if t == nil || !capture || s == "" {
-		return
+	if t != nil && capture {
+		t.args = a.bounded(t.args, s)
 	}
-	if room := maxStreamContent - a.size; room < len(s) {
-		s = s[:max(room, 0)]
-	}
-	a.size += len(s)
-	t.args = append(t.args, s...)
 }
 
 func setClone(dst *string, s string) {

@@ -9,30 +9,32 @@ import (
 	"github.com/tracekit-go/tracekit/export/exporttest"
 )
 
+// sendOne sets up export with opt, ends one span and shuts down.
+func sendOne(t *testing.T, opt Option) {
+	t.Helper()
+	ctx := context.Background()
+	p, err := New(ctx, opt, WithSimpleProcessor())
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, s := p.TracerProvider.Tracer("t").Start(ctx, "x")
+	s.End()
+	sctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	_ = p.Shutdown(sctx)
+}
+
 // TestOptionEndpointIgnoresEnvEndpoint checks that an endpoint given by
 // option replaces the environment's OTLP endpoint whole: a bare "host:port"
 // uses TLS (unless WithInsecure) even when OTEL_EXPORTER_OTLP_ENDPOINT is an
 // http:// URL, and the environment's URL path is not grafted onto the
 // option's host.
 func TestOptionEndpointIgnoresEnvEndpoint(t *testing.T) {
-	send := func(t *testing.T, opt Option) {
-		t.Helper()
-		ctx := context.Background()
-		p, err := New(ctx, opt, WithSimpleProcessor())
-		if err != nil {
-			t.Fatal(err)
-		}
-		_, s := p.TracerProvider.Tracer("t").Start(ctx, "x")
-		s.End()
-		sctx, cancel := context.WithTimeout(ctx, 3*time.Second)
-		defer cancel()
-		_ = p.Shutdown(sctx)
-	}
 	t.Run("http host:port stays TLS", func(t *testing.T) {
 		captureErrors(t)
 		rcv := exporttest.NewHTTPReceiver(t) // plaintext
 		clearEnv(t, map[string]string{envOTLPEndpoint: "http://127.0.0.1:1"})
-		send(t, WithOTLPHTTP(strings.TrimPrefix(rcv.Endpoint, "http://"), WithTimeout(time.Second)))
+		sendOne(t, WithOTLPHTTP(strings.TrimPrefix(rcv.Endpoint, "http://"), WithTimeout(time.Second)))
 		if n := len(rcv.Requests()); n != 0 {
 			t.Fatalf("a bare host:port without WithInsecure sent %d plaintext request(s): the env endpoint's http scheme leaked in", n)
 		}
@@ -41,7 +43,7 @@ func TestOptionEndpointIgnoresEnvEndpoint(t *testing.T) {
 		captureErrors(t)
 		rcv := exporttest.NewGRPCReceiver(t) // plaintext
 		clearEnv(t, map[string]string{envOTLPEndpoint: "http://127.0.0.1:1"})
-		send(t, WithOTLPGRPC(rcv.Endpoint, WithTimeout(time.Second)))
+		sendOne(t, WithOTLPGRPC(rcv.Endpoint, WithTimeout(time.Second)))
 		if n := len(rcv.Requests()); n != 0 {
 			t.Fatalf("a bare host:port without WithInsecure sent %d plaintext request(s): the env endpoint's http scheme leaked in", n)
 		}
@@ -50,7 +52,7 @@ func TestOptionEndpointIgnoresEnvEndpoint(t *testing.T) {
 		captureErrors(t)
 		rcv := exporttest.NewHTTPReceiver(t)
 		clearEnv(t, map[string]string{envOTLPEndpoint: "http://127.0.0.1:1/prefix"})
-		send(t, WithOTLPHTTP(strings.TrimPrefix(rcv.Endpoint, "http://"), WithInsecure(), WithTimeout(time.Second)))
+		sendOne(t, WithOTLPHTTP(strings.TrimPrefix(rcv.Endpoint, "http://"), WithInsecure(), WithTimeout(time.Second)))
 		if n := len(rcv.Spans()); n != 1 {
 			t.Fatalf("receiver got %d spans at /v1/traces, want 1 (env path grafted onto the option's host?)", n)
 		}
@@ -59,7 +61,7 @@ func TestOptionEndpointIgnoresEnvEndpoint(t *testing.T) {
 		captureErrors(t)
 		rcv := exporttest.NewHTTPReceiver(t)
 		clearEnv(t, map[string]string{envOTLPTracesEndpoint: "http://127.0.0.1:1/custom"})
-		send(t, WithOTLPHTTP(strings.TrimPrefix(rcv.Endpoint, "http://"), WithInsecure(), WithTimeout(time.Second)))
+		sendOne(t, WithOTLPHTTP(strings.TrimPrefix(rcv.Endpoint, "http://"), WithInsecure(), WithTimeout(time.Second)))
 		if n := len(rcv.Spans()); n != 1 {
 			t.Fatalf("receiver got %d spans at /v1/traces, want 1", n)
 		}
@@ -71,24 +73,11 @@ func TestOptionEndpointIgnoresEnvEndpoint(t *testing.T) {
 // code connects without TLS when it says so (only the environment's
 // endpoint is replaced by the option's).
 func TestOptionEndpointKeepsEnvInsecure(t *testing.T) {
-	send := func(t *testing.T, opt Option) {
-		t.Helper()
-		ctx := context.Background()
-		p, err := New(ctx, opt, WithSimpleProcessor())
-		if err != nil {
-			t.Fatal(err)
-		}
-		_, s := p.TracerProvider.Tracer("t").Start(ctx, "x")
-		s.End()
-		sctx, cancel := context.WithTimeout(ctx, 3*time.Second)
-		defer cancel()
-		_ = p.Shutdown(sctx)
-	}
 	t.Run("grpc OTEL_EXPORTER_OTLP_INSECURE", func(t *testing.T) {
 		captureErrors(t)
 		rcv := exporttest.NewGRPCReceiver(t) // plaintext
 		clearEnv(t, map[string]string{"OTEL_EXPORTER_OTLP_INSECURE": "true"})
-		send(t, WithOTLPGRPC(rcv.Endpoint, WithTimeout(time.Second)))
+		sendOne(t, WithOTLPGRPC(rcv.Endpoint, WithTimeout(time.Second)))
 		if n := len(rcv.Spans()); n != 1 {
 			t.Fatalf("receiver got %d spans, want 1: OTEL_EXPORTER_OTLP_INSECURE=true was ignored", n)
 		}
@@ -97,7 +86,7 @@ func TestOptionEndpointKeepsEnvInsecure(t *testing.T) {
 		captureErrors(t)
 		rcv := exporttest.NewHTTPReceiver(t)
 		clearEnv(t, map[string]string{"OTEL_EXPORTER_OTLP_TRACES_INSECURE": "true"})
-		send(t, WithOTLPHTTP(strings.TrimPrefix(rcv.Endpoint, "http://"), WithTimeout(time.Second)))
+		sendOne(t, WithOTLPHTTP(strings.TrimPrefix(rcv.Endpoint, "http://"), WithTimeout(time.Second)))
 		if n := len(rcv.Spans()); n != 1 {
 			t.Fatalf("receiver got %d spans, want 1: OTEL_EXPORTER_OTLP_TRACES_INSECURE=true was ignored", n)
 		}
