@@ -26,7 +26,7 @@ import (
 type JSONLExporter struct {
 	mu     sync.Mutex
 	w      *bufio.Writer
-	dst    io.Writer
+	dst    *lastByteWriter
 	file   *os.File // owned, closed by Shutdown; nil for NewJSONLExporter
 	closed bool
 	// failed: the last write failed, maybe within a line; the next batch
@@ -38,7 +38,8 @@ type JSONLExporter struct {
 // buffered and flushed after every batch and by Shutdown, which does not
 // close w.
 func NewJSONLExporter(w io.Writer) *JSONLExporter {
-	return &JSONLExporter{w: bufio.NewWriter(w), dst: w}
+	dst := &lastByteWriter{w: w}
+	return &JSONLExporter{w: bufio.NewWriter(dst), dst: dst}
 }
 
 // NewFileExporter returns a JSONLExporter that appends to the file at path,
@@ -49,7 +50,8 @@ func NewFileExporter(path string) (*JSONLExporter, error) {
 	if err != nil {
 		return nil, fmt.Errorf("export: file exporter: %w", err)
 	}
-	return &JSONLExporter{w: bufio.NewWriter(f), dst: f, file: f}, nil
+	dst := &lastByteWriter{w: f}
+	return &JSONLExporter{w: bufio.NewWriter(dst), dst: dst, file: f}, nil
 }
 
 // ExportSpans writes spans, one line each, and flushes. A batch whose write
@@ -62,9 +64,11 @@ func (e *JSONLExporter) ExportSpans(_ context.Context, spans []sdktrace.ReadOnly
 	}
 	if e.failed {
 		// The buffered writer keeps its error: start it again, on a new
-		// line in case the failed write stopped within one.
+		// line if the failed write stopped within one.
 		e.w.Reset(e.dst)
-		e.w.WriteByte('\n')
+		if e.dst.last != 0 && e.dst.last != '\n' {
+			e.w.WriteByte('\n')
+		}
 		e.failed = false
 	}
 	for _, s := range spans {
@@ -224,3 +228,17 @@ func jsonFloat(f float64) any {
 }
 
 var _ sdktrace.SpanExporter = (*JSONLExporter)(nil)
+
+// lastByteWriter remembers the last byte its writer took.
+type lastByteWriter struct {
+	w    io.Writer
+	last byte
+}
+
+func (l *lastByteWriter) Write(p []byte) (int, error) {
+	n, err := l.w.Write(p)
+	if n > 0 {
+		l.last = p[n-1]
+	}
+	return n, err
+}

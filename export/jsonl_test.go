@@ -145,14 +145,18 @@ func TestFileExporterBadPath(t *testing.T) {
 }
 
 // flakyWriter fails its writes while fail is set, after writing half of
-// what it was given.
+// what it was given (none with whole).
 type flakyWriter struct {
-	buf  []byte
-	fail bool
+	buf   []byte
+	fail  bool
+	whole bool
 }
 
 func (w *flakyWriter) Write(p []byte) (int, error) {
 	if w.fail {
+		if w.whole {
+			return 0, errors.New("disk full")
+		}
 		w.buf = append(w.buf, p[:len(p)/2]...)
 		return len(p) / 2, errors.New("disk full")
 	}
@@ -179,5 +183,25 @@ func TestJSONLExporterRecovers(t *testing.T) {
 	var m map[string]any
 	if err := json.Unmarshal([]byte(last), &m); err != nil || m["name"] != "kept" {
 		t.Fatalf("last line %q: %v", last, err)
+	}
+
+	// A write that fails on a line boundary leaves no blank line.
+	w = &flakyWriter{}
+	e = NewJSONLExporter(w)
+	if err := e.ExportSpans(ctx, snapshots(stub(1, 1, 0, "first", 0, 1))); err != nil {
+		t.Fatal(err)
+	}
+	w.fail, w.whole = true, true
+	if err := e.ExportSpans(ctx, snapshots(stub(1, 2, 0, "lost", 0, 1))); err == nil {
+		t.Fatal("no error from a failed write")
+	}
+	w.fail = false
+	if err := e.ExportSpans(ctx, snapshots(stub(1, 3, 0, "kept", 0, 1))); err != nil {
+		t.Fatal(err)
+	}
+	for i, l := range strings.Split(strings.TrimSuffix(string(w.buf), "\n"), "\n") {
+		if json.Unmarshal([]byte(l), &m) != nil {
+			t.Errorf("line %d %q is not a JSON object", i+1, l)
+		}
 	}
 }
