@@ -190,6 +190,9 @@ type callState struct {
 	op      opKind
 	fam     family
 	capture bool
+	// params is the typed input when content is not captured: an error
+	// message that quotes the prompt loses it (see withholdErr).
+	params any
 
 	teeing      bool
 	ended       bool
@@ -255,6 +258,9 @@ func (h *hooks) begin(ctx context.Context, params any) (st *callState) {
 	res := h.in.Resolved()
 	st = statePool.Get().(*callState) // zero: recycle clears it
 	st.op, st.capture = op, res.Capture
+	if !res.Capture {
+		st.params = params
+	}
 	c := &st.call
 	c.Operation = genai.OpChat
 	c.Provider = genai.ProviderBedrock
@@ -372,8 +378,35 @@ func (st *callState) endLocked() {
 			c.Response.Usage.OutputTokens = st.hdrOut
 		}
 	}
+	st.withholdErr()
 	st.span.End(c)
 	st.spent = true
+}
+
+// withholdErr removes the request's content from the error when content is
+// not captured: an API may quote the prompt it rejected (a validation
+// error's "Value '...' at 'messages.1.member.content'...").
+func (st *callState) withholdErr() {
+	e := st.call.Err
+	if e == nil || st.params == nil {
+		return
+	}
+	var full genai.Call
+	switch p := st.params.(type) {
+	case *bedrockruntime.ConverseInput:
+		converseRequest(&full, p.ModelId, p.Messages, p.System, p.InferenceConfig, p.ToolConfig, p.RequestMetadata, true)
+	case *bedrockruntime.ConverseStreamInput:
+		converseRequest(&full, p.ModelId, p.Messages, p.System, p.InferenceConfig, p.ToolConfig, p.RequestMetadata, true)
+	case *bedrockruntime.InvokeModelInput:
+		invokeRequest(&full, p.Body, true)
+	case *bedrockruntime.InvokeModelWithResponseStreamInput:
+		invokeRequest(&full, p.Body, true)
+	case *bedrockagentruntime.InvokeAgentInput:
+		agentRequest(&full, p)
+	}
+	vals := instr.ContentStrings(nil, &full)
+	e.Message = instr.Withhold(e.Message, vals)
+	e.Type = instr.Withhold(e.Type, vals)
 }
 
 const requestIDHeader = "X-Amzn-Requestid"

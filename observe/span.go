@@ -112,6 +112,9 @@ type Span struct {
 	rec   genai.Observation
 	err   error
 	ended bool
+	// withheld holds text inputs and tool arguments given while content is
+	// not captured: an error message that quotes them loses them.
+	withheld []string
 }
 
 type spanKey struct{}
@@ -241,11 +244,41 @@ func (s *Span) value(v any) genai.Value {
 // Strings are recorded as text/plain, other values as JSON.
 func (s *Span) SetInput(v any) {
 	if !s.capturing() {
+		s.withhold(v)
 		return
 	}
 	defer instr.Guard() // a panicking redactor or MarshalJSON: nothing recorded
 	val := s.value(v)
 	s.update(func(o *genai.Observation) { o.Input = val })
+}
+
+// withhold notes a text input that is not captured (see Span.withheld).
+func (s *Span) withhold(v any) {
+	var t string
+	switch x := v.(type) {
+	case string:
+		t = x
+	case []byte:
+		t = string(x)
+	case json.RawMessage:
+		t = string(x)
+	}
+	if len(t) >= 4 {
+		s.update(func(*genai.Observation) { s.withheld = append(s.withheld, t) })
+	}
+}
+
+// scrub is instr.ScrubError without the withheld inputs.
+func (s *Span) scrub(msg string) string {
+	return instr.Withhold(instr.ScrubError(msg), instr.ContentStrings(nil, &genai.Call{Request: genai.Request{Messages: withheldMessages(s.withheld)}}))
+}
+
+func withheldMessages(ts []string) []genai.Message {
+	out := make([]genai.Message, len(ts))
+	for i, t := range ts {
+		out[i].Content = t
+	}
+	return out
 }
 
 // SetOutput records the span's output (content: only with capture on).
@@ -263,6 +296,7 @@ func (s *Span) SetOutput(v any) {
 // encode as JSON.
 func (s *Span) SetToolArguments(v any) {
 	if !s.capturing() {
+		s.withhold(v)
 		return
 	}
 	defer instr.Guard()
@@ -402,16 +436,16 @@ func (s *Span) End() {
 	if s.span.IsRecording() {
 		attrs := semconv.ObservationEndAttrs(make([]attribute.KeyValue, 0, 16), &s.rec, s.res.Renderer.Conventions, s.res.Capture)
 		if e := s.rec.Err; e != nil {
-			s.span.SetStatus(codes.Error, instr.ScrubError(e.Message))
+			s.span.SetStatus(codes.Error, s.scrub(e.Message))
 			attrs = append(attrs, semconv.ErrorType(e.Type))
 			if s.err != nil {
-				if msg := s.err.Error(); instr.ScrubError(msg) != msg {
+				if msg := s.err.Error(); s.scrub(msg) != msg {
 					// The message quotes credentials (an AWS
 					// signature error, a header): the exception
 					// event gets the scrubbed one.
 					s.span.AddEvent("exception", trace.WithAttributes(
 						semconv.KeyExceptionType.String(fmt.Sprintf("%T", s.err)),
-						semconv.KeyExceptionMessage.String(instr.ScrubError(msg))))
+						semconv.KeyExceptionMessage.String(s.scrub(msg))))
 				} else {
 					s.span.RecordError(s.err)
 				}

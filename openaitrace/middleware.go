@@ -123,6 +123,14 @@ type call struct {
 	sawChunk bool
 	stop     func() bool
 
+	// secrets are the request's credentials (Authorization, api-key, the
+	// URL's user info): an error message that quotes them loses them.
+	secrets  [4]string
+	nsecrets int
+	// reqBody is the request body when content is not captured: an error
+	// message that quotes the prompt loses it (see withholdErr).
+	reqBody []byte
+
 	// spent is set once a non-streamed call has ended normally: its tee
 	// then detaches it and it goes back to callPool.
 	spent bool
@@ -210,8 +218,12 @@ func (t *tracer) begin(req *http.Request) (c *call, out *http.Request) {
 	if n := header(req.Header, "X-Stainless-Retry-Count"); n != "" && n != "0" {
 		c.rec.ResendCount, _ = strconv.Atoi(n)
 	}
+	c.collectSecrets(req)
 	if body := requestBody(req); len(body) > 0 {
 		ep.parseRequest(bstr(body), &c.rec, res.Capture)
+		if !res.Capture {
+			c.reqBody = body
+		}
 	}
 	c.span = &c.spanState
 	ctx := res.StartInto(req.Context(), &c.rec, c.span)
@@ -220,6 +232,48 @@ func (t *tracer) begin(req *http.Request) (c *call, out *http.Request) {
 		testHook("begin")
 	}
 	return c, req.WithContext(context.WithValue(ctx, activeKey{}, true))
+}
+
+// collectSecrets notes the credentials the request carries.
+func (c *call) collectSecrets(req *http.Request) {
+	add := func(v string) {
+		if v != "" && c.nsecrets < len(c.secrets) {
+			c.secrets[c.nsecrets] = v
+			c.nsecrets++
+		}
+	}
+	if a := header(req.Header, "Authorization"); a != "" {
+		if _, cred, ok := strings.Cut(a, " "); ok {
+			add(strings.TrimSpace(cred))
+		} else {
+			add(a)
+		}
+	}
+	add(header(req.Header, "Api-Key"))
+	if u := req.URL.User; u != nil {
+		add(u.Username())
+		if p, ok := u.Password(); ok {
+			add(p)
+		}
+	}
+}
+
+// withholdErr removes from the error the request's credentials and, when
+// content is not captured, the request's content: an API may quote either
+// in its error message (or code).
+func (c *call) withholdErr() {
+	e := c.rec.Err
+	if e == nil {
+		return
+	}
+	vals := append([]string(nil), c.secrets[:c.nsecrets]...)
+	if !c.res.Capture && len(c.reqBody) > 0 {
+		var full genai.Call
+		c.ep.parseRequest(string(c.reqBody), &full, true)
+		vals = instr.ContentStrings(vals, &full)
+	}
+	e.Message = instr.Withhold(e.Message, vals)
+	e.Type = instr.Withhold(e.Type, vals)
 }
 
 // requestBody returns the request's body, read from req.Body, which it
@@ -601,6 +655,7 @@ func (c *call) finishLocked(complete bool) {
 			c.ep.parseResponse(body, &c.rec, c.res.Capture)
 		}
 	}
+	c.withholdErr()
 	c.span.End(&c.rec)
 	// The span has its attributes (strings that alias the bodies, not the
 	// call): the call may be recycled.
@@ -616,6 +671,7 @@ func (c *call) end() {
 		if c.stop != nil {
 			c.stop()
 		}
+		c.withholdErr()
 		c.span.End(&c.rec)
 	}
 }

@@ -1,6 +1,12 @@
 package instr
 
-import "strings"
+import (
+	"slices"
+	"strings"
+
+	"github.com/tracekit-go/tracekit/internal/genai"
+	"github.com/tracekit-go/tracekit/redact"
+)
 
 // ScrubError returns an error message fit for a span's status: an AWS
 // signature-mismatch message loses the canonical request and string-to-sign
@@ -47,7 +53,7 @@ func ScrubError(msg string) string {
 			from = v + len("[REDACTED]")
 		}
 	}
-	return msg
+	return keyScanner.Redact(msg)
 }
 
 // credentialMarkers precede a secret value in error messages (lower case).
@@ -76,3 +82,52 @@ func asciiLower(s string) string {
 	}
 	return s
 }
+
+// Withhold returns msg with every occurrence of the values (the request's
+// credentials; its content when content is not captured) replaced by
+// "[REDACTED]": an API's error message may quote the key it was sent or the
+// prompt it rejected. Values shorter than four bytes are left alone (they
+// would match ordinary words); longer values are replaced first.
+func Withhold(msg string, values []string) string {
+	if msg == "" || len(values) == 0 {
+		return msg
+	}
+	sorted := make([]string, 0, len(values))
+	for _, v := range values {
+		if len(v) >= 4 && strings.Contains(msg, v) {
+			sorted = append(sorted, v)
+		}
+	}
+	if len(sorted) == 0 {
+		return msg
+	}
+	slices.SortFunc(sorted, func(a, b string) int { return len(b) - len(a) })
+	for _, v := range sorted {
+		msg = strings.ReplaceAll(msg, v, "[REDACTED]")
+	}
+	return msg
+}
+
+// ContentStrings appends to dst the content c's request holds: message
+// text, tool-call arguments, and each line of a multi-line text.
+func ContentStrings(dst []string, c *genai.Call) []string {
+	add := func(s string) {
+		dst = append(dst, s)
+		if strings.Contains(s, "\n") {
+			for line := range strings.Lines(s) {
+				dst = append(dst, strings.TrimSpace(line))
+			}
+		}
+	}
+	for i := range c.Request.Messages {
+		m := &c.Request.Messages[i]
+		add(m.Content)
+		for j := range m.ToolCalls {
+			add(m.ToolCalls[j].Arguments)
+		}
+	}
+	return dst
+}
+
+// keyScanner finds API keys and AWS access key ids in error messages.
+var keyScanner = redact.New(redact.Only(redact.OpenAIKey, redact.AWSKey))
