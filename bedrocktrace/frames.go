@@ -97,7 +97,9 @@ func (t *frameTee) Read(p []byte) (int, error) {
 		}
 	}
 	if err != nil {
-		if err == io.EOF {
+		if err == io.EOF || t.settled {
+			// (settled: a frame in these very bytes settled the call, which
+			// ends as it said, as when the error comes in the next Read.)
 			t.st.streamDone(nil)
 		} else {
 			t.st.streamDone(err)

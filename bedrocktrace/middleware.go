@@ -111,8 +111,15 @@ func (m initMW) HandleInitialize(ctx context.Context, in middleware.InitializeIn
 	if st == nil {
 		return next.HandleInitialize(untraced(ctx), in)
 	}
+	returned := false
+	defer func() {
+		if !returned {
+			st.panicked() // the panic goes on to the caller
+		}
+	}()
 	if st.op == opConverse || st.op == opInvoke {
 		out, md, err := next.HandleInitialize(st.ctx, in)
+		returned = true
 		if err == nil {
 			st.fromMetadata(md)
 		}
@@ -121,8 +128,21 @@ func (m initMW) HandleInitialize(ctx context.Context, in middleware.InitializeIn
 		return out, md, err
 	}
 	out, md, err := next.HandleInitialize(context.WithValue(st.ctx, stateKey{}, st), in)
+	returned = true
 	st.afterCall(out.Result, err)
 	return out, md, err
+}
+
+// panicked ends the span of a call whose next handler panicked (a
+// middleware below, the HTTP client). The state is not recycled.
+func (st *callState) panicked() {
+	defer st.guardEnd()
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if !st.ended {
+		st.call.Err = &genai.Error{Type: "panic", Message: "the call panicked"}
+		st.endLocked()
+	}
 }
 
 // untraced hides from an untraced call the state of a traced call whose

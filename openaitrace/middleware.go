@@ -96,7 +96,17 @@ func (t *tracer) handle(req *http.Request, next option.MiddlewareNext) (*http.Re
 	if c == nil {
 		return next(req)
 	}
+	returned := false
+	defer func() {
+		if !returned {
+			// next panicked (a middleware below, the HTTP client): the
+			// panic goes on to the caller, the span still ends.
+			c.rec.Err = &genai.Error{Type: "panic", Message: "the request panicked"}
+			c.end()
+		}
+	}()
 	resp, err := next(traced)
+	returned = true
 	c.afterNext(resp, err)
 	return resp, err
 }
@@ -563,6 +573,13 @@ func (c *call) observe(p []byte, err error) (spent bool) {
 		}
 	}
 	if err == nil {
+		return
+	}
+	if c.terminal {
+		// The terminal event came with the error, in the same Read: the
+		// caller gets it (and all before it) first, as when the error comes
+		// in a later Read; the call is settled.
+		c.finishLocked(true)
 		return
 	}
 	if err == io.EOF {
