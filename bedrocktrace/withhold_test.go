@@ -20,11 +20,11 @@ func spanText(s sdktrace.ReadOnlySpan) string {
 	var b strings.Builder
 	b.WriteString(s.Name() + "|" + s.Status().Description + "|")
 	for _, kv := range s.Attributes() {
-		b.WriteString(string(kv.Key) + "=" + kv.Value.Emit() + "|")
+		b.WriteString(string(kv.Key) + "=" + kv.Value.String() + "|")
 	}
 	for _, e := range s.Events() {
 		for _, kv := range e.Attributes {
-			b.WriteString(e.Name + ":" + string(kv.Key) + "=" + kv.Value.Emit() + "|")
+			b.WriteString(e.Name + ":" + string(kv.Key) + "=" + kv.Value.String() + "|")
 		}
 	}
 	return b.String()

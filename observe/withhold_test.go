@@ -28,11 +28,11 @@ func TestRunErrorQuotingInputCaptureOff(t *testing.T) {
 	var b strings.Builder
 	b.WriteString(s[0].Status().Description)
 	for _, kv := range s[0].Attributes() {
-		b.WriteString("|" + kv.Value.Emit())
+		b.WriteString("|" + kv.Value.String())
 	}
 	for _, e := range s[0].Events() {
 		for _, kv := range e.Attributes {
-			b.WriteString("|" + kv.Value.Emit())
+			b.WriteString("|" + kv.Value.String())
 		}
 	}
 	if strings.Contains(b.String(), question) {

@@ -22,11 +22,11 @@ func spanText(s sdktrace.ReadOnlySpan) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s|%s|", s.Name(), s.Status().Description)
 	for _, kv := range s.Attributes() {
-		fmt.Fprintf(&b, "%s=%s|", kv.Key, kv.Value.Emit())
+		fmt.Fprintf(&b, "%s=%s|", kv.Key, kv.Value.String())
 	}
 	for _, e := range s.Events() {
 		for _, kv := range e.Attributes {
-			fmt.Fprintf(&b, "%s:%s=%s|", e.Name, kv.Key, kv.Value.Emit())
+			fmt.Fprintf(&b, "%s:%s=%s|", e.Name, kv.Key, kv.Value.String())
 		}
 	}
 	return b.String()
