@@ -16,46 +16,9 @@ import (
 	"github.com/aws/smithy-go/middleware"
 
 	"go.opentelemetry.io/otel/codes"
+
+	"github.com/tracekit-go/tracekit/internal/readfault"
 )
-
-// oneReadBody returns all of b in its first Read, together with err.
-type oneReadBody struct {
-	b    []byte
-	err  error
-	done bool
-}
-
-func (o *oneReadBody) Read(p []byte) (int, error) {
-	if o.done {
-		return 0, o.err
-	}
-	o.done = true
-	n := copy(p, o.b)
-	if n < len(o.b) {
-		o.b = o.b[n:]
-		o.done = false
-		return n, nil
-	}
-	return n, o.err
-}
-func (o *oneReadBody) Close() error { return nil }
-
-type rewriteBody struct {
-	rt  http.RoundTripper
-	err error
-}
-
-func (r rewriteBody) RoundTrip(req *http.Request) (*http.Response, error) {
-	res, err := r.rt.RoundTrip(req)
-	if err != nil {
-		return res, err
-	}
-	b, _ := io.ReadAll(res.Body)
-	_ = res.Body.Close()
-	res.Body = &oneReadBody{b: b, err: r.err}
-	res.ContentLength = -1
-	return res, nil
-}
 
 // TestConverseStreamTerminalAndErrorInOneRead: the last Read carries the
 // terminal frame and a read error. The caller gets every event and no error,
@@ -70,7 +33,7 @@ func TestConverseStreamTerminalAndErrorInOneRead(t *testing.T) {
 			inner = http.DefaultTransport
 		}
 		if sameRead {
-			e.http = &http.Client{Transport: rewriteBody{inner, io.ErrUnexpectedEOF}}
+			e.http = &http.Client{Transport: readfault.Transport{RT: inner, Err: io.ErrUnexpectedEOF}}
 		} else {
 			e.http = &http.Client{Transport: splitErr{inner}}
 		}

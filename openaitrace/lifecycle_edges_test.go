@@ -16,42 +16,9 @@ import (
 	"github.com/openai/openai-go/v3/option"
 	"go.opentelemetry.io/otel/codes"
 
+	"github.com/tracekit-go/tracekit/internal/readfault"
 	"github.com/tracekit-go/tracekit/redact"
 )
-
-// oneReadBody returns all of b in its first Read, together with err.
-type oneReadBody struct {
-	b    []byte
-	err  error
-	done bool
-}
-
-func (o *oneReadBody) Read(p []byte) (int, error) {
-	if o.done {
-		return 0, o.err
-	}
-	o.done = true
-	n := copy(p, o.b)
-	return n, o.err
-}
-func (o *oneReadBody) Close() error { return nil }
-
-type rewriteBody struct {
-	rt  http.RoundTripper
-	err error
-}
-
-func (r rewriteBody) RoundTrip(req *http.Request) (*http.Response, error) {
-	res, err := r.rt.RoundTrip(req)
-	if err != nil {
-		return res, err
-	}
-	b, _ := io.ReadAll(res.Body)
-	_ = res.Body.Close()
-	res.Body = &oneReadBody{b: b, err: r.err}
-	res.ContentLength = -1
-	return res, nil
-}
 
 // TestStreamTerminalEventAndErrorInOneRead: the Read that carries [DONE] also
 // returns a read error. openai-go delivers every chunk and [DONE] (the scanner
@@ -59,7 +26,7 @@ func (r rewriteBody) RoundTrip(req *http.Request) (*http.Response, error) {
 // successful stream: the span must not say the call failed.
 func TestStreamTerminalEventAndErrorInOneRead(t *testing.T) {
 	h := newHarness(t, sseHandler(dataEvents(streamChunks(3, true)...)...), true,
-		option.WithHTTPClient(&http.Client{Transport: rewriteBody{http.DefaultTransport, io.ErrUnexpectedEOF}}))
+		option.WithHTTPClient(&http.Client{Transport: readfault.Transport{RT: http.DefaultTransport, Err: io.ErrUnexpectedEOF}}))
 	st := h.client.Chat.Completions.NewStreaming(context.Background(), chatParams())
 	var acc openai.ChatCompletionAccumulator
 	for st.Next() {
