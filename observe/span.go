@@ -270,15 +270,11 @@ func (s *Span) withhold(v any) {
 
 // scrub is instr.ScrubError without the withheld inputs.
 func (s *Span) scrub(msg string) string {
-	return instr.Withhold(instr.ScrubError(msg), instr.ContentStrings(nil, &genai.Call{Request: genai.Request{Messages: withheldMessages(s.withheld)}}))
-}
-
-func withheldMessages(ts []string) []genai.Message {
-	out := make([]genai.Message, len(ts))
-	for i, t := range ts {
-		out[i].Content = t
+	var vals []string
+	for _, t := range s.withheld {
+		vals = instr.AppendContent(vals, t)
 	}
-	return out
+	return instr.Withhold(instr.ScrubError(msg), vals)
 }
 
 // SetOutput records the span's output (content: only with capture on).

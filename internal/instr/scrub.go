@@ -111,19 +111,23 @@ func Withhold(msg string, values []string) string {
 // ContentStrings appends to dst the content c's request holds: message
 // text, tool-call arguments, and each line of a multi-line text.
 func ContentStrings(dst []string, c *genai.Call) []string {
-	add := func(s string) {
-		dst = append(dst, s)
-		if strings.Contains(s, "\n") {
-			for line := range strings.Lines(s) {
-				dst = append(dst, strings.TrimSpace(line))
-			}
-		}
-	}
 	for i := range c.Request.Messages {
 		m := &c.Request.Messages[i]
-		add(m.Content)
+		dst = AppendContent(dst, m.Content)
 		for j := range m.ToolCalls {
-			add(m.ToolCalls[j].Arguments)
+			dst = AppendContent(dst, m.ToolCalls[j].Arguments)
+		}
+	}
+	return dst
+}
+
+// AppendContent appends s to dst, and each line of s when it has several:
+// what Withhold looks for when an error message may quote s.
+func AppendContent(dst []string, s string) []string {
+	dst = append(dst, s)
+	if strings.Contains(s, "\n") {
+		for line := range strings.Lines(s) {
+			dst = append(dst, strings.TrimSpace(line))
 		}
 	}
 	return dst
