@@ -7,6 +7,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockagentruntime"
+	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime"
 
 	"github.com/tracekit-go/tracekit/internal/reqctx"
 	"github.com/tracekit-go/tracekit/redact"
@@ -74,4 +75,34 @@ func TestInvokeAgentRedactedOnce(t *testing.T) {
 	}
 	_ = out.GetStream().Close()
 	attrsOf(e.oneSpan()).want(t, map[string]any{"gen_ai.prompt.0.content": "<hello>", "gen_ai.completion.0.content": "<ok>"})
+}
+
+// TestConverseRedactorPanics: a redactor that panics is a panic inside
+// tracing: the caller gets its answer, the span is recorded as usual, and
+// each content string the redactor failed on is recorded as
+// redact.DefaultReplacement, never as it was.
+func TestConverseRedactorPanics(t *testing.T) {
+	e := newEnv(t)
+	f := newFake(t, reply{body: converseReply})
+	cfg := e.cfg(f.URL)
+	bad := redact.Func(func(s string) string { panic("redactor bug") })
+	AppendMiddlewares(&cfg.APIOptions, append(e.opts(true), WithRedactor(bad))...)
+	out, err := bedrockruntime.NewFromConfig(cfg).Converse(context.Background(), converseInput())
+	if err != nil || out.Usage == nil {
+		t.Fatalf("caller got %v, %v", out, err)
+	}
+	a := attrsOf(e.oneSpan())
+	var replaced int
+	for k, v := range a {
+		if strings.HasSuffix(k, ".content") || strings.HasSuffix(k, ".arguments") {
+			if v.AsString() != redact.DefaultReplacement {
+				t.Errorf("%s = %q past a panicking redactor", k, v.AsString())
+			}
+			replaced++
+		}
+	}
+	if replaced < 2 {
+		t.Errorf("%d content attributes, want the prompt's and the completion's; have %v", replaced, a.keys())
+	}
+	a.want(t, map[string]any{"gen_ai.prompt.1.role": "user", "gen_ai.usage.output_tokens": 8, "gen_ai.completion.0.role": "assistant"})
 }

@@ -247,7 +247,7 @@ func (s *Span) SetInput(v any) {
 		s.withhold(v)
 		return
 	}
-	defer instr.Guard() // a panicking redactor or MarshalJSON: nothing recorded
+	defer instr.Guard() // a panicking MarshalJSON: nothing recorded (a redactor's panic is handled in Redact)
 	val := s.value(v)
 	s.update(func(o *genai.Observation) { o.Input = val })
 }

@@ -136,9 +136,19 @@ func TestRedactorPanicsEverywhere(t *testing.T) {
 				t.Fatalf("caller: %v", err)
 			}
 		}
-		if s, e := len(h.rec.Started()), len(h.rec.Ended()); s != e || (tc.traced && s != 1) {
-			t.Errorf("stream=%v: started %d spans, ended %d", stream, s, e)
+		if s, e := len(h.rec.Started()), len(h.rec.Ended()); s != 1 || e != 1 {
+			t.Fatalf("stream=%v: started %d spans, ended %d", stream, s, e)
 		}
+		// The content the redactor failed on is withheld; the rest of the
+		// span is recorded.
+		a := attrs(h.rec.Ended()[0])
+		if got := a["gen_ai.completion.0.content"].AsString(); got != redact.DefaultReplacement {
+			t.Errorf("stream=%v traced=%v: completion content %v past a panicking redactor", stream, tc.traced, got)
+		}
+		if got := a["gen_ai.prompt.1.content"].AsString(); !tc.traced && got != redact.DefaultReplacement {
+			t.Errorf("stream=%v: prompt content %v past a panicking redactor", stream, got)
+		}
+		wantAttrs(t, a, map[string]any{"gen_ai.prompt.1.role": "user", "gen_ai.completion.0.role": "assistant", "gen_ai.response.model": "gpt-4o-mini-2024-07-18"})
 	}
 }
 

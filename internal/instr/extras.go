@@ -6,9 +6,11 @@ package instr
 
 import (
 	"context"
+	"fmt"
 	"sort"
 	"strings"
 
+	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
 
 	"github.com/tracekit-go/tracekit/internal/genai"
@@ -169,9 +171,22 @@ func (r *Resolved) Redact(s string) string {
 		return s
 	}
 	if red := r.Redactor(); red != nil {
-		return red.Redact(s)
+		return safeRedact(red, s)
 	}
 	return s
+}
+
+// safeRedact runs a redactor on s. A redactor that panics withholds all of s:
+// it is recorded as redact.DefaultReplacement (the rest of the span is
+// recorded as usual) and the panic goes to otel.Handle.
+func safeRedact(red redact.Redactor, s string) (out string) {
+	defer func() {
+		if p := recover(); p != nil {
+			otel.Handle(fmt.Errorf("tracekit: recovered from a panic in the redactor (the content is recorded as %s): %v", redact.DefaultReplacement, p))
+			out = redact.DefaultReplacement
+		}
+	}()
+	return red.Redact(s)
 }
 
 // Redactor returns the redactor in force: the one given by WithRedactor,
