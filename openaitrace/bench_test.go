@@ -68,7 +68,11 @@ func benchProviders() (*sdktrace.TracerProvider, *sdkmetric.MeterProvider) {
 
 func runChat(b *testing.B, c openai.Client, p openai.ChatCompletionNewParams) {
 	b.Helper()
-	ctx := context.Background()
+	runChatCtx(b, context.Background(), c, p)
+}
+
+func runChatCtx(b *testing.B, ctx context.Context, c openai.Client, p openai.ChatCompletionNewParams) {
+	b.Helper()
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
@@ -87,6 +91,19 @@ func BenchmarkChat(b *testing.B) {
 	b.Run("untraced", func(b *testing.B) { runChat(b, benchClient(d, false, false), p) })
 	b.Run("traced_capture_off", func(b *testing.B) { runChat(b, benchClient(d, true, false), p) })
 	b.Run("traced_capture_on", func(b *testing.B) { runChat(b, benchClient(d, true, true), p) })
+	// A context that can be cancelled (a server request's, one with a
+	// deadline) costs the traced call a context.AfterFunc registration: the
+	// span of a body the caller abandons then still ends on cancellation.
+	b.Run("untraced_cancelable_ctx", func(b *testing.B) {
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		runChatCtx(b, ctx, benchClient(d, false, false), p)
+	})
+	b.Run("traced_capture_on_cancelable_ctx", func(b *testing.B) {
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		runChatCtx(b, ctx, benchClient(d, true, true), p)
+	})
 	b.Run("noop_middleware", func(b *testing.B) {
 		// The floor for any middleware: openai-go builds its middleware
 		// chain per request, which costs 2 allocations by itself.

@@ -249,3 +249,44 @@ func TestPanicBelowEndsSpan(t *testing.T) {
 		t.Fatalf("started %d spans, ended %d", s, e)
 	}
 }
+
+// TestNonStreamAbandonedThenCancelled: a raw body (WithResponseBodyInto)
+// never read nor closed ends its span when the call's context is cancelled,
+// as an abandoned stream does; a call whose context ends after its body was
+// read is not touched by the cancellation.
+func TestNonStreamAbandonedThenCancelled(t *testing.T) {
+	h := newHarness(t, jsonHandler(200, chatResponseJSON), true)
+	ctx, cancel := context.WithCancel(context.Background())
+	var raw *http.Response
+	if _, err := h.client.Chat.Completions.New(ctx, chatParams(), option.WithResponseBodyInto(&raw)); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(h.rec.Ended()); n != 0 {
+		t.Fatalf("%d spans ended before the body was read or the context cancelled", n)
+	}
+	cancel()
+	deadline := time.Now().Add(5 * time.Second)
+	for len(h.rec.Ended()) == 0 && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	s := h.onlySpan()
+	if s.Status().Code != codes.Error || attrs(s)["error.type"].AsString() != "canceled" {
+		t.Fatalf("status %v, error.type %v", s.Status(), attrs(s)["error.type"])
+	}
+	_ = raw.Body.Close()
+	if n := len(h.rec.Ended()); n != 1 {
+		t.Fatalf("%d spans", n)
+	}
+
+	// Read to its end, then cancelled: a completed call.
+	h2 := newHarness(t, jsonHandler(200, chatResponseJSON), true)
+	ctx2, cancel2 := context.WithCancel(context.Background())
+	res, err := h2.client.Chat.Completions.New(ctx2, chatParams())
+	cancel2()
+	if err != nil || res.ID != "chatcmpl-fixture1" {
+		t.Fatalf("caller: %v", err)
+	}
+	if s := h2.onlySpan(); s.Status().Code == codes.Error {
+		t.Fatalf("completed call: status %v", s.Status())
+	}
+}

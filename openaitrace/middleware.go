@@ -155,8 +155,9 @@ type call struct {
 
 // callPool recycles the state of non-streamed calls (about 1.7 KB each):
 // once such a call has ended, nothing refers to it but its tee, which lets it
-// go (see tee.release). The state of a stream is left to the collector: a
-// context.AfterFunc callback may still be running when the stream ends.
+// go (see tee.release). The state of a stream, or of a call whose
+// context.AfterFunc callback has started, is left to the collector: the
+// callback may still be running when the call ends.
 var callPool = sync.Pool{New: func() any { return new(call) }}
 
 // defaultBodyCap is the initial capacity of the response buffer when the
@@ -404,9 +405,10 @@ func (c *call) afterNext(resp *http.Response, err error) {
 		c.end()
 		return
 	}
-	if c.mode == modeStream {
-		// An abandoned stream (never read to its end nor closed) still ends
-		// its span when the call's context is done.
+	if c.ctx.Done() != nil {
+		// An abandoned body (a stream, or a raw body taken with
+		// option.WithResponseBodyInto, never read to its end nor closed)
+		// still ends its span when the call's context is done.
 		c.mu.Lock() // the callback may run at once, on another goroutine
 		c.stop = context.AfterFunc(c.ctx, c.cancelled)
 		c.mu.Unlock()
@@ -652,8 +654,9 @@ func (c *call) cancelled() {
 // finishLocked fills the response part of the record and ends the span.
 func (c *call) finishLocked(complete bool) {
 	c.done = true
+	detached := true // no context callback can still run
 	if c.stop != nil {
-		c.stop()
+		detached = c.stop()
 	}
 	switch c.mode {
 	case modeStream:
@@ -675,8 +678,9 @@ func (c *call) finishLocked(complete bool) {
 	c.withholdErr()
 	c.span.End(&c.rec)
 	// The span has its attributes (strings that alias the bodies, not the
-	// call): the call may be recycled.
-	c.spent = c.mode != modeStream
+	// call): the call may be recycled, unless the context's callback has
+	// started (it would find another call in its place).
+	c.spent = c.mode != modeStream && detached
 }
 
 // end ends the span with what the record holds (no response parsing).
