@@ -331,7 +331,7 @@ func (a *agentAcc) into(c *genai.Call, capture bool) {
 		c.Request.Messages[0] = a.input // unredacted: UpdateRequest redacts it once, not twice
 	}
 	if a.model != "" {
-		c.Request.Model = a.model
+		c.Request.Model, c.Request.ModelLearnt = a.model, true
 		c.Response.Model = a.model
 	}
 	c.Request.MaxTokens = a.maxLen

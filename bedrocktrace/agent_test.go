@@ -9,7 +9,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockagentruntime"
 	agtypes "github.com/aws/aws-sdk-go-v2/service/bedrockagentruntime/types"
+	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 )
 
@@ -227,4 +229,52 @@ func TestAgentHistoryLongToolResults(t *testing.T) {
 		fmt.Sprintf("gen_ai.prompt.%d.tool_call_id", n):      "toolu_1",
 		fmt.Sprintf("gen_ai.prompt.%d.content", n):           "sunny",
 	})
+}
+
+// TestInvokeAgentMetricsNoRequestModel: as llm-tracekit's, an agent's metric
+// points carry the foundation model as the response model only (the request
+// named no model); the span records it as both.
+func TestInvokeAgentMetricsNoRequestModel(t *testing.T) {
+	e := newEnv(t)
+	f := newFake(t, reply{frames: agentFrames(t)})
+	out, err := e.agents(f.URL, true).InvokeAgent(context.Background(), &bedrockagentruntime.InvokeAgentInput{
+		AgentId: aws.String("AGENT1"), AgentAliasId: aws.String("ALIAS1"), SessionId: aws.String("s-1"), InputText: aws.String("hi"),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range out.GetStream().Events() {
+	}
+	_ = out.GetStream().Close()
+	if a := attrsOf(e.oneSpan()); a["gen_ai.request.model"].AsString() == "" {
+		t.Error("the span lost gen_ai.request.model (the foundation model)")
+	}
+	points := 0
+	for _, sm := range e.metrics().ScopeMetrics {
+		for _, m := range sm.Metrics {
+			var sets []attribute.Set
+			switch d := m.Data.(type) {
+			case metricdata.Histogram[float64]:
+				for _, p := range d.DataPoints {
+					sets = append(sets, p.Attributes)
+				}
+			case metricdata.Histogram[int64]:
+				for _, p := range d.DataPoints {
+					sets = append(sets, p.Attributes)
+				}
+			}
+			for _, set := range sets {
+				points++
+				if v, ok := set.Value("gen_ai.request.model"); ok {
+					t.Errorf("%s point has gen_ai.request.model=%s (llm-tracekit: absent for invoke_agent)", m.Name, v.AsString())
+				}
+				if _, ok := set.Value("gen_ai.response.model"); !ok {
+					t.Errorf("%s point has no gen_ai.response.model", m.Name)
+				}
+			}
+		}
+	}
+	if points != 3 {
+		t.Errorf("%d metric points, want duration, input and output", points)
+	}
 }

@@ -152,7 +152,9 @@ func (r Renderer) Metric(dst []attribute.KeyValue, c *genai.Call) []attribute.Ke
 	if conv.Has(OTelGenAI) {
 		dst = append(dst, KeyProviderName.String(c.Provider))
 	}
-	dst = appendString(dst, KeyRequestModel, c.Request.Model)
+	if !c.Request.ModelLearnt {
+		dst = appendString(dst, KeyRequestModel, c.Request.Model)
+	}
 	if c.Err == nil {
 		dst = appendString(dst, KeyResponseModel, c.Response.Model)
 		if conv.Has(Tracekit) || conv == OpenInference {

@@ -58,7 +58,12 @@ type Call struct {
 
 // Request holds the request parameters and the prompt.
 type Request struct {
-	Model            string
+	Model string
+	// ModelLearnt is set when the request named no model and Model was
+	// learnt from the response (a Bedrock agent's foundation model): spans
+	// record it as the request model, metric points (as llm-tracekit's) only
+	// as the response model.
+	ModelLearnt      bool
 	Temperature      Float
 	TopP             Float
 	TopK             Float

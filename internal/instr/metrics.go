@@ -75,7 +75,10 @@ func newMetrics(m metric.Meter, render semconv.Renderer) metrics {
 }
 
 func keyOf(c *genai.Call) metricKey {
-	k := metricKey{op: c.Operation, provider: c.Provider, reqModel: c.Request.Model, server: c.ServerAddress, port: c.ServerPort, implicitPort: c.ImplicitPort}
+	k := metricKey{op: c.Operation, provider: c.Provider, server: c.ServerAddress, port: c.ServerPort, implicitPort: c.ImplicitPort}
+	if !c.Request.ModelLearnt {
+		k.reqModel = c.Request.Model
+	}
 	if c.Err != nil {
 		k.errType = c.Err.Type
 	} else {
