@@ -264,6 +264,10 @@ func (s *chatStream) gjsonConsume(_, data []byte) bool {
 	if s.errorEvent(data) {
 		return true
 	}
+	if ok, _ := decodable(data); !ok { // shared with consume: a shape rule, not a parser
+		s.err = undecodableEvent
+		return true
+	}
 	gjson.Parse(bstr(data)).ForEach(func(k, v gjson.Result) bool {
 		switch k.Str {
 		case "id":

@@ -531,6 +531,10 @@ func (s *responsesStream) consume(event, data []byte) bool {
 		}
 		return true
 	}
+	if ok, _ := decodable(data); !ok {
+		s.err = undecodableEvent
+		return true
+	}
 	switch t {
 	case "response.created", "response.in_progress", "response.queued":
 		s.head(resp)

@@ -82,6 +82,12 @@ func (s *chatStream) consume(_, data []byte) bool {
 	if s.errorEvent(data) {
 		return true
 	}
+	if ok, null := decodable(data); !ok {
+		s.err = undecodableEvent
+		return true
+	} else if null {
+		return false
+	}
 	d := jscan.New(bstr(data))
 	if !d.Obj() {
 		return false
@@ -113,6 +119,26 @@ func (s *chatStream) consume(_, data []byte) bool {
 		}
 	}
 	return false
+}
+
+// undecodableEvent is the error of a stream openai-go ended on an event it
+// could not decode.
+var undecodableEvent = &genai.Error{Type: "stream_decode_error", Message: "a stream event is not a JSON object"}
+
+// decodable reports whether openai-go can decode a stream event's data into
+// its chunk type, as far as its shape tells: a JSON object (first and last
+// bytes, whitespace aside), or null (decoded as an empty chunk). Anything
+// else (another JSON value, a truncated object, an object followed by more
+// text) ends openai-go's stream with an error, and delivers nothing of it.
+func decodable(data []byte) (ok, null bool) {
+	data = bytes.TrimSpace(data)
+	if len(data) >= 2 && data[0] == '{' && data[len(data)-1] == '}' {
+		return true, false
+	}
+	if string(data) == "null" {
+		return true, true
+	}
+	return false, false
 }
 
 // errorEvent reports whether a stream event carries an "error" member, of
