@@ -141,7 +141,6 @@ func TestStreamHTTPError(t *testing.T) {
 	}
 }
 
-
 // TestStreamEventShapes: openai-go decodes a chunk that is null (as an empty
 // chunk) and goes on; it ends the stream with an error on one that is not a
 // JSON object (truncated, another JSON value, an object followed by more
