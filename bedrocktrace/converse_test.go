@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime/document"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime/types"
 	"github.com/aws/smithy-go"
+	"github.com/aws/smithy-go/middleware"
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	"go.opentelemetry.io/otel/trace"
@@ -267,6 +268,35 @@ func TestUninstrument(t *testing.T) {
 	}
 	if n := len(e.spans()); n != 1 {
 		t.Fatalf("%d spans after Instrument, want 1", n)
+	}
+}
+
+// TestUninstrumentedStackIsUntraced: while Uninstrumented, a traced client's
+// operations are built without the tracing steps (the SDK builds each
+// operation's stack anew), exactly as an untraced client's.
+func TestUninstrumentedStackIsUntraced(t *testing.T) {
+	e := newEnv(t)
+	f := newFake(t, reply{body: converseReply})
+	var installed []bool
+	c := e.runtime(f.URL, true)
+	look := func(o *bedrockruntime.Options) {
+		o.APIOptions = append(o.APIOptions, func(s *middleware.Stack) error {
+			_, ok := s.Initialize.Get(initID)
+			installed = append(installed, ok)
+			return nil
+		})
+	}
+	t.Cleanup(func() { Instrument() })
+	Uninstrument()
+	if _, err := c.Converse(context.Background(), converseInput(), look); err != nil {
+		t.Fatal(err)
+	}
+	Instrument()
+	if _, err := c.Converse(context.Background(), converseInput(), look); err != nil {
+		t.Fatal(err)
+	}
+	if len(installed) != 2 || installed[0] || !installed[1] {
+		t.Fatalf("tracing step installed (uninstrumented, instrumented): %v", installed)
 	}
 }
 

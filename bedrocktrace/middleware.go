@@ -73,6 +73,11 @@ type hooks struct {
 }
 
 func (h *hooks) install(s *middleware.Stack) error {
+	if !pkg.Enabled() {
+		// Uninstrumented: the SDK builds each operation's stack anew, and
+		// this one is built as without tracing.
+		return nil
+	}
 	if _, ok := s.Initialize.Get(initID); ok {
 		return nil // already installed on this stack
 	}

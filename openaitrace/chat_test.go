@@ -615,3 +615,32 @@ func TestMetricsPerAttributeCombination(t *testing.T) {
 		}
 	}
 }
+
+// TestUninstrumentedClientIsUntraced: a client built with WithTracing and
+// switched off by Uninstrument makes exactly the allocations of a client
+// without tracing (the middleware is not even installed in openai-go's
+// per-request chain); switched on again, it traces.
+func TestUninstrumentedClientIsUntraced(t *testing.T) {
+	if raceEnabled {
+		t.Skip("allocation counts vary under the race detector")
+	}
+	d := &fakeDoer{body: []byte(chatResponseJSON), contentType: "application/json"}
+	p := chatParams()
+	plain, traced := benchClient(d, false, false), benchClient(d, true, true)
+	allocs := func(c openai.Client) float64 {
+		return testing.AllocsPerRun(50, func() {
+			if _, err := c.Chat.Completions.New(context.Background(), p); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+	t.Cleanup(func() { Instrument() })
+	Uninstrument()
+	if a, b := allocs(plain), allocs(traced); a != b {
+		t.Errorf("untraced client %v allocations per call, uninstrumented traced client %v", a, b)
+	}
+	Instrument()
+	if a, b := allocs(plain), allocs(traced); b <= a {
+		t.Errorf("instrumented again: %v allocations per call, untraced %v: not traced?", b, a)
+	}
+}

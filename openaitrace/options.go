@@ -81,7 +81,26 @@ func Middleware(opts ...Option) option.Middleware {
 // WithTracing returns a request option that installs Middleware(opts...), for
 // openai.NewClient or for a single call.
 func WithTracing(opts ...Option) option.RequestOption {
-	return option.WithMiddleware(Middleware(opts...))
+	return whileEnabled(option.WithMiddleware(Middleware(opts...)))
+}
+
+// whileEnabled wraps the option that installs the middleware so that it
+// installs it only while tracing is on: openai-go applies a client's options
+// to each request, and builds its middleware chain for each request, so an
+// Uninstrumented client then makes exactly the calls, and allocations, of a
+// client without tracing. (C is openai-go's request configuration, an
+// internal type: it is inferred, never named.)
+func whileEnabled[C any](inner interface{ Apply(C) error }) switchable[C] {
+	return switchable[C]{inner}
+}
+
+type switchable[C any] struct{ inner interface{ Apply(C) error } }
+
+func (s switchable[C]) Apply(cfg C) error {
+	if !pkg.Enabled() {
+		return nil
+	}
+	return s.inner.Apply(cfg)
 }
 
 // NewClient returns openai.NewClient(opts...) with tracing installed as its
