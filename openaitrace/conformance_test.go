@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"maps"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -136,6 +137,42 @@ func replayChat(t *testing.T, c *vcr.Cassette, schemas *schemacheck.Checker) {
 	}
 	if strings.Contains(c.Name, "metrics") {
 		checkChatMetrics(t, reader, c.Interactions[0])
+	} else {
+		checkDurationPoints(t, reader, spans)
+	}
+}
+
+// checkDurationPoints checks what every reference test implies of the
+// duration metric (test_chat_completion_404 asserts it for an error): one
+// measurement per call, a failed call's with the error.type its span has,
+// and the request model.
+func checkDurationPoints(t *testing.T, reader *sdkmetric.ManualReader, spans []sdktrace.ReadOnlySpan) {
+	t.Helper()
+	var rm metricdata.ResourceMetrics
+	if err := reader.Collect(context.Background(), &rm); err != nil {
+		t.Fatal(err)
+	}
+	counts := map[string]uint64{} // error.type ("" for none) -> measurements
+	for _, sm := range rm.ScopeMetrics {
+		for _, m := range sm.Metrics {
+			if m.Name != "gen_ai.client.operation.duration" {
+				continue
+			}
+			for _, dp := range m.Data.(metricdata.Histogram[float64]).DataPoints {
+				if v, _ := dp.Attributes.Value("gen_ai.request.model"); v.AsString() == "" {
+					t.Errorf("duration point without gen_ai.request.model: %v", dp.Attributes)
+				}
+				et, _ := dp.Attributes.Value("error.type")
+				counts[et.AsString()] += dp.Count
+			}
+		}
+	}
+	want := map[string]uint64{}
+	for _, s := range spans {
+		want[attrs(s)["error.type"].AsString()]++
+	}
+	if !maps.Equal(counts, want) {
+		t.Errorf("duration measurements by error.type %v, want %v (one per span)", counts, want)
 	}
 }
 
