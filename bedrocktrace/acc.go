@@ -11,6 +11,10 @@ const (
 	maxStreamContent = 1 << 20 // bytes of completion text and tool arguments, all choices together
 	maxChoices       = 16
 	maxToolCalls     = 128 // per choice
+	// maxStreamIdents bounds the bytes of the identifiers one stream keeps
+	// (ids, model, roles, tool-call ids and names, finish reasons): one
+	// beyond it is not recorded.
+	maxStreamIdents = 64 << 10
 )
 
 // toolAcc accumulates one streamed tool call.
@@ -41,6 +45,7 @@ type streamAcc struct {
 	model   string
 	usage   genai.Usage
 	size    int // bytes buffered in text and args
+	idents  int // bytes kept by setIdent
 }
 
 func (a *streamAcc) choice(i int) *choiceAcc {
@@ -138,6 +143,14 @@ func (a *streamAcc) existingTool(ch *choiceAcc, block int) *toolAcc {
 func (a *streamAcc) appendArgs(t *toolAcc, s string, capture bool) {
 	if t != nil && capture {
 		t.args = a.bounded(t.args, s)
+	}
+}
+
+// setIdent is setClone within the stream's identifier budget.
+func (a *streamAcc) setIdent(dst *string, s string) {
+	if s != "" && *dst != s && a.idents+len(s) <= maxStreamIdents {
+		*dst = strings.Clone(s)
+		a.idents += len(s)
 	}
 }
 

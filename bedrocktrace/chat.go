@@ -134,8 +134,8 @@ func choicesResponse(c *genai.Call, js string, capture bool) {
 // delta or, for Mistral chat, a message). The chunk carrying
 // amazon-bedrock-invocationMetrics is the last one (see invokeStreamChunk).
 func choicesChunk(a *streamAcc, js string, capture bool) bool {
-	setClone(&a.id, gjson.Get(js, "id").Str)
-	setClone(&a.model, gjson.Get(js, "model").Str)
+	a.setIdent(&a.id, gjson.Get(js, "id").Str)
+	a.setIdent(&a.model, gjson.Get(js, "model").Str)
 	if u := gjson.Get(js, "usage"); u.IsObject() {
 		setInt(&a.usage.InputTokens, u.Get("prompt_tokens"))
 		setInt(&a.usage.OutputTokens, u.Get("completion_tokens"))
@@ -150,7 +150,7 @@ func choicesChunk(a *streamAcc, js string, capture bool) bool {
 			d = o.Get("message")
 		}
 		if d.Exists() {
-			setClone(&ch.role, d.Get("role").Str)
+			a.setIdent(&ch.role, d.Get("role").Str)
 			if s, ok := chatContent(d.Get("content")); ok {
 				a.appendText(ch, s, capture)
 			}
@@ -164,8 +164,8 @@ func choicesChunk(a *streamAcc, js string, capture bool) bool {
 					tc = a.toolByID(ch, t.Get("id").Str)
 				}
 				if tc != nil {
-					setClone(&tc.id, t.Get("id").Str)
-					setClone(&tc.name, t.Get("function.name").Str)
+					a.setIdent(&tc.id, t.Get("id").Str)
+					a.setIdent(&tc.name, t.Get("function.name").Str)
 					a.appendArgs(tc, t.Get("function.arguments").Str, capture)
 				}
 				return true
@@ -174,7 +174,7 @@ func choicesChunk(a *streamAcc, js string, capture bool) bool {
 			a.appendText(ch, t.Str, capture)
 		}
 		if fr := finishOf(o); fr != "" {
-			setClone(&ch.finish, fr)
+			a.setIdent(&ch.finish, fr)
 		}
 	}
 	gjson.Get(js, "outputs").ForEach(func(k, o gjson.Result) bool {

@@ -325,9 +325,9 @@ func claudeChunk(a *streamAcc, js string, capture bool) bool {
 	switch gjson.Get(js, "type").Str {
 	case "message_start":
 		m := gjson.Get(js, "message")
-		setClone(&a.id, m.Get("id").Str) // fix: the reference drops the id of streams
-		setClone(&a.model, m.Get("model").Str)
-		setClone(&a.choice(0).role, m.Get("role").Str)
+		a.setIdent(&a.id, m.Get("id").Str) // fix: the reference drops the id of streams
+		a.setIdent(&a.model, m.Get("model").Str)
+		a.setIdent(&a.choice(0).role, m.Get("role").Str)
 		claudeUsage(&a.usage, m.Get("usage"))
 	case "content_block_start":
 		idx := int(gjson.Get(js, "index").Int())
@@ -336,8 +336,8 @@ func claudeChunk(a *streamAcc, js string, capture bool) bool {
 		switch b.Get("type").Str {
 		case "tool_use":
 			if t := a.tool(ch, idx); t != nil {
-				setClone(&t.id, b.Get("id").Str)
-				setClone(&t.name, b.Get("name").Str)
+				a.setIdent(&t.id, b.Get("id").Str)
+				a.setIdent(&t.name, b.Get("name").Str)
 			}
 		case "text":
 			a.appendText(ch, b.Get("text").Str, capture)
@@ -363,7 +363,7 @@ func claudeChunk(a *streamAcc, js string, capture bool) bool {
 			a.appendArgs(t, "{}", capture)
 		}
 	case "message_delta":
-		setClone(&a.choice(0).finish, gjson.Get(js, "delta.stop_reason").Str)
+		a.setIdent(&a.choice(0).finish, gjson.Get(js, "delta.stop_reason").Str)
 		setInt(&a.usage.OutputTokens, gjson.Get(js, "usage.output_tokens"))
 	case "message_stop":
 		return true

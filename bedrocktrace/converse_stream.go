@@ -17,15 +17,15 @@ func converseStreamEvent(a *streamAcc, eventType, js string, capture bool) (done
 	switch eventType {
 	case "messageStart":
 		ch := a.choice(0)
-		setClone(&ch.role, gjson.Get(js, "role").Str)
+		a.setIdent(&ch.role, gjson.Get(js, "role").Str)
 	case "contentBlockStart":
 		idx := int(gjson.Get(js, "contentBlockIndex").Int())
 		tu := gjson.Get(js, "start.toolUse")
 		if tu.Exists() {
 			t := a.tool(a.choice(0), idx)
 			if t != nil {
-				setClone(&t.id, tu.Get("toolUseId").Str)
-				setClone(&t.name, tu.Get("name").Str)
+				a.setIdent(&t.id, tu.Get("toolUseId").Str)
+				a.setIdent(&t.name, tu.Get("name").Str)
 			}
 		}
 		content = true
@@ -73,7 +73,7 @@ func converseStreamEvent(a *streamAcc, eventType, js string, capture bool) (done
 			a.appendArgs(t, "{}", capture)
 		}
 	case "messageStop":
-		setClone(&a.choice(0).finish, gjson.Get(js, "stopReason").Str)
+		a.setIdent(&a.choice(0).finish, gjson.Get(js, "stopReason").Str)
 	case "metadata":
 		converseUsage(&a.usage, gjson.Get(js, "usage"))
 		done = true

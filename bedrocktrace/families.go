@@ -36,7 +36,7 @@ func llamaChunk(a *streamAcc, js string, capture bool) bool {
 	setInt(&a.usage.InputTokens, gjson.Get(js, "prompt_token_count"))
 	setInt(&a.usage.OutputTokens, gjson.Get(js, "generation_token_count"))
 	if s := gjson.Get(js, "stop_reason"); s.Type == gjson.String {
-		setClone(&ch.finish, s.Str)
+		a.setIdent(&ch.finish, s.Str)
 		return true
 	}
 	return false
@@ -82,7 +82,7 @@ func titanChunk(a *streamAcc, js string, capture bool) bool {
 	setInt(&a.usage.InputTokens, gjson.Get(js, "inputTextTokenCount"))
 	setInt(&a.usage.OutputTokens, gjson.Get(js, "totalOutputTextTokenCount"))
 	if r := gjson.Get(js, "completionReason"); r.Type == gjson.String && ch != nil {
-		setClone(&ch.finish, r.Str)
+		a.setIdent(&ch.finish, r.Str)
 		return true
 	}
 	return false
@@ -308,25 +308,25 @@ func cohereChunk(a *streamAcc, js string, capture bool) bool {
 	ch := a.choice(0)
 	switch gjson.Get(js, "event_type").Str {
 	case "stream-start":
-		setClone(&a.id, gjson.Get(js, "generation_id").Str)
+		a.setIdent(&a.id, gjson.Get(js, "generation_id").Str)
 	case "text-generation":
 		a.appendText(ch, gjson.Get(js, "text").Str, capture)
 	case "tool-calls-generation":
 		gjson.Get(js, "tool_calls").ForEach(func(_, t gjson.Result) bool {
 			if tc := a.tool(ch, len(ch.tools)); tc != nil {
-				setClone(&tc.name, t.Get("name").Str)
+				a.setIdent(&tc.name, t.Get("name").Str)
 				a.appendArgs(tc, t.Get("parameters").Raw, capture)
 			}
 			return true
 		})
 	case "stream-end":
 		resp := gjson.Get(js, "response")
-		setClone(&a.id, resp.Get("response_id").Str)
+		a.setIdent(&a.id, resp.Get("response_id").Str)
 		fr := gjson.Get(js, "finish_reason").Str
 		if fr == "" {
 			fr = resp.Get("finish_reason").Str
 		}
-		setClone(&ch.finish, fr)
+		a.setIdent(&ch.finish, fr)
 		bu := resp.Get("meta.billed_units")
 		setInt(&a.usage.InputTokens, bu.Get("input_tokens"))
 		setInt(&a.usage.OutputTokens, bu.Get("output_tokens"))

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -431,4 +432,46 @@ func TestConverseStreamCorruptFrame(t *testing.T) {
 		t.Errorf("status %v, want Error", s.Status())
 	}
 	attrsOf(s).want(t, map[string]any{"error.type": "EventStreamError", "gen_ai.usage.input_tokens": nil})
+}
+
+// TestStreamIdentifiersBounded: the identifiers a stream keeps (tool-use
+// ids and names here) are bounded in total, like its text: 128 tool uses
+// with 2 KiB names keep at most maxStreamIdents bytes of them; the caller
+// gets every event.
+func TestStreamIdentifiersBounded(t *testing.T) {
+	e := newEnv(t)
+	name := strings.Repeat("n", 2048)
+	fr := [][]byte{event(t, "messageStart", `{"role":"assistant"}`)}
+	for i := 0; i < 128; i++ {
+		fr = append(fr,
+			event(t, "contentBlockStart", fmt.Sprintf(`{"contentBlockIndex":%d,"start":{"toolUse":{"name":"%s","toolUseId":"tu_%d"}}}`, i, name, i)),
+			event(t, "contentBlockStop", fmt.Sprintf(`{"contentBlockIndex":%d}`, i)))
+	}
+	fr = append(fr, event(t, "messageStop", `{"stopReason":"tool_use"}`),
+		event(t, "metadata", `{"usage":{"inputTokens":9,"outputTokens":4,"totalTokens":13}}`))
+	f := newFake(t, reply{frames: fr})
+	out, err := e.runtime(f.URL, false).ConverseStream(context.Background(), streamInput())
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for range out.GetStream().Events() {
+		n++
+	}
+	_ = out.GetStream().Close()
+	if n != len(fr) {
+		t.Fatalf("caller got %d events of %d", n, len(fr))
+	}
+	kept, names := 0, 0
+	for k, v := range attrsOf(e.oneSpan()) {
+		if strings.Contains(k, ".tool_calls.") && (strings.HasSuffix(k, ".id") || strings.HasSuffix(k, ".name")) {
+			kept += len(v.AsString())
+			if strings.HasSuffix(k, ".name") {
+				names++
+			}
+		}
+	}
+	if kept > maxStreamIdents || names == 0 || names >= 128 {
+		t.Fatalf("kept %d bytes of identifiers (%d names), bound %d", kept, names, maxStreamIdents)
+	}
 }

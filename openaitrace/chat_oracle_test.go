@@ -271,15 +271,15 @@ func (s *chatStream) gjsonConsume(_, data []byte) bool {
 	gjson.Parse(bstr(data)).ForEach(func(k, v gjson.Result) bool {
 		switch k.Str {
 		case "id":
-			keepFirst(&s.id, v.Str)
+			keepFirst(&s.id, v.Str, &s.idents)
 		case "model":
-			keepFirst(&s.model, v.Str)
+			keepFirst(&s.model, v.Str, &s.idents)
 		case "service_tier":
 			if !s.completions {
-				keepFirst(&s.tier, v.Str)
+				keepFirst(&s.tier, v.Str, &s.idents)
 			}
 		case "system_fingerprint":
-			keepFirst(&s.fingerprint, v.Str)
+			keepFirst(&s.fingerprint, v.Str, &s.idents)
 		case "choices":
 			eachElem(v, func(ch gjson.Result) bool {
 				s.gjsonChoice(ch)
@@ -335,7 +335,7 @@ func (s *chatStream) gjsonChoice(ch gjson.Result) {
 	delta.ForEach(func(k, v gjson.Result) bool {
 		switch k.Str {
 		case "role":
-			keepFirst(&c.role, v.Str)
+			keepFirst(&c.role, v.Str, &s.idents)
 		case "content", "refusal":
 			if v.Type == gjson.String && s.content {
 				c.hasText = true
@@ -371,13 +371,13 @@ func (s *chatStream) gjsonToolCall(c *streamChoice, tc gjson.Result) {
 	if call == nil {
 		return
 	}
-	keepFirst(&call.id, id.Str)
-	keepFirst(&call.typ, typ.Str)
+	keepFirst(&call.id, id.Str, &s.idents)
+	keepFirst(&call.typ, typ.Str, &s.idents)
 	if fn.IsObject() {
 		fn.ForEach(func(k, v gjson.Result) bool {
 			switch k.Str {
 			case "name":
-				keepFirst(&call.name, v.Str)
+				keepFirst(&call.name, v.Str, &s.idents)
 			case "arguments":
 				if s.content && v.Type == gjson.String {
 					call.hasArgs = true

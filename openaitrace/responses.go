@@ -465,6 +465,7 @@ func responsesError(e gjson.Result) *genai.Error {
 type responsesStream struct {
 	content  bool
 	buffered int
+	idents   int // bytes kept by keepFirst
 
 	id, model, tier string
 	final           string // the response object of the terminal event
@@ -590,9 +591,9 @@ func (s *responsesStream) head(resp gjson.Result) {
 	resp.ForEach(func(k, v gjson.Result) bool {
 		switch k.Str {
 		case "id":
-			keepFirst(&s.id, v.Str)
+			keepFirst(&s.id, v.Str, &s.idents)
 		case "model":
-			keepFirst(&s.model, v.Str)
+			keepFirst(&s.model, v.Str, &s.idents)
 		case "service_tier":
 			if v.Str != "" && v.Str != s.tier {
 				s.tier = strings.Clone(v.Str)
@@ -621,11 +622,11 @@ func (s *responsesStream) item(index int64, it gjson.Result, done bool) {
 	it.ForEach(func(k, v gjson.Result) bool {
 		switch k.Str {
 		case "id":
-			keepFirst(&call.itemID, v.Str)
+			keepFirst(&call.itemID, v.Str, &s.idents)
 		case "call_id":
-			keepFirst(&call.callID, v.Str)
+			keepFirst(&call.callID, v.Str, &s.idents)
 		case "name":
-			keepFirst(&call.name, v.Str)
+			keepFirst(&call.name, v.Str, &s.idents)
 		case "arguments", "input":
 			if s.content && v.Type == gjson.String && (done || len(call.args) == 0) {
 				call.args = s.replaceBounded(call.args, v.Str)

@@ -22,6 +22,10 @@ const (
 	// maxStreamChoices bounds the choices, and the tool calls per choice, a
 	// stream tracks.
 	maxStreamChoices = 128
+	// maxStreamIdents bounds the bytes of the identifiers one stream keeps
+	// (ids, model, roles, tool-call ids, types and names; with capture on
+	// or off): one beyond it is not recorded.
+	maxStreamIdents = 64 << 10
 )
 
 // chatStream rebuilds a chat completion, or a legacy completion, from its
@@ -32,6 +36,7 @@ type chatStream struct {
 	// "text" instead of a delta, and it has no service tier.
 	completions bool
 	buffered    int
+	idents      int // bytes kept by keepFirst
 
 	id, model, tier, fingerprint string
 	usage                        genai.Usage
@@ -67,9 +72,10 @@ func bstr(b []byte) string {
 
 // keepFirst sets *dst to a copy of s (the stream's buffer is reused) unless
 // *dst is set already or s is empty: the first value a stream sends wins.
-func keepFirst(dst *string, s string) {
-	if *dst == "" && s != "" {
+func keepFirst(dst *string, s string, used *int) {
+	if *dst == "" && s != "" && *used+len(s) <= maxStreamIdents {
 		*dst = strings.Clone(s)
+		*used += len(s)
 	}
 }
 
@@ -95,15 +101,15 @@ func (s *chatStream) consume(_, data []byte) bool {
 	for k, ok := d.Key(); ok; k, ok = d.Key() {
 		switch k {
 		case "id":
-			keepFirst(&s.id, d.Str())
+			keepFirst(&s.id, d.Str(), &s.idents)
 		case "model":
-			keepFirst(&s.model, d.Str())
+			keepFirst(&s.model, d.Str(), &s.idents)
 		case "service_tier":
 			if !s.completions {
-				keepFirst(&s.tier, d.Str())
+				keepFirst(&s.tier, d.Str(), &s.idents)
 			}
 		case "system_fingerprint":
-			keepFirst(&s.fingerprint, d.Str())
+			keepFirst(&s.fingerprint, d.Str(), &s.idents)
 		case "choices":
 			if d.Arr() {
 				for d.Elem() {
@@ -219,7 +225,7 @@ func (s *chatStream) applyChoice(index int64, delta, text string, hasText bool, 
 	for k, ok := d.Key(); ok; k, ok = d.Key() {
 		switch k {
 		case "role":
-			keepFirst(&c.role, d.Str())
+			keepFirst(&c.role, d.Str(), &s.idents)
 		case "content", "refusal":
 			if v, ok := d.StrOK(); ok && s.content {
 				c.hasText = true
@@ -285,8 +291,8 @@ func (s *chatStream) toolCall(c *streamChoice, d *jscan.Scanner) {
 	if call == nil {
 		return
 	}
-	keepFirst(&call.id, id)
-	keepFirst(&call.typ, typ)
+	keepFirst(&call.id, id, &s.idents)
+	keepFirst(&call.typ, typ, &s.idents)
 	f := jscan.New(fn)
 	if !f.Obj() {
 		return
@@ -294,7 +300,7 @@ func (s *chatStream) toolCall(c *streamChoice, d *jscan.Scanner) {
 	for k, ok := f.Key(); ok; k, ok = f.Key() {
 		switch k {
 		case "name":
-			keepFirst(&call.name, f.Str())
+			keepFirst(&call.name, f.Str(), &s.idents)
 		case "arguments":
 			if v, ok := f.StrOK(); ok && s.content {
 				call.hasArgs = true

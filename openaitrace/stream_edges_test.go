@@ -2,10 +2,12 @@ package openaitrace
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
 
+	"github.com/openai/openai-go/v3"
 	"go.opentelemetry.io/otel/codes"
 )
 
@@ -110,4 +112,40 @@ func TestResponsesStreamDoneEndsRecord(t *testing.T) {
 		t.Errorf("content %q holds events the caller never got", c)
 	}
 	wantAttrs(t, a, map[string]any{"gen_ai.usage.input_tokens": nil})
+}
+
+// TestStreamIdentifiersBounded: the identifiers a stream keeps (tool-call
+// ids, types and names here) are bounded in total, like its text: a stream
+// of 128 tool calls with 2 KiB names keeps at most maxStreamIdents bytes of
+// them, and the caller still gets every call.
+func TestStreamIdentifiersBounded(t *testing.T) {
+	name := strings.Repeat("n", 2048)
+	var calls []string
+	for i := 0; i < 128; i++ {
+		calls = append(calls, fmt.Sprintf(`{"index":%d,"id":"call_%d","type":"function","function":{"name":"%s","arguments":"{}"}}`, i, i, name))
+	}
+	chunk := `{"id":"chatcmpl-b","object":"chat.completion.chunk","created":1,"model":"gpt-4o-mini","choices":[{"index":0,"delta":{"role":"assistant","tool_calls":[` +
+		strings.Join(calls, ",") + `]},"finish_reason":"tool_calls"}]}`
+	h := newHarness(t, sseHandler(dataEvents(chunk, "[DONE]")...), false)
+	st := h.client.Chat.Completions.NewStreaming(context.Background(), chatParams())
+	var acc openai.ChatCompletionAccumulator
+	for st.Next() {
+		acc.AddChunk(st.Current())
+	}
+	if err := st.Err(); err != nil || len(acc.Choices) != 1 || len(acc.Choices[0].Message.ToolCalls) != 128 {
+		t.Fatalf("caller: %v", err)
+	}
+	_ = st.Close()
+	kept, names := 0, 0
+	for k, v := range attrs(h.onlySpan()) {
+		if strings.Contains(k, ".tool_calls.") && (strings.HasSuffix(k, ".id") || strings.HasSuffix(k, ".type") || strings.HasSuffix(k, ".name")) {
+			kept += len(v.AsString())
+			if strings.HasSuffix(k, ".name") {
+				names++
+			}
+		}
+	}
+	if kept > maxStreamIdents || names == 0 || names >= 128 {
+		t.Fatalf("kept %d bytes of identifiers (%d names), bound %d", kept, names, maxStreamIdents)
+	}
 }
