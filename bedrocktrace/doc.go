@@ -47,12 +47,17 @@
 //
 // A streamed call's span ends exactly once, on the first of: the terminal
 // event (Converse metadata, Claude message_stop, the chunk that carries a stop
-// reason for other model families), the end of the body, Close, an exception
-// or error frame (status Error, error.type = the exception type with its first
-// letter upper-cased, as the SDK's error code), a read error, or cancellation
-// of the call's context. After a terminal event, exception or error frame the
-// span ends when the SDK next reads the body (or closes it), so that ending it
-// never delays that event. No goroutine outlives the call.
+// reason for other model families), the SDK closing the body (at its end, on
+// Close, or when its reader gives up), or cancellation of the call's context.
+// Its outcome is the one the SDK reports to the caller (the event stream's
+// Err): an exception or error frame gives status Error with the SDK's error
+// code as error.type; a read error, or a frame or payload the SDK rejects,
+// EventStreamError. After the terminal event the call is complete: its span
+// ends when the SDK next reads the body, so that ending it never delays that
+// event, and a later failure of the connection is not the call's. A stream
+// closed early records what arrived before the Close, which can be a little
+// more than the caller took (the SDK's reader reads ahead). No goroutine
+// outlives the call.
 //
 // # Bounds
 //

@@ -29,28 +29,30 @@ const (
 // goroutine; Close may run on another goroutine, so Close touches nothing but
 // the body and the (locked) call state.
 //
-// Ending the span never delays an event: a terminal, exception or error
-// frame settles the call, and the span ends at the start of the next Read
-// (or at Close, or when the call's context is done); an EOF that comes with
-// the last bytes is held back for one Read (the bytes, then the EOF: the same
-// bytes and the same error).
+// The span takes the outcome the SDK reports to the caller, and ending it
+// never delays an event. A terminal event settles the call: the span ends at
+// the start of the next Read (the SDK has accepted the event). Otherwise it
+// ends when the SDK closes the body: its reader has ended then, and has
+// recorded its error, if any (a read error, a frame or payload it rejected,
+// an exception), which the span takes (see callState.settleFromSDKLocked).
+// The call's context ending also ends it.
 type frameTee struct {
 	rc      io.ReadCloser
 	st      frameSink
 	buf     []byte // partial frame
 	skip    int    // bytes of an oversized frame still to pass unobserved
 	broken  bool   // stop observing (malformed stream or a panic)
-	settled bool   // the sink reported a frame that ends the call
-	eof     bool   // an EOF held back, to return on the next Read
+	settled bool   // the sink reported a terminal event
 	f       frame  // the frame being handed to the sink, reused
 }
 
 // frameSink receives decoded frames and the end of the body.
 type frameSink interface {
-	// onFrame applies a frame; settled reports a frame after which the
-	// call's outcome is known (a terminal event, an exception, an error).
+	// onFrame applies a frame; settled reports a terminal event.
 	onFrame(f *frame) (settled bool)
-	streamDone(err error)
+	// streamDone ends the call: at the first Read after a terminal event
+	// (terminal), or when the body is closed.
+	streamDone(terminal bool)
 }
 
 // frame is one decoded event-stream message. Its strings and byte slices
@@ -73,16 +75,9 @@ func newFrameTee(rc io.ReadCloser, st frameSink) *frameTee {
 func (t *frameTee) Read(p []byte) (int, error) {
 	if t.settled {
 		t.settled = false
-		t.st.streamDone(nil) // a settled call ends as its frames said
-	}
-	if t.eof {
-		t.st.streamDone(nil)
-		return 0, io.EOF
+		t.st.streamDone(true) // the SDK accepted the terminal event
 	}
 	n, err := t.rc.Read(p)
-	if err == io.EOF && n > 0 {
-		t.eof, err = true, nil
-	}
 	if n > 0 && !t.broken {
 		// The SDK's decoder reads a frame in many small reads (its prelude
 		// fields, each header, the payload, the CRC): bytes that continue
@@ -96,22 +91,13 @@ func (t *frameTee) Read(p []byte) (int, error) {
 			t.observe(p[:n])
 		}
 	}
-	if err != nil {
-		if err == io.EOF || t.settled {
-			// (settled: a frame in these very bytes settled the call, which
-			// ends as it said, as when the error comes in the next Read.)
-			t.st.streamDone(nil)
-		} else {
-			t.st.streamDone(err)
-		}
-	}
 	return n, err
 }
 
 // Close closes the body and ends the span if nothing else did.
 func (t *frameTee) Close() error {
 	err := t.rc.Close()
-	t.st.streamDone(nil)
+	t.st.streamDone(false)
 	return err
 }
 
@@ -320,14 +306,14 @@ func (st *callState) onFrame(f *frame) (settled bool) {
 			et = f.eventType
 		}
 		st.call.Err = &genai.Error{Type: exceptionCode(et), Message: gjson.GetBytes(f.payload, "message").String()}
-		return true
+		return false
 	case "error":
 		code := strings.Clone(f.errorCode)
 		if code == "" {
 			code = "EventStreamError"
 		}
 		st.call.Err = &genai.Error{Type: code, Message: strings.Clone(f.errorMessage)}
-		return true
+		return false
 	}
 	js := bstr(f.payload)
 	done := false

@@ -223,6 +223,10 @@ type callState struct {
 	ended       bool
 	sawTerminal bool
 	stopCancel  func() bool
+	// sdkErr is the SDK stream's Err (set by afterCall); closed records a
+	// body closed before afterCall stored it.
+	sdkErr func() error
+	closed bool
 
 	spent         bool      // the span ended normally: see recycle
 	hdrIn, hdrOut genai.Int // X-Amzn-Bedrock-*-Token-Count
@@ -348,9 +352,24 @@ func (st *callState) afterCall(result any, err error) {
 		converseResponse(&st.call, r, st.capture)
 	case *bedrockruntime.InvokeModelOutput:
 		invokeResponse(&st.call, st.fam, r.Body, st.capture)
+	case *bedrockruntime.ConverseStreamOutput:
+		if es := r.GetStream(); es != nil {
+			st.sdkErr = es.Err
+		}
+	case *bedrockruntime.InvokeModelWithResponseStreamOutput:
+		if es := r.GetStream(); es != nil {
+			st.sdkErr = es.Err
+		}
+	case *bedrockagentruntime.InvokeAgentOutput:
+		if es := r.GetStream(); es != nil {
+			st.sdkErr = es.Err
+		}
 	}
-	if st.teeing {
+	if st.teeing && !st.closed {
 		return // the stream tee ends the span
+	}
+	if st.closed {
+		st.settleFromSDKLocked()
 	}
 	st.endLocked()
 }
@@ -494,33 +513,55 @@ func (st *callState) cancelled(ctx context.Context) {
 	st.endLocked()
 }
 
-// streamDone is called by the tee at the end of the body (err == io.EOF or
-// nil for Close) or on a read error.
-func (st *callState) streamDone(err error) {
+// streamDone is called by the tee when the SDK closes the body (its reader
+// has ended: at EOF, on an error it already recorded, or on the caller's
+// Close) or, with terminal set, at the SDK's first read after the terminal
+// event (which it has accepted).
+func (st *callState) streamDone(terminal bool) {
 	defer st.guardEnd()
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	if st.ended {
 		return
 	}
+	if terminal {
+		if st.sawTerminal {
+			st.call.Err = nil
+			st.endLocked()
+		}
+		return
+	}
+	st.closed = true
+	if st.sdkErr == nil {
+		return // afterCall ends the span
+	}
+	st.settleFromSDKLocked()
+	st.endLocked()
+}
+
+// settleFromSDKLocked makes the outcome the SDK stream's: its reader records
+// its error before it closes the body. mu held.
+func (st *callState) settleFromSDKLocked() {
+	if st.sdkErr == nil {
+		return
+	}
+	err := st.sdkErr()
+	if err == nil {
+		st.call.Err = nil // what the frames said, the SDK did not report
+		return
+	}
+	var api smithy.APIError
 	switch {
-	case st.call.Err != nil:
-		// An exception or error frame said how the call ended.
-	case err != nil && st.ctx != nil && st.ctx.Err() != nil:
-		// The read failed once the caller's context was done: a context
-		// ended with a cause makes the read report that cause.
+	case errors.As(err, &api):
+		st.call.Err = errorOf(err)
+	case st.ctx != nil && st.ctx.Err() != nil:
+		// The read failed once the caller's context was done (a context
+		// ended with a cause makes the read report that cause).
 		st.call.Err = ctxError(st.ctx.Err())
 		st.call.Err.Message = err.Error()
-	case err != nil:
+	default:
 		st.call.Err = readError(err)
-	case !st.sawTerminal && st.ctx != nil && st.ctx.Err() != nil:
-		// The body ended (or was closed) before the terminal event, after
-		// the caller's context was done: the call was cancelled, even if
-		// the server ended its response cleanly before the transport
-		// noticed.
-		st.call.Err = ctxError(st.ctx.Err())
 	}
-	st.endLocked()
 }
 
 // markFirstChunk records the time to the first streamed chunk. mu held.
