@@ -11,10 +11,11 @@ const (
 	maxStreamContent = 1 << 20 // bytes of completion text and tool arguments, all choices together
 	maxChoices       = 16
 	maxToolCalls     = 128 // per choice
-	// maxStreamIdents bounds the bytes of the identifiers one stream keeps
-	// (ids, model, roles, tool-call ids and names, finish reasons): one
-	// beyond it is not recorded.
-	maxStreamIdents = 64 << 10
+	// maxStreamIdent bounds each identifier a stream keeps (ids, model,
+	// roles, tool-call ids and names, finish reasons): a longer one is not
+	// recorded. With the bounds above, a stream keeps at most about 4 MiB
+	// of them.
+	maxStreamIdent = 1 << 10
 )
 
 // toolAcc accumulates one streamed tool call.
@@ -45,7 +46,6 @@ type streamAcc struct {
 	model   string
 	usage   genai.Usage
 	size    int // bytes buffered in text and args
-	idents  int // bytes kept by setIdent
 }
 
 func (a *streamAcc) choice(i int) *choiceAcc {
@@ -146,11 +146,11 @@ func (a *streamAcc) appendArgs(t *toolAcc, s string, capture bool) {
 	}
 }
 
-// setIdent is setClone within the stream's identifier budget.
+// setIdent is setClone for an identifier of a stream: one longer than
+// maxStreamIdent is not kept.
 func (a *streamAcc) setIdent(dst *string, s string) {
-	if s != "" && *dst != s && a.idents+len(s) <= maxStreamIdents {
-		*dst = strings.Clone(s)
-		a.idents += len(s)
+	if len(s) <= maxStreamIdent {
+		setClone(dst, s)
 	}
 }
 

@@ -64,7 +64,8 @@
 // What a span buffers is bounded: the tee keeps at most one partial frame of at
 // most 1 MiB (larger frames are passed through unobserved), the accumulated
 // completion text and tool-call arguments of a stream are capped at 1 MiB in
-// total, at 16 choices and at 128 tool calls per choice; beyond that the
+// total, at 16 choices and at 128 tool calls per choice, and each identifier
+// (id, model, tool name, finish reason) at 1 KiB; beyond that the
 // attributes are truncated, the call is not affected.
 //
 // # InvokeModel model families

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"strings"
 	"testing"
 	"time"
@@ -434,15 +435,22 @@ func TestConverseStreamCorruptFrame(t *testing.T) {
 	attrsOf(s).want(t, map[string]any{"error.type": "EventStreamError", "gen_ai.usage.input_tokens": nil})
 }
 
-// TestStreamIdentifiersBounded: the identifiers a stream keeps (tool-use
-// ids and names here) are bounded in total, like its text: 128 tool uses
-// with 2 KiB names keep at most maxStreamIdents bytes of them; the caller
-// gets every event.
+// TestStreamIdentifiersBounded: each identifier a stream keeps is at most
+// maxStreamIdent bytes: tool uses with 2 KiB names keep their ids, not their
+// names, whatever their number; the finish reason is kept; the caller gets
+// every event.
 func TestStreamIdentifiersBounded(t *testing.T) {
 	e := newEnv(t)
-	name := strings.Repeat("n", 2048)
+	e.tp = sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(e.rec), sdktrace.WithRawSpanLimits(sdktrace.SpanLimits{
+		AttributeCountLimit: -1, AttributeValueLengthLimit: -1, EventCountLimit: -1, LinkCountLimit: -1,
+		AttributePerEventCountLimit: -1, AttributePerLinkCountLimit: -1}))
+	long := strings.Repeat("n", 2048)
 	fr := [][]byte{event(t, "messageStart", `{"role":"assistant"}`)}
-	for i := 0; i < 128; i++ {
+	for i := 0; i < 100; i++ {
+		name := fmt.Sprintf("tool_%d", i)
+		if i%2 == 1 {
+			name = long
+		}
 		fr = append(fr,
 			event(t, "contentBlockStart", fmt.Sprintf(`{"contentBlockIndex":%d,"start":{"toolUse":{"name":"%s","toolUseId":"tu_%d"}}}`, i, name, i)),
 			event(t, "contentBlockStop", fmt.Sprintf(`{"contentBlockIndex":%d}`, i)))
@@ -462,16 +470,16 @@ func TestStreamIdentifiersBounded(t *testing.T) {
 	if n != len(fr) {
 		t.Fatalf("caller got %d events of %d", n, len(fr))
 	}
-	kept, names := 0, 0
-	for k, v := range attrsOf(e.oneSpan()) {
-		if strings.Contains(k, ".tool_calls.") && (strings.HasSuffix(k, ".id") || strings.HasSuffix(k, ".name")) {
-			kept += len(v.AsString())
-			if strings.HasSuffix(k, ".name") {
-				names++
-			}
+	a := attrsOf(e.oneSpan())
+	for i := 0; i < 100; i++ {
+		p := fmt.Sprintf("gen_ai.completion.0.tool_calls.%d.", i)
+		if got := a[p+"id"].AsString(); got != fmt.Sprintf("tu_%d", i) {
+			t.Fatalf("%sid = %q", p, got)
+		}
+		name, hasName := a[p+"function.name"]
+		if hasName == (i%2 == 1) || len(name.AsString()) > maxStreamIdent {
+			t.Fatalf("%sfunction.name recorded: %v (%d bytes)", p, hasName, len(name.AsString()))
 		}
 	}
-	if kept > maxStreamIdents || names == 0 || names >= 128 {
-		t.Fatalf("kept %d bytes of identifiers (%d names), bound %d", kept, names, maxStreamIdents)
-	}
+	a.want(t, map[string]any{"gen_ai.response.finish_reasons": []string{"tool_use"}})
 }

@@ -271,15 +271,15 @@ func (s *chatStream) gjsonConsume(_, data []byte) bool {
 	gjson.Parse(bstr(data)).ForEach(func(k, v gjson.Result) bool {
 		switch k.Str {
 		case "id":
-			keepFirst(&s.id, v.Str, &s.idents)
+			keepFirst(&s.id, v.Str)
 		case "model":
-			keepFirst(&s.model, v.Str, &s.idents)
+			keepFirst(&s.model, v.Str)
 		case "service_tier":
 			if !s.completions {
-				keepFirst(&s.tier, v.Str, &s.idents)
+				keepFirst(&s.tier, v.Str)
 			}
 		case "system_fingerprint":
-			keepFirst(&s.fingerprint, v.Str, &s.idents)
+			keepFirst(&s.fingerprint, v.Str)
 		case "choices":
 			eachElem(v, func(ch gjson.Result) bool {
 				s.gjsonChoice(ch)
@@ -335,7 +335,7 @@ func (s *chatStream) gjsonChoice(ch gjson.Result) {
 	delta.ForEach(func(k, v gjson.Result) bool {
 		switch k.Str {
 		case "role":
-			keepFirst(&c.role, v.Str, &s.idents)
+			keepFirst(&c.role, v.Str)
 		case "content", "refusal":
 			if v.Type == gjson.String && s.content {
 				c.hasText = true
@@ -367,17 +367,17 @@ func (s *chatStream) gjsonToolCall(c *streamChoice, tc gjson.Result) {
 		}
 		return true
 	})
-	call := c.callAt(index)
+	call := c.callAt(index, &s.calls)
 	if call == nil {
 		return
 	}
-	keepFirst(&call.id, id.Str, &s.idents)
-	keepFirst(&call.typ, typ.Str, &s.idents)
+	keepFirst(&call.id, id.Str)
+	keepFirst(&call.typ, typ.Str)
 	if fn.IsObject() {
 		fn.ForEach(func(k, v gjson.Result) bool {
 			switch k.Str {
 			case "name":
-				keepFirst(&call.name, v.Str, &s.idents)
+				keepFirst(&call.name, v.Str)
 			case "arguments":
 				if s.content && v.Type == gjson.String {
 					call.hasArgs = true

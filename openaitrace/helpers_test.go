@@ -41,6 +41,7 @@ func newHarness(t testing.TB, handler http.Handler, capture bool, extra ...optio
 type harnessConfig struct {
 	tracing    []Option
 	processors []sdktrace.SpanProcessor
+	spanLimits bool // no attribute count limit (the SDK's default is 128)
 }
 
 func newHarnessWith(t testing.TB, handler http.Handler, capture bool, hc *harnessConfig, extra ...option.RequestOption) *harness {
@@ -50,6 +51,10 @@ func newHarnessWith(t testing.TB, handler http.Handler, capture bool, hc *harnes
 	}
 	h := &harness{t: t, rec: tracetest.NewSpanRecorder(), reader: sdkmetric.NewManualReader()}
 	tpOpts := []sdktrace.TracerProviderOption{sdktrace.WithSpanProcessor(h.rec)}
+	if hc.spanLimits {
+		tpOpts = append(tpOpts, sdktrace.WithRawSpanLimits(sdktrace.SpanLimits{AttributeCountLimit: -1, AttributeValueLengthLimit: -1,
+			EventCountLimit: -1, LinkCountLimit: -1, AttributePerEventCountLimit: -1, AttributePerLinkCountLimit: -1}))
+	}
 	for _, p := range hc.processors {
 		tpOpts = append(tpOpts, sdktrace.WithSpanProcessor(p))
 	}

@@ -465,7 +465,6 @@ func responsesError(e gjson.Result) *genai.Error {
 type responsesStream struct {
 	content  bool
 	buffered int
-	idents   int // bytes kept by keepFirst
 
 	id, model, tier string
 	final           string // the response object of the terminal event
@@ -490,6 +489,10 @@ func newResponsesStream(content bool) streamAccumulator { return &responsesStrea
 func (s *responsesStream) consume(event, data []byte) bool {
 	if len(data) >= 6 && string(data[:6]) == "[DONE]" {
 		return true // openai-go ends any stream there
+	}
+	ok, null := decodable(data)
+	if null {
+		return false // openai-go delivers an empty event: nothing to record
 	}
 	var typ, resp, delta, item, index, itemID, args, code, message, errV gjson.Result
 	gjson.Parse(bstr(data)).ForEach(func(k, v gjson.Result) bool {
@@ -532,7 +535,10 @@ func (s *responsesStream) consume(event, data []byte) bool {
 		}
 		return true
 	}
-	if ok, _ := decodable(data); !ok {
+	if !errV.Exists() && (!ok || !gjson.ValidBytes(data)) {
+		// (openai-go looks for an "error" member before it decodes: an
+		// event with one ends the stream with that error, whatever its
+		// shape; see the type "error" case below.)
 		s.err = undecodableEvent
 		return true
 	}
@@ -591,9 +597,9 @@ func (s *responsesStream) head(resp gjson.Result) {
 	resp.ForEach(func(k, v gjson.Result) bool {
 		switch k.Str {
 		case "id":
-			keepFirst(&s.id, v.Str, &s.idents)
+			keepFirst(&s.id, v.Str)
 		case "model":
-			keepFirst(&s.model, v.Str, &s.idents)
+			keepFirst(&s.model, v.Str)
 		case "service_tier":
 			if v.Str != "" && v.Str != s.tier {
 				s.tier = strings.Clone(v.Str)
@@ -622,11 +628,11 @@ func (s *responsesStream) item(index int64, it gjson.Result, done bool) {
 	it.ForEach(func(k, v gjson.Result) bool {
 		switch k.Str {
 		case "id":
-			keepFirst(&call.itemID, v.Str, &s.idents)
+			keepFirst(&call.itemID, v.Str)
 		case "call_id":
-			keepFirst(&call.callID, v.Str, &s.idents)
+			keepFirst(&call.callID, v.Str)
 		case "name":
-			keepFirst(&call.name, v.Str, &s.idents)
+			keepFirst(&call.name, v.Str)
 		case "arguments", "input":
 			if s.content && v.Type == gjson.String && (done || len(call.args) == 0) {
 				call.args = s.replaceBounded(call.args, v.Str)

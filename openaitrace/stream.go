@@ -22,10 +22,14 @@ const (
 	// maxStreamChoices bounds the choices, and the tool calls per choice, a
 	// stream tracks.
 	maxStreamChoices = 128
-	// maxStreamIdents bounds the bytes of the identifiers one stream keeps
-	// (ids, model, roles, tool-call ids, types and names; with capture on
-	// or off): one beyond it is not recorded.
-	maxStreamIdents = 64 << 10
+	// maxStreamCalls bounds the tool calls a chat stream tracks, over all
+	// its choices.
+	maxStreamCalls = 128
+	// maxStreamIdent bounds each identifier a stream keeps (ids, model,
+	// roles, tool-call ids, types and names; with capture on or off): a
+	// longer one is not recorded. With the bounds above, a stream keeps at
+	// most about 0.5 MiB of them.
+	maxStreamIdent = 1 << 10
 )
 
 // chatStream rebuilds a chat completion, or a legacy completion, from its
@@ -36,7 +40,7 @@ type chatStream struct {
 	// "text" instead of a delta, and it has no service tier.
 	completions bool
 	buffered    int
-	idents      int // bytes kept by keepFirst
+	calls       int // tool calls tracked, over all choices
 
 	id, model, tier, fingerprint string
 	usage                        genai.Usage
@@ -72,10 +76,9 @@ func bstr(b []byte) string {
 
 // keepFirst sets *dst to a copy of s (the stream's buffer is reused) unless
 // *dst is set already or s is empty: the first value a stream sends wins.
-func keepFirst(dst *string, s string, used *int) {
-	if *dst == "" && s != "" && *used+len(s) <= maxStreamIdents {
+func keepFirst(dst *string, s string) {
+	if *dst == "" && s != "" && len(s) <= maxStreamIdent {
 		*dst = strings.Clone(s)
-		*used += len(s)
 	}
 }
 
@@ -101,15 +104,15 @@ func (s *chatStream) consume(_, data []byte) bool {
 	for k, ok := d.Key(); ok; k, ok = d.Key() {
 		switch k {
 		case "id":
-			keepFirst(&s.id, d.Str(), &s.idents)
+			keepFirst(&s.id, d.Str())
 		case "model":
-			keepFirst(&s.model, d.Str(), &s.idents)
+			keepFirst(&s.model, d.Str())
 		case "service_tier":
 			if !s.completions {
-				keepFirst(&s.tier, d.Str(), &s.idents)
+				keepFirst(&s.tier, d.Str())
 			}
 		case "system_fingerprint":
-			keepFirst(&s.fingerprint, d.Str(), &s.idents)
+			keepFirst(&s.fingerprint, d.Str())
 		case "choices":
 			if d.Arr() {
 				for d.Elem() {
@@ -124,6 +127,12 @@ func (s *chatStream) consume(_, data []byte) bool {
 			}
 		}
 	}
+	if !d.AtEnd() {
+		// Malformed after all (an object cut short, or followed by
+		// more): openai-go fails to decode it.
+		s.err = undecodableEvent
+		return true
+	}
 	return false
 }
 
@@ -132,12 +141,14 @@ func (s *chatStream) consume(_, data []byte) bool {
 var undecodableEvent = &genai.Error{Type: "stream_decode_error", Message: "a stream event is not a JSON object"}
 
 // decodable reports whether openai-go can decode a stream event's data into
-// its chunk type, as far as its shape tells: a JSON object (first and last
-// bytes, whitespace aside), or null (decoded as an empty chunk). Anything
-// else (another JSON value, a truncated object, an object followed by more
-// text) ends openai-go's stream with an error, and delivers nothing of it.
+// its chunk type, as far as its first and last bytes tell (whitespace aside):
+// a JSON object, or null (decoded as an empty chunk). Anything else (another
+// JSON value, most truncated objects, an object followed by more text) ends
+// openai-go's stream with an error, and delivers nothing of it. The chat
+// stream's scan then finds an object cut short or followed by another; it
+// checks structure, not every rule of JSON (a trailing comma passes).
 func decodable(data []byte) (ok, null bool) {
-	data = bytes.TrimSpace(data)
+	data = bytes.Trim(data, " \t\r\n") // JSON's whitespace
 	if len(data) >= 2 && data[0] == '{' && data[len(data)-1] == '}' {
 		return true, false
 	}
@@ -225,7 +236,7 @@ func (s *chatStream) applyChoice(index int64, delta, text string, hasText bool, 
 	for k, ok := d.Key(); ok; k, ok = d.Key() {
 		switch k {
 		case "role":
-			keepFirst(&c.role, d.Str(), &s.idents)
+			keepFirst(&c.role, d.Str())
 		case "content", "refusal":
 			if v, ok := d.StrOK(); ok && s.content {
 				c.hasText = true
@@ -256,15 +267,16 @@ func (s *chatStream) choiceAt(index int64) *streamChoice {
 
 // callAt returns the tool call of c with the given index, adding it if the
 // bound allows (nil otherwise).
-func (c *streamChoice) callAt(index int64) *streamCall {
+func (c *streamChoice) callAt(index int64, total *int) *streamCall {
 	for i := range c.calls {
 		if c.calls[i].index == index {
 			return &c.calls[i]
 		}
 	}
-	if len(c.calls) >= maxStreamChoices {
+	if *total >= maxStreamCalls {
 		return nil
 	}
+	*total++
 	c.calls = append(c.calls, streamCall{index: index, valid: true})
 	return &c.calls[len(c.calls)-1]
 }
@@ -287,12 +299,12 @@ func (s *chatStream) toolCall(c *streamChoice, d *jscan.Scanner) {
 			}
 		}
 	}
-	call := c.callAt(index)
+	call := c.callAt(index, &s.calls)
 	if call == nil {
 		return
 	}
-	keepFirst(&call.id, id, &s.idents)
-	keepFirst(&call.typ, typ, &s.idents)
+	keepFirst(&call.id, id)
+	keepFirst(&call.typ, typ)
 	f := jscan.New(fn)
 	if !f.Obj() {
 		return
@@ -300,7 +312,7 @@ func (s *chatStream) toolCall(c *streamChoice, d *jscan.Scanner) {
 	for k, ok := f.Key(); ok; k, ok = f.Key() {
 		switch k {
 		case "name":
-			keepFirst(&call.name, f.Str(), &s.idents)
+			keepFirst(&call.name, f.Str())
 		case "arguments":
 			if v, ok := f.StrOK(); ok && s.content {
 				call.hasArgs = true

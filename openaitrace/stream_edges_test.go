@@ -114,38 +114,56 @@ func TestResponsesStreamDoneEndsRecord(t *testing.T) {
 	wantAttrs(t, a, map[string]any{"gen_ai.usage.input_tokens": nil})
 }
 
-// TestStreamIdentifiersBounded: the identifiers a stream keeps (tool-call
-// ids, types and names here) are bounded in total, like its text: a stream
-// of 128 tool calls with 2 KiB names keeps at most maxStreamIdents bytes of
-// them, and the caller still gets every call.
+// TestStreamIdentifiersBounded: what a stream keeps of its identifiers is
+// bounded: each at most maxStreamIdent bytes (a longer one, here every other
+// tool name, is not recorded), and at most maxStreamCalls tool calls over all
+// choices; every call is treated alike (a call with a short name keeps its id
+// and name wherever it comes). The caller gets every call.
 func TestStreamIdentifiersBounded(t *testing.T) {
-	name := strings.Repeat("n", 2048)
-	var calls []string
-	for i := 0; i < 128; i++ {
-		calls = append(calls, fmt.Sprintf(`{"index":%d,"id":"call_%d","type":"function","function":{"name":"%s","arguments":"{}"}}`, i, i, name))
+	long := strings.Repeat("n", 2048)
+	var choices []string
+	for ch := 0; ch < 2; ch++ {
+		var calls []string
+		for i := 0; i < 100; i++ {
+			name := fmt.Sprintf("tool_%d_%d", ch, i)
+			if i%2 == 1 {
+				name = long
+			}
+			calls = append(calls, fmt.Sprintf(`{"index":%d,"id":"call_%d_%d","type":"function","function":{"name":"%s","arguments":"{}"}}`, i, ch, i, name))
+		}
+		choices = append(choices, fmt.Sprintf(`{"index":%d,"delta":{"role":"assistant","tool_calls":[%s]},"finish_reason":"tool_calls"}`, ch, strings.Join(calls, ",")))
 	}
-	chunk := `{"id":"chatcmpl-b","object":"chat.completion.chunk","created":1,"model":"gpt-4o-mini","choices":[{"index":0,"delta":{"role":"assistant","tool_calls":[` +
-		strings.Join(calls, ",") + `]},"finish_reason":"tool_calls"}]}`
-	h := newHarness(t, sseHandler(dataEvents(chunk, "[DONE]")...), false)
+	chunk := `{"id":"chatcmpl-b","object":"chat.completion.chunk","created":1,"model":"gpt-4o-mini","choices":[` + strings.Join(choices, ",") + `]}`
+	h := newHarnessWith(t, sseHandler(dataEvents(chunk, "[DONE]")...), false, &harnessConfig{spanLimits: true})
 	st := h.client.Chat.Completions.NewStreaming(context.Background(), chatParams())
 	var acc openai.ChatCompletionAccumulator
 	for st.Next() {
 		acc.AddChunk(st.Current())
 	}
-	if err := st.Err(); err != nil || len(acc.Choices) != 1 || len(acc.Choices[0].Message.ToolCalls) != 128 {
+	if err := st.Err(); err != nil || len(acc.Choices) != 2 || len(acc.Choices[0].Message.ToolCalls) != 100 {
 		t.Fatalf("caller: %v", err)
 	}
 	_ = st.Close()
-	kept, names := 0, 0
-	for k, v := range attrs(h.onlySpan()) {
-		if strings.Contains(k, ".tool_calls.") && (strings.HasSuffix(k, ".id") || strings.HasSuffix(k, ".type") || strings.HasSuffix(k, ".name")) {
-			kept += len(v.AsString())
-			if strings.HasSuffix(k, ".name") {
-				names++
+	a := attrs(h.onlySpan())
+	calls := 0
+	for ch := 0; ch < 2; ch++ {
+		for i := 0; i < 100; i++ {
+			p := fmt.Sprintf("gen_ai.completion.%d.tool_calls.%d.", ch, i)
+			id, hasID := a[p+"id"]
+			if !hasID {
+				continue
+			}
+			calls++
+			name, hasName := a[p+"function.name"]
+			if want := fmt.Sprintf("call_%d_%d", ch, i); id.AsString() != want {
+				t.Fatalf("%sid = %q, want %q", p, id.AsString(), want)
+			}
+			if hasName == (i%2 == 1) || hasName && len(name.AsString()) > maxStreamIdent {
+				t.Fatalf("%sfunction.name recorded: %v (%d bytes)", p, hasName, len(name.AsString()))
 			}
 		}
 	}
-	if kept > maxStreamIdents || names == 0 || names >= 128 {
-		t.Fatalf("kept %d bytes of identifiers (%d names), bound %d", kept, names, maxStreamIdents)
+	if calls != maxStreamCalls {
+		t.Fatalf("%d tool calls recorded, want the bound %d", calls, maxStreamCalls)
 	}
 }

@@ -68,6 +68,14 @@ func New(s string) Scanner { return Scanner{s: s} }
 // Bad reports whether the input was found malformed.
 func (d *Scanner) Bad() bool { return d.bad }
 
+// AtEnd reports whether nothing but whitespace is left after the cursor (and
+// the input was not found malformed): after the last member of the top-level
+// object has been read, that the text was one complete value.
+func (d *Scanner) AtEnd() bool {
+	d.ws()
+	return !d.bad && d.i >= len(d.s)
+}
+
 func (d *Scanner) fail() {
 	d.bad = true
 	d.i = len(d.s)
