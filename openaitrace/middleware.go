@@ -563,6 +563,11 @@ func (c *call) observe(p []byte, err error) (spent bool) {
 	case modeStream:
 		if len(p) > 0 {
 			c.splitter.Feed(p, c.onEvent)
+			if c.splitter.TooLong && !c.terminal && c.rec.Err == nil {
+				// openai-go's scanner fails on such a line and ends the
+				// caller's stream with that error.
+				c.rec.Err = lineTooLong
+			}
 		}
 	default:
 		if len(p) > 0 && !c.overflow {
@@ -602,6 +607,10 @@ func (c *call) observe(p []byte, err error) (spent bool) {
 	c.finishLocked(false)
 	return
 }
+
+// lineTooLong is the error of a stream that carried a line longer than
+// openai-go reads.
+var lineTooLong = &genai.Error{Type: "stream_decode_error", Message: "bufio.Scanner: token too long (a stream line of 32 MiB or more)"}
 
 func (c *call) onEvent(event, data []byte) {
 	if c.terminal {

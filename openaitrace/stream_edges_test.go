@@ -167,3 +167,28 @@ func TestStreamIdentifiersBounded(t *testing.T) {
 		t.Fatalf("%d tool calls recorded, want the bound %d", calls, maxStreamCalls)
 	}
 }
+
+// TestStreamLineTooLong: an event line longer than openai-go's scanner reads
+// (32 MiB) ends the caller's stream with bufio.ErrTooLong; the span fails
+// too, keeping what came before.
+func TestStreamLineTooLong(t *testing.T) {
+	chunk := func(s string) string {
+		return `{"id":"chatcmpl-big","object":"chat.completion.chunk","created":1,"model":"gpt-4o-mini","choices":[{"index":0,"delta":{"content":"` + s + `"}}]}`
+	}
+	h := newHarness(t, sseHandler(dataEvents(chunk("Hi"), chunk(strings.Repeat("z", 33<<20)), "[DONE]")...), true)
+	st := h.client.Chat.Completions.NewStreaming(context.Background(), chatParams())
+	var got string
+	for st.Next() {
+		got += st.Current().Choices[0].Delta.Content
+	}
+	err := st.Err()
+	_ = st.Close()
+	if err == nil || got != "Hi" {
+		t.Fatalf("premise: the caller got %q, %v", got, err)
+	}
+	s := h.onlySpan()
+	if s.Status().Code != codes.Error {
+		t.Fatalf("span status %v", s.Status())
+	}
+	wantAttrs(t, attrs(s), map[string]any{"error.type": "stream_decode_error"})
+}

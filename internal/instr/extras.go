@@ -182,7 +182,8 @@ func (r *Resolved) Redact(s string) string {
 func safeRedact(red redact.Redactor, s string) (out string) {
 	defer func() {
 		if p := recover(); p != nil {
-			otel.Handle(fmt.Errorf("tracekit: recovered from a panic in the redactor (the content is recorded as %s): %v", redact.DefaultReplacement, p))
+			// The panic's type only: its value may quote the content.
+			otel.Handle(fmt.Errorf("tracekit: recovered from a panic (%T) in the redactor; the content is recorded as %s", p, redact.DefaultReplacement))
 			out = redact.DefaultReplacement
 		}
 	}()

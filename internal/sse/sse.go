@@ -10,6 +10,11 @@ import "bytes"
 // set; the stream itself is never affected.
 const MaxEventSize = 16 << 20
 
+// MaxLineSDK is the longest line openai-go's event-stream scanner reads (its
+// bufio.Scanner's limit): a line of this length or more ends the caller's
+// stream with bufio.ErrTooLong, and sets TooLong.
+const MaxLineSDK = 64 << 10 << 9
+
 // Splitter is an incremental SSE parser. The zero value is ready to use.
 type Splitter struct {
 	line  []byte // a partial line carried over from the previous Feed
@@ -20,8 +25,18 @@ type Splitter struct {
 	aliasEvent []byte
 	hasData    bool
 	skipLine   bool // the carried line overflowed: drop until its end
+	skipped    int  // length so far of the line being dropped
 	skipEvent  bool // the pending event overflowed: drop until dispatch
 	Overflowed bool
+	// TooLong is set once a line reaches MaxLineSDK bytes.
+	TooLong bool
+}
+
+// longLine notes the length of a line too long to keep.
+func (s *Splitter) longLine(n int) {
+	if n >= MaxLineSDK {
+		s.TooLong = true
+	}
 }
 
 // Feed consumes p and calls fn for every complete event, with its type
@@ -32,9 +47,13 @@ func (s *Splitter) Feed(p []byte, fn func(event, data []byte)) {
 		i := bytes.IndexByte(p, '\n')
 		if i < 0 {
 			if s.skipLine {
+				s.skipped += len(p)
+				s.longLine(s.skipped)
 				break
 			}
 			if len(s.line)+len(p) > MaxEventSize {
+				s.skipped = len(s.line) + len(p)
+				s.longLine(s.skipped)
 				s.line = s.line[:0]
 				s.skipLine = true
 				s.Overflowed = true
@@ -47,10 +66,12 @@ func (s *Splitter) Feed(p []byte, fn func(event, data []byte)) {
 		p = p[i+1:]
 		if s.skipLine {
 			s.skipLine = false
+			s.longLine(s.skipped + len(line))
 			continue
 		}
 		if len(s.line) > 0 {
 			if len(s.line)+len(line) > MaxEventSize {
+				s.longLine(len(s.line) + len(line))
 				s.line = s.line[:0]
 				s.Overflowed = true
 				continue

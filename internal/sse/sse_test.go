@@ -93,3 +93,28 @@ func FuzzSplitter(f *testing.F) {
 		}
 	})
 }
+
+// TestTooLong: a line of MaxLineSDK bytes or more (the longest openai-go's
+// scanner reads) sets TooLong, whether it arrives in pieces or after a
+// carried part; a line between MaxEventSize and it only overflows.
+func TestTooLong(t *testing.T) {
+	feed := func(n, piece int) *Splitter {
+		var s Splitter
+		line := append([]byte("data: "), bytes.Repeat([]byte("x"), n)...)
+		line = append(line, "\n\n"...)
+		for len(line) > 0 {
+			k := min(piece, len(line))
+			s.Feed(line[:k], func(_, _ []byte) {})
+			line = line[k:]
+		}
+		return &s
+	}
+	for _, piece := range []int{4096, 1 << 20, 5 << 20} {
+		if s := feed(MaxLineSDK, piece); !s.TooLong || !s.Overflowed {
+			t.Errorf("piece %d: a %d-byte line: TooLong %v, Overflowed %v", piece, MaxLineSDK, s.TooLong, s.Overflowed)
+		}
+		if s := feed(20<<20, piece); s.TooLong || !s.Overflowed {
+			t.Errorf("piece %d: a 20 MiB line: TooLong %v, Overflowed %v", piece, s.TooLong, s.Overflowed)
+		}
+	}
+}
