@@ -4,14 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/tracekit-go/tracekit/internal/spantest"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockagentruntime"
 	agtypes "github.com/aws/aws-sdk-go-v2/service/bedrockagentruntime/types"
-	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
-	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 )
 
@@ -249,31 +248,16 @@ func TestInvokeAgentMetricsNoRequestModel(t *testing.T) {
 	if a := attrsOf(e.oneSpan()); a["gen_ai.request.model"].AsString() == "" {
 		t.Error("the span lost gen_ai.request.model (the foundation model)")
 	}
-	points := 0
-	for _, sm := range e.metrics().ScopeMetrics {
-		for _, m := range sm.Metrics {
-			var sets []attribute.Set
-			switch d := m.Data.(type) {
-			case metricdata.Histogram[float64]:
-				for _, p := range d.DataPoints {
-					sets = append(sets, p.Attributes)
-				}
-			case metricdata.Histogram[int64]:
-				for _, p := range d.DataPoints {
-					sets = append(sets, p.Attributes)
-				}
-			}
-			for _, set := range sets {
-				points++
-				if v, ok := set.Value("gen_ai.request.model"); ok {
-					t.Errorf("%s point has gen_ai.request.model=%s (llm-tracekit: absent for invoke_agent)", m.Name, v.AsString())
-				}
-				if _, ok := set.Value("gen_ai.response.model"); !ok {
-					t.Errorf("%s point has no gen_ai.response.model", m.Name)
-				}
-			}
+	sets := spantest.PointSets(e.metrics(), "")
+	for _, set := range sets {
+		if v, ok := set.Value("gen_ai.request.model"); ok {
+			t.Errorf("a metric point has gen_ai.request.model=%s (llm-tracekit: absent for invoke_agent)", v.AsString())
+		}
+		if _, ok := set.Value("gen_ai.response.model"); !ok {
+			t.Errorf("a metric point has no gen_ai.response.model: %v", set)
 		}
 	}
+	points := len(sets)
 	if points != 3 {
 		t.Errorf("%d metric points, want duration, input and output", points)
 	}

@@ -12,6 +12,7 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"errors"
+	"github.com/tracekit-go/tracekit/internal/readfault"
 	"hash/crc32"
 	"io"
 	"net/http"
@@ -321,49 +322,6 @@ func TestConverseStreamConnectionDroppedEndings(t *testing.T) {
 	}
 }
 
-// errAfter returns the body, then err: in the Read of the last bytes
-// (sameRead) or in the next one.
-type errAfter struct {
-	rt       http.RoundTripper
-	err      error
-	sameRead bool
-	cut      int // bytes of the body to return (0: all)
-}
-
-type errAfterBody struct {
-	b        []byte
-	err      error
-	sameRead bool
-}
-
-func (o *errAfterBody) Read(p []byte) (int, error) {
-	if len(o.b) == 0 {
-		return 0, o.err
-	}
-	n := copy(p, o.b)
-	o.b = o.b[n:]
-	if len(o.b) == 0 && o.sameRead {
-		return n, o.err
-	}
-	return n, nil
-}
-func (o *errAfterBody) Close() error { return nil }
-
-func (r errAfter) RoundTrip(req *http.Request) (*http.Response, error) {
-	res, err := r.rt.RoundTrip(req)
-	if err != nil {
-		return res, err
-	}
-	b, _ := io.ReadAll(res.Body)
-	_ = res.Body.Close()
-	if r.cut > 0 {
-		b = b[:r.cut]
-	}
-	res.Body = &errAfterBody{b: b, err: r.err, sameRead: r.sameRead}
-	res.ContentLength = -1
-	return res, nil
-}
-
 // TestConverseStreamReadErrorAfterTerminalEndings: a connection error (not an
 // EOF) right after the terminal metadata event. The SDK's next decode gets the
 // error and the caller's Err() reports it.
@@ -378,7 +336,7 @@ func TestConverseStreamReadErrorAfterTerminalEndings(t *testing.T) {
 			e := newEnv(t)
 			f := newFake(t, reply{frames: [][]byte{fStart(t), fDelta(t, "Hi"), fStop(t), fMeta(t)}})
 			inner := e.http.Transport
-			e.http = &http.Client{Transport: errAfter{rt: inner, err: reset, sameRead: sameRead}}
+			e.http = &http.Client{Transport: readfault.Transport{RT: inner, Err: reset, NextRead: !sameRead}}
 			v, out := runConverseView(t, e, f.URL, context.Background(), 0)
 			if out != nil {
 				_ = out.GetStream().Close()
@@ -404,7 +362,7 @@ func TestConverseStreamReadErrorMidStreamEndings(t *testing.T) {
 	e := newEnv(t)
 	frames := [][]byte{fStart(t), fDelta(t, "Hi"), fStop(t), fMeta(t)}
 	f := newFake(t, reply{frames: frames})
-	e.http = &http.Client{Transport: errAfter{rt: e.http.Transport, err: reset, cut: len(frames[0]) + len(frames[1])}}
+	e.http = &http.Client{Transport: readfault.Transport{RT: e.http.Transport, Err: reset, Cut: len(frames[0]) + len(frames[1])}}
 	v, out := runConverseView(t, e, f.URL, context.Background(), 0)
 	if out != nil {
 		_ = out.GetStream().Close()

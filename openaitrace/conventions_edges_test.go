@@ -2,6 +2,7 @@ package openaitrace
 
 import (
 	"context"
+	"github.com/tracekit-go/tracekit/internal/spantest"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -82,7 +83,7 @@ func TestOTelServerPortDefault(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, name := range []string{"gen_ai.client.operation.duration", "gen_ai.client.token.usage"} {
-			for _, s := range metricAttrSets(rm, name) {
+			for _, s := range spantest.PointSets(rm, name) {
 				v, ok := s.Value("server.port")
 				if ok != tc.wantPort || (ok && v.AsInt64() != 80) {
 					t.Errorf("%v: %s server.port = %v (present %v), want present %v with 80 (%v)", tc.conv, name, v, ok, tc.wantPort, s.Encoded(attribute.DefaultEncoder()))
@@ -90,30 +91,6 @@ func TestOTelServerPortDefault(t *testing.T) {
 			}
 		}
 	}
-}
-
-// metricAttrSets returns the attribute sets of every data point of the named
-// histogram.
-func metricAttrSets(rm metricdata.ResourceMetrics, name string) []attribute.Set {
-	var sets []attribute.Set
-	for _, sm := range rm.ScopeMetrics {
-		for _, m := range sm.Metrics {
-			if m.Name != name {
-				continue
-			}
-			switch d := m.Data.(type) {
-			case metricdata.Histogram[float64]:
-				for _, p := range d.DataPoints {
-					sets = append(sets, p.Attributes)
-				}
-			case metricdata.Histogram[int64]:
-				for _, p := range d.DataPoints {
-					sets = append(sets, p.Attributes)
-				}
-			}
-		}
-	}
-	return sets
 }
 
 // TestTokenMetricAttrsComplete: both gen_ai.client.token.usage points (input
@@ -129,8 +106,8 @@ func TestTokenMetricAttrsComplete(t *testing.T) {
 			t.Fatal(err)
 		}
 		rm := h.metrics()
-		dur := metricAttrSets(rm, "gen_ai.client.operation.duration")
-		tok := metricAttrSets(rm, "gen_ai.client.token.usage")
+		dur := spantest.PointSets(rm, "gen_ai.client.operation.duration")
+		tok := spantest.PointSets(rm, "gen_ai.client.token.usage")
 		if len(dur) != 1 || len(tok) != 2 {
 			t.Fatalf("%v: %d duration points, %d token points", conv, len(dur), len(tok))
 		}

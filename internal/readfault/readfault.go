@@ -10,10 +10,16 @@ import (
 
 // Transport passes requests to RT and hands back each response with its
 // body read in full beforehand, returned as fast as the caller reads it,
-// with Err coming along with the last bytes (not in a Read of its own).
+// with Err coming along with the last bytes (not in a Read of its own,
+// unless NextRead).
 type Transport struct {
 	RT  http.RoundTripper
 	Err error
+	// Cut, when positive, is how many bytes of the body come before Err
+	// (a connection that drops mid-body).
+	Cut int
+	// NextRead makes Err come in the Read after the last bytes.
+	NextRead bool
 }
 
 // RoundTrip implements http.RoundTripper.
@@ -24,16 +30,20 @@ func (t Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	b, _ := io.ReadAll(res.Body)
 	_ = res.Body.Close()
-	res.Body = &body{b: b, err: t.Err}
+	if t.Cut > 0 && t.Cut < len(b) {
+		b = b[:t.Cut]
+	}
+	res.Body = &body{b: b, err: t.Err, done: len(b) == 0, next: t.NextRead}
 	res.ContentLength = -1
 	return res, nil
 }
 
-// body returns b, then err with its last bytes.
+// body returns b, then err with its last bytes (or after them: next).
 type body struct {
 	b    []byte
 	err  error
-	done bool
+	done bool // the last bytes have been returned
+	next bool // err comes in a Read of its own
 }
 
 func (o *body) Read(p []byte) (int, error) {
@@ -46,6 +56,9 @@ func (o *body) Read(p []byte) (int, error) {
 		return n, nil
 	}
 	o.done = true
+	if o.next {
+		return n, nil
+	}
 	return n, o.err
 }
 
