@@ -16,6 +16,7 @@ import (
 	"go.opentelemetry.io/otel"
 
 	"github.com/tracekit-go/tracekit/internal/genai"
+	"github.com/tracekit-go/tracekit/internal/jscan"
 	"github.com/tracekit-go/tracekit/internal/instr"
 	"github.com/tracekit-go/tracekit/internal/sse"
 )
@@ -126,6 +127,7 @@ type call struct {
 	status   int
 	buf      []byte
 	overflow bool
+	clen     int64 // the response's announced length (-1: unknown)
 	pooled   *[]byte // c.buf's pool entry, when it came from bodyPool
 	stream   streamAccumulator
 	splitter sse.Splitter
@@ -381,6 +383,7 @@ func (c *call) afterNext(resp *http.Response, err error) {
 		return
 	}
 	c.status = resp.StatusCode
+	c.clen = resp.ContentLength
 	ct := header(resp.Header, "Content-Type")
 	switch {
 	case resp.StatusCode >= 400:
@@ -653,11 +656,33 @@ func (c *call) cancelled() {
 	if c.done {
 		return
 	}
+	if c.mode != modeStream && c.bodyWhole() {
+		// The whole body had been read: the SDK decodes it if it reads
+		// its end, which the context's end may or may not cut off; a body
+		// received whole is a completed call.
+		c.finishLocked(true)
+		return
+	}
 	if !c.terminal {
 		err := context.Cause(c.ctx)
 		c.rec.Err = &genai.Error{Type: ctxErrorType(c.ctx, err), Message: err.Error()}
 	}
 	c.finishLocked(c.terminal)
+}
+
+// bodyWhole reports whether a non-streamed body has been read whole before
+// its EOF: all of its announced length, or, of unknown length, one complete
+// JSON value.
+func (c *call) bodyWhole() bool {
+	if c.overflow || len(c.buf) == 0 {
+		return false
+	}
+	if c.clen >= 0 {
+		return int64(len(c.buf)) == c.clen
+	}
+	d := jscan.New(bstr(c.buf))
+	d.Skip()
+	return d.AtEnd()
 }
 
 // finishLocked fills the response part of the record and ends the span.
