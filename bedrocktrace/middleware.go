@@ -476,8 +476,10 @@ func (st *callState) onResponse(ctx context.Context, resp *http.Response) {
 		st.hdrIn = headerInt(resp.Header, "X-Amzn-Bedrock-Input-Token-Count")
 		st.hdrOut = headerInt(resp.Header, "X-Amzn-Bedrock-Output-Token-Count")
 	}
-	if !ok || resp.Body == nil ||
-		!strings.HasPrefix(resp.Header.Get("Content-Type"), "application/vnd.amazon.eventstream") {
+	if !ok || resp.Body == nil || st.op != opConverseStream && st.op != opInvokeStream && st.op != opAgent {
+		// (The SDK reads a successful answer of an event-stream operation
+		// as an event stream whatever its Content-Type says: so does the
+		// tee.)
 		return
 	}
 	st.teeing = true
@@ -586,6 +588,12 @@ func errorOf(err error) *genai.Error {
 	}
 	if e := ctxError(err); e != nil {
 		return e
+	}
+	var de *smithy.DeserializationError
+	if errors.As(err, &de) {
+		// A body the SDK could not decode (invalid JSON, an HTML page
+		// from a proxy, ...).
+		return &genai.Error{Type: "DeserializationError", Message: err.Error()}
 	}
 	inner := err
 	for {
