@@ -16,8 +16,8 @@ import (
 	"go.opentelemetry.io/otel"
 
 	"github.com/tracekit-go/tracekit/internal/genai"
-	"github.com/tracekit-go/tracekit/internal/jscan"
 	"github.com/tracekit-go/tracekit/internal/instr"
+	"github.com/tracekit-go/tracekit/internal/jscan"
 	"github.com/tracekit-go/tracekit/internal/sse"
 )
 
@@ -127,7 +127,7 @@ type call struct {
 	status   int
 	buf      []byte
 	overflow bool
-	clen     int64 // the response's announced length (-1: unknown)
+	clen     int64   // the response's announced length (-1: unknown)
 	pooled   *[]byte // c.buf's pool entry, when it came from bodyPool
 	stream   streamAccumulator
 	splitter sse.Splitter
