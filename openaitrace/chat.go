@@ -246,9 +246,17 @@ func scanChatTool(d *jscan.Scanner) genai.Tool {
 
 // parseChatResponse fills c.Response from a chat completions response body,
 // in one pass (jscan); the record's strings are substrings of body.
-func parseChatResponse(body string, c *genai.Call, content bool) {
+func parseChatResponse(body string, c *genai.Call, content bool) (wellFormed bool) {
 	r := &c.Response
 	d := jscan.New(body)
+	switch d.Kind() {
+	case jscan.KindNull:
+		d.Skip()
+		return !d.Bad()
+	case jscan.KindObject:
+	default:
+		return false
+	}
 	if d.Obj() {
 		for k, ok := d.Key(); ok; k, ok = d.Key() {
 			switch k {
@@ -272,6 +280,7 @@ func parseChatResponse(body string, c *genai.Call, content bool) {
 		}
 	}
 	r.FinishReasons = finishReasons(r.FinishReasons[:0], r.Choices)
+	return !d.Bad()
 }
 
 // scanChatChoice reads one element of a response's choices.

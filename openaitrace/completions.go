@@ -13,7 +13,7 @@ var completionsEndpoint = &endpoint{
 	operation:     genai.OpTextCompletion,
 	api:           "completions",
 	parseRequest:  parseCompletionsRequest,
-	parseResponse: parseCompletionsResponse,
+	parseResponse: checked(parseCompletionsResponse),
 	newStream:     newCompletionsStream,
 }
 

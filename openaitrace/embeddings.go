@@ -18,7 +18,7 @@ var embeddingsEndpoint = &endpoint{
 	operation:     genai.OpEmbeddings,
 	api:           "embeddings",
 	parseRequest:  parseEmbeddingsRequest,
-	parseResponse: parseEmbeddingsResponse,
+	parseResponse: checked(parseEmbeddingsResponse),
 	newStream:     newNoStream,
 }
 

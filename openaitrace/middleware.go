@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net"
 	"net/http"
 	"strconv"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"github.com/openai/openai-go/v3/option"
+	"github.com/tidwall/gjson"
 	"go.opentelemetry.io/otel"
 
 	"github.com/tracekit-go/tracekit/internal/genai"
@@ -25,8 +27,10 @@ import (
 type endpoint struct {
 	operation, api string
 	parseRequest   func(body string, c *genai.Call, content bool)
-	parseResponse  func(body string, c *genai.Call, content bool)
-	newStream      func(content bool) streamAccumulator
+	// parseResponse fills c.Response from a non-streamed body; it reports
+	// whether the body is well-formed (see wellFormed).
+	parseResponse func(body string, c *genai.Call, content bool) (wellFormed bool)
+	newStream     func(content bool) streamAccumulator
 }
 
 // streamAccumulator rebuilds a response from streamed SSE events.
@@ -128,6 +132,7 @@ type call struct {
 	buf      []byte
 	overflow bool
 	clen     int64   // the response's announced length (-1: unknown)
+	jsonType bool    // the response\'s content type is JSON, as openai-go sees it
 	pooled   *[]byte // c.buf's pool entry, when it came from bodyPool
 	stream   streamAccumulator
 	splitter sse.Splitter
@@ -388,7 +393,7 @@ func (c *call) afterNext(resp *http.Response, err error) {
 	switch {
 	case resp.StatusCode >= 400:
 		c.mode = modeError
-	case isEventStream(ct) || (c.rec.Streaming && !isJSON(ct)):
+	case c.rec.Streaming && (isEventStream(ct) || !isJSON(ct)):
 		// openai-go decodes the answer to a streaming request as an event
 		// stream whatever its content type says (text/plain, none, ...):
 		// so does the span, unless the server answered with JSON.
@@ -397,6 +402,7 @@ func (c *call) afterNext(resp *http.Response, err error) {
 		c.stream = c.ep.newStream(c.res.Capture)
 	default:
 		c.mode = modeJSON
+		c.jsonType = sdkJSONType(ct)
 		if resp.ContentLength > 0 && resp.ContentLength <= maxBody {
 			c.buf = make([]byte, 0, resp.ContentLength)
 		} else {
@@ -432,6 +438,17 @@ func isEventStream(ct string) bool {
 	const es = "text/event-stream"
 	ct = strings.TrimLeft(ct, " \t")
 	return len(ct) >= len(es) && strings.EqualFold(ct[:len(es)], es)
+}
+
+// sdkJSONType reports whether openai-go decodes a body of content type ct as
+// JSON: its media type contains application/json or ends in +json (a media
+// type that does not parse is none).
+func sdkJSONType(ct string) bool {
+	if ct == "application/json" || ct == "application/json; charset=utf-8" {
+		return true // the usual ones, without parsing
+	}
+	mt, _, _ := mime.ParseMediaType(ct) // as openai-go: a bad parameter still gives the type
+	return strings.Contains(mt, "application/json") || strings.HasSuffix(mt, "+json")
 }
 
 // isJSON reports whether a content type is JSON (application/json or a
@@ -670,6 +687,41 @@ func (c *call) cancelled() {
 	c.finishLocked(c.terminal)
 }
 
+// undecodable is the error of a complete non-streamed body openai-go cannot
+// decode into its result: one whose content type is not JSON, or that is not
+// well-formed (see wellFormed). A caller that takes the body raw
+// (option.WithResponseBodyInto a string or bytes) decodes nothing: its span
+// may then say a call failed that the SDK let through.
+func (c *call) undecodable() *genai.Error {
+	if !c.jsonType {
+		return &genai.Error{Type: "unexpected_content_type", Message: "the response's content type is not JSON"}
+	}
+	return &genai.Error{Type: "decode_error", Message: "the response body is not a JSON object"}
+}
+
+// checked adapts a response parser that does not check the body's form.
+func checked(parse func(string, *genai.Call, bool)) func(string, *genai.Call, bool) bool {
+	return func(body string, c *genai.Call, content bool) bool {
+		parse(body, c, content)
+		return wellFormed(body)
+	}
+}
+
+// wellFormed reports whether openai-go can decode body into its result: its
+// first JSON value is valid, and an object or null (what follows it does not
+// matter). (The chat parser checks the structure only, in its own pass: a
+// value cut short or missing, not a bad literal or escape inside a member it
+// does not read.)
+func wellFormed(body string) bool {
+	d := jscan.New(body)
+	switch d.Kind() {
+	case jscan.KindObject, jscan.KindNull:
+		d.Skip()
+		return !d.Bad() && gjson.Valid(body[:d.Offset()])
+	}
+	return false
+}
+
 // bodyWhole reports whether a non-streamed body has been read whole before
 // its EOF: all of its announced length, or, of unknown length, one complete
 // JSON value.
@@ -705,8 +757,15 @@ func (c *call) finishLocked(complete bool) {
 		}
 		c.rec.Err = &genai.Error{Type: typ, Message: msg}
 	default:
-		if body := c.takeBody(); c.rec.Err == nil && !c.overflow && body != "" {
-			c.ep.parseResponse(body, &c.rec, c.res.Capture)
+		body := c.takeBody()
+		if c.rec.Err == nil && !c.overflow {
+			ok := c.jsonType && body != "" && c.ep.parseResponse(body, &c.rec, c.res.Capture)
+			if complete && !ok {
+				// openai-go fails to decode it (its error, not the
+				// response's attributes, is what the caller gets).
+				c.rec.Err = c.undecodable()
+				c.rec.Response = genai.Response{}
+			}
 		}
 	}
 	c.withholdErr()

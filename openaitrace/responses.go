@@ -18,7 +18,7 @@ var responsesEndpoint = &endpoint{
 	operation:     genai.OpChat,
 	api:           "responses",
 	parseRequest:  parseResponsesRequest,
-	parseResponse: parseResponsesResponse,
+	parseResponse: checked(parseResponsesResponse),
 	newStream:     newResponsesStream,
 }
 

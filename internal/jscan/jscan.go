@@ -68,6 +68,9 @@ func New(s string) Scanner { return Scanner{s: s} }
 // Bad reports whether the input was found malformed.
 func (d *Scanner) Bad() bool { return d.bad }
 
+// Offset is the cursor's position in the input, in bytes.
+func (d *Scanner) Offset() int { return d.i }
+
 // AtEnd reports whether nothing but whitespace is left after the cursor (and
 // the input was not found malformed): after the last member of the top-level
 // object has been read, that the text was one complete value.
