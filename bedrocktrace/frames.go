@@ -53,6 +53,9 @@ type frameSink interface {
 	// streamDone ends the call: at the first Read after a terminal event
 	// (terminal), or when the body is closed.
 	streamDone(terminal bool)
+	// readEnded notes that a Read of the body failed or met its end: the
+	// SDK's reader has stopped, and it closes the body next.
+	readEnded()
 }
 
 // frame is one decoded event-stream message. Its strings and byte slices
@@ -78,6 +81,9 @@ func (t *frameTee) Read(p []byte) (int, error) {
 		t.st.streamDone(true) // the SDK accepted the terminal event
 	}
 	n, err := t.rc.Read(p)
+	if err != nil {
+		defer t.st.readEnded() // after the bytes are observed
+	}
 	if n > 0 && !t.broken {
 		// The SDK's decoder reads a frame in many small reads (its prelude
 		// fields, each header, the payload, the CRC): bytes that continue

@@ -151,6 +151,8 @@ func (r *frameRecorder) onFrame(f *frame) bool {
 	return false
 }
 
+func (r *frameRecorder) readEnded() {}
+
 func (r *frameRecorder) streamDone(terminal bool) {
 	r.done++
 	if !terminal {

@@ -225,8 +225,9 @@ type callState struct {
 	stopCancel  func() bool
 	// sdkErr is the SDK stream's Err (set by afterCall); closed records a
 	// body closed before afterCall stored it.
-	sdkErr func() error
-	closed bool
+	sdkErr  func() error
+	closed  bool
+	readEnd bool // a Read of the body failed or met its end
 
 	spent         bool      // the span ended normally: see recycle
 	hdrIn, hdrOut genai.Int // X-Amzn-Bedrock-*-Token-Count
@@ -504,7 +505,10 @@ func (st *callState) cancelled(ctx context.Context) {
 	defer st.guardEnd()
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	if st.ended {
+	if st.ended || st.readEnd {
+		// (readEnd: the SDK's reader has stopped on its own, and the
+		// outcome is what it reports, when it closes the body: a caller
+		// that drained the stream may cancel its context before that.)
 		return
 	}
 	if st.call.Err == nil && !st.sawTerminal {
@@ -513,6 +517,14 @@ func (st *callState) cancelled(ctx context.Context) {
 		st.call.Err = ctxError(ctx.Err())
 	}
 	st.endLocked()
+}
+
+// readEnded is called by the tee when a Read of the body fails or meets its
+// end.
+func (st *callState) readEnded() {
+	st.mu.Lock()
+	st.readEnd = true
+	st.mu.Unlock()
 }
 
 // streamDone is called by the tee when the SDK closes the body (its reader
