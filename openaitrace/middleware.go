@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/openai/openai-go/v3/option"
-	"github.com/tidwall/gjson"
 	"go.opentelemetry.io/otel"
 
 	"github.com/tracekit-go/tracekit/internal/genai"
@@ -707,17 +706,18 @@ func checked(parse func(string, *genai.Call, bool)) func(string, *genai.Call, bo
 	}
 }
 
-// wellFormed reports whether openai-go can decode body into its result: its
-// first JSON value is valid, and an object or null (what follows it does not
-// matter). (The chat parser checks the structure only, in its own pass: a
-// value cut short or missing, not a bad literal or escape inside a member it
-// does not read.)
+// wellFormed reports whether openai-go can decode body into its result, as
+// far as its structure tells: its first JSON value is an object or null, and
+// complete (what follows it does not matter). It checks structure (a value
+// cut short or missing), not every rule of JSON (a bad literal or escape
+// inside the object passes): a full validation would cost as much as the
+// parse, or far more on a large embeddings body.
 func wellFormed(body string) bool {
 	d := jscan.New(body)
 	switch d.Kind() {
 	case jscan.KindObject, jscan.KindNull:
 		d.Skip()
-		return !d.Bad() && gjson.Valid(body[:d.Offset()])
+		return !d.Bad()
 	}
 	return false
 }
