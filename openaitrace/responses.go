@@ -535,7 +535,7 @@ func (s *responsesStream) consume(event, data []byte) bool {
 		}
 		return true
 	}
-	if !errV.Exists() && (!ok || !gjson.ValidBytes(data)) {
+	if !errV.Exists() && (!ok || !wholeValue(data)) {
 		// (openai-go looks for an "error" member before it decodes: an
 		// event with one ends the stream with that error, whatever its
 		// shape; see the type "error" case below.)

@@ -158,6 +158,15 @@ func decodable(data []byte) (ok, null bool) {
 	return false, false
 }
 
+// wholeValue reports whether data is one JSON value and nothing more, as far
+// as its structure tells (the check of decodable's callers that do not scan
+// the event to its end themselves).
+func wholeValue(data []byte) bool {
+	d := jscan.New(bstr(data))
+	d.Skip()
+	return d.AtEnd()
+}
+
 // errorEvent reports whether a stream event carries an "error" member, of
 // any value, and records it. openai-go ends the stream with an error on such
 // an event and delivers nothing of it, nor of any later event: the event is
