@@ -81,8 +81,9 @@ func (t *frameTee) Read(p []byte) (int, error) {
 		t.st.streamDone(true) // the SDK accepted the terminal event
 	}
 	n, err := t.rc.Read(p)
-	if err != nil {
-		defer t.st.readEnded() // after the bytes are observed
+	if err != nil && n == 0 {
+		// (With bytes, the SDK's reader has events yet to hand over.)
+		t.st.readEnded()
 	}
 	if n > 0 && !t.broken {
 		// The SDK's decoder reads a frame in many small reads (its prelude

@@ -392,10 +392,10 @@ func (c *call) afterNext(resp *http.Response, err error) {
 	switch {
 	case resp.StatusCode >= 400:
 		c.mode = modeError
-	case c.rec.Streaming && (isEventStream(ct) || !isJSON(ct)):
+	case c.rec.Streaming:
 		// openai-go decodes the answer to a streaming request as an event
-		// stream whatever its content type says (text/plain, none, ...):
-		// so does the span, unless the server answered with JSON.
+		// stream whatever its content type says (JSON, text/plain, none,
+		// ...): so does the span.
 		c.mode = modeStream
 		c.rec.Streaming = true
 		c.stream = c.ep.newStream(c.res.Capture)
@@ -433,12 +433,6 @@ func header(h http.Header, key string) string {
 	return ""
 }
 
-func isEventStream(ct string) bool {
-	const es = "text/event-stream"
-	ct = strings.TrimLeft(ct, " \t")
-	return len(ct) >= len(es) && strings.EqualFold(ct[:len(es)], es)
-}
-
 // sdkJSONType reports whether openai-go decodes a body of content type ct as
 // JSON: its media type contains application/json or ends in +json (a media
 // type that does not parse is none).
@@ -447,14 +441,6 @@ func sdkJSONType(ct string) bool {
 		return true // the usual ones, without parsing
 	}
 	mt, _, _ := mime.ParseMediaType(ct) // as openai-go: a bad parameter still gives the type
-	return strings.Contains(mt, "application/json") || strings.HasSuffix(mt, "+json")
-}
-
-// isJSON reports whether a content type is JSON (application/json or a
-// +json type).
-func isJSON(ct string) bool {
-	mt, _, _ := strings.Cut(strings.ToLower(ct), ";")
-	mt = strings.TrimSpace(mt)
 	return strings.Contains(mt, "application/json") || strings.HasSuffix(mt, "+json")
 }
 
@@ -673,10 +659,10 @@ func (c *call) cancelled() {
 		return
 	}
 	if c.mode != modeStream && c.bodyWhole() {
-		// The whole body had been read: the SDK decodes it if it reads
-		// its end, which the context's end may or may not cut off; a body
-		// received whole is a completed call.
-		c.finishLocked(true)
+		// The whole body has been read, not yet its end: whether the
+		// caller gets the call's result depends on that end (already
+		// received, or cut off by the cancellation), which the next Read
+		// (or Close) tells.
 		return
 	}
 	if !c.terminal {
