@@ -8,10 +8,6 @@ import (
 	"net/http"
 	"testing"
 	"time"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/bedrockagentruntime"
-	agtypes "github.com/aws/aws-sdk-go-v2/service/bedrockagentruntime/types"
 )
 
 // slowCloseTransport delays the Close of every response body (below the
@@ -58,23 +54,9 @@ func TestAgentDrainedThenCancel(t *testing.T) {
 			}
 			f := newFake(t, reply{frames: [][]byte{agentTrace(t, "orchestrationTrace", modelOutput(200, 20, "end_turn")), chunk(t, "It is "), chunk(t, "sunny.")}})
 			ctx, cancel := context.WithCancel(context.Background())
-			out, err := e.agents(f.URL, true).InvokeAgent(ctx, &bedrockagentruntime.InvokeAgentInput{
-				AgentId: aws.String("AGENT1"), AgentAliasId: aws.String("ALIAS1"), SessionId: aws.String("s-1"),
-				InputText: aws.String("what is the weather?"), EnableTrace: aws.Bool(true),
-			})
-			if err != nil {
-				t.Fatal(err)
-			}
-			var v callerView
-			for ev := range out.GetStream().Events() {
-				v.events++
-				if c, ok := ev.(*agtypes.ResponseStreamMemberChunk); ok {
-					v.text += string(c.Value.Bytes)
-				}
-			}
-			v.err = out.GetStream().Err()
+			v, stream := runAgentView(t, e, f.URL, ctx)
 			cancel() // the caller is done
-			_ = out.GetStream().Close()
+			_ = stream.Close()
 			if v.err != nil || v.text != "It is sunny." {
 				t.Fatalf("premise: caller got %q, %v", v.text, v.err)
 			}

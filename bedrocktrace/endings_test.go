@@ -542,22 +542,8 @@ func TestInvokeAgentEventsEndings(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newEnv(t)
 			f := newFake(t, reply{frames: tc.frames(t)})
-			out, err := e.agents(f.URL, true).InvokeAgent(context.Background(), &bedrockagentruntime.InvokeAgentInput{
-				AgentId: aws.String("AGENT1"), AgentAliasId: aws.String("ALIAS1"), SessionId: aws.String("s-1"),
-				InputText: aws.String("what is the weather?"), EnableTrace: aws.Bool(true),
-			})
-			if err != nil {
-				t.Fatal(err)
-			}
-			var v callerView
-			for ev := range out.GetStream().Events() {
-				v.events++
-				if c, ok := ev.(*agtypes.ResponseStreamMemberChunk); ok {
-					v.text += string(c.Value.Bytes)
-				}
-			}
-			v.err = out.GetStream().Err()
-			_ = out.GetStream().Close()
+			v, stream := runAgentView(t, e, f.URL, context.Background())
+			_ = stream.Close()
 			s := spanFor(t, e)
 			compare(t, s, v, "gen_ai.completion.0.content")
 			a := attrsOf(s)
@@ -599,4 +585,26 @@ func TestConverseStreamTerminalThenCancelEndings(t *testing.T) {
 	// TestConverseStreamReadErrorAfterTerminalEndings).
 	compare(t, spanFor(t, e), v, "gen_ai.completion.0.content")
 	e.leakCheck(t, f)
+}
+
+// runAgentView makes an InvokeAgent call and drains its stream, as a caller
+// would; it returns what the caller saw and the stream (not closed).
+func runAgentView(t *testing.T, e *env, url string, ctx context.Context) (callerView, *bedrockagentruntime.InvokeAgentEventStream) {
+	t.Helper()
+	out, err := e.agents(url, true).InvokeAgent(ctx, &bedrockagentruntime.InvokeAgentInput{
+		AgentId: aws.String("AGENT1"), AgentAliasId: aws.String("ALIAS1"), SessionId: aws.String("s-1"),
+		InputText: aws.String("what is the weather?"), EnableTrace: aws.Bool(true),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var v callerView
+	for ev := range out.GetStream().Events() {
+		v.events++
+		if c, ok := ev.(*agtypes.ResponseStreamMemberChunk); ok {
+			v.text += string(c.Value.Bytes)
+		}
+	}
+	v.err = out.GetStream().Err()
+	return v, out.GetStream()
 }
