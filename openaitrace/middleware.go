@@ -131,7 +131,7 @@ type call struct {
 	buf      []byte
 	overflow bool
 	clen     int64   // the response's announced length (-1: unknown)
-	jsonType bool    // the response\'s content type is JSON, as openai-go sees it
+	jsonType bool    // the response's content type is JSON, as openai-go sees it
 	pooled   *[]byte // c.buf's pool entry, when it came from bodyPool
 	stream   streamAccumulator
 	splitter sse.Splitter
