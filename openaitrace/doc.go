@@ -23,7 +23,10 @@
 // when reading it fails, or when the call's context is done, whichever comes
 // first; never before the last chunk has been handed over (after the
 // terminal event the span ends at the next read of the body). Always Close a
-// stream (defer stream.Close()), as the SDK asks.
+// stream (defer stream.Close()), as the SDK asks: one abandoned unclosed, on
+// a context that never ends, keeps its connection, and its span ends only
+// when the garbage collector finds the stream unreachable (dated at its last
+// read).
 //
 // Tracing never changes what the caller sees: the same bytes, errors and
 // retries. A failure or panic inside tracing is reported through otel.Handle

@@ -8,6 +8,7 @@ import (
 	"mime"
 	"net"
 	"net/http"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -138,6 +139,10 @@ type call struct {
 	terminal bool
 	sawChunk bool
 	stop     func() bool
+	// lastRead is when a stream's body last gave bytes (or its response
+	// came): the end of a stream its caller abandoned (see abandoned).
+	lastRead time.Time
+	endAt    time.Time // when the span ends at a time past (zero: now)
 
 	// secrets are the request's credentials (Authorization, api-key, the
 	// URL's user info): an error message that quotes them loses them.
@@ -399,6 +404,7 @@ func (c *call) afterNext(resp *http.Response, err error) {
 		c.mode = modeStream
 		c.rec.Streaming = true
 		c.stream = c.ep.newStream(c.res.Capture)
+		c.lastRead = time.Now()
 	default:
 		c.mode = modeJSON
 		c.jsonType = sdkJSONType(ct)
@@ -421,7 +427,15 @@ func (c *call) afterNext(resp *http.Response, err error) {
 		c.stop = context.AfterFunc(c.ctx, c.cancelled)
 		c.mu.Unlock()
 	}
-	resp.Body = &tee{rc: resp.Body, c: c, recycle: c.mode != modeStream}
+	t := &tee{rc: resp.Body, c: c, recycle: c.mode != modeStream}
+	if c.mode == modeStream {
+		// A stream its caller lets go of without reading it to its end or
+		// closing it (and whose context never ends) still ends its span:
+		// when the collector finds the tee unreachable. (c must never
+		// refer to t, or t would never be.)
+		runtime.AddCleanup(t, (*call).abandoned, c)
+	}
+	resp.Body = t
 }
 
 // header is h.Get(key) for a key already in canonical form (it is not
@@ -567,6 +581,7 @@ func (c *call) observe(p []byte, err error) (spent bool) {
 	switch c.mode {
 	case modeStream:
 		if len(p) > 0 {
+			c.lastRead = time.Now()
 			c.splitter.Feed(p, c.onEvent)
 			if c.splitter.TooLong && !c.terminal && c.rec.Err == nil {
 				// openai-go's scanner fails on such a line and ends the
@@ -649,6 +664,21 @@ func (c *call) closed() (spent bool) {
 	}
 	c.finishLocked(c.terminal)
 	return
+}
+
+// abandoned ends the call of a stream whose caller let go of its body
+// without reading it to its end or closing it, once the collector has found
+// the body unreachable (a runtime cleanup): as a Close would, dated at the
+// body's last read. A call that has ended already is left as it is.
+func (c *call) abandoned() {
+	defer c.guard()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.done {
+		return
+	}
+	c.endAt = c.lastRead
+	c.finishLocked(c.terminal)
 }
 
 func (c *call) cancelled() {
@@ -755,7 +785,7 @@ func (c *call) finishLocked(complete bool) {
 		}
 	}
 	c.withholdErr()
-	c.span.End(&c.rec)
+	c.span.EndAt(&c.rec, c.endAt)
 	// The span has its attributes (strings that alias the bodies, not the
 	// call): the call may be recycled, unless the context's callback has
 	// started (it would find another call in its place).

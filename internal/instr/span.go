@@ -102,12 +102,28 @@ func (s *Span) UpdateRequest(call *genai.Call) {
 func (s *Span) End(call *genai.Call) {
 	s.once.Do(func() {
 		defer Guard()
-		s.end(call)
+		s.end(call, time.Time{})
 	})
 }
 
-func (s *Span) end(call *genai.Call) {
-	elapsed := time.Since(s.start) // monotonic: one clock read
+// EndAt is End for a call that ended at a time already past: the span's end
+// and the duration recorded are at's, not the present's (for example the
+// last read of a stream its caller abandoned, found out later).
+func (s *Span) EndAt(call *genai.Call, at time.Time) {
+	s.once.Do(func() {
+		defer Guard()
+		s.end(call, at)
+	})
+}
+
+// end ends the span now, or at at when it is set.
+func (s *Span) end(call *genai.Call, at time.Time) {
+	var elapsed time.Duration
+	if at.IsZero() {
+		elapsed = time.Since(s.start) // monotonic: one clock read
+	} else {
+		elapsed = max(at.Sub(s.start), 0)
+	}
 	p := getAttrs()
 	used := 0 // the most entries of *p written, for putAttrs
 	ended := false
@@ -115,7 +131,7 @@ func (s *Span) end(call *genai.Call) {
 		if !ended {
 			// Something before End panicked (a user's redactor or
 			// pricing, rendering): the span still ends, with what it has.
-			s.span.End()
+			s.span.End(endOptions(at)...)
 			used = cap(*p) // written up to where? clear it all
 		}
 		putAttrs(p, used)
@@ -143,11 +159,19 @@ func (s *Span) end(call *genai.Call) {
 		used = len(*p)
 	}
 	ended = true
-	s.span.End()
+	s.span.End(endOptions(at)...)
 	used = max(used, s.res.metrics.record(s.ctx, call, elapsed.Seconds(), (*p)[:0]))
 	if priced {
 		used = max(used, s.res.metrics.recordCost(s.ctx, call, cost, (*p)[:0]))
 	}
+}
+
+// endOptions dates a span's end at at, when it is set (none: now).
+func endOptions(at time.Time) []trace.SpanEndOption {
+	if at.IsZero() {
+		return nil
+	}
+	return []trace.SpanEndOption{trace.WithTimestamp(at)}
 }
 
 // Guard recovers a panic inside tracing and reports it through otel.Handle.
