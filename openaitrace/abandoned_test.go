@@ -3,12 +3,15 @@ package openaitrace
 import (
 	"context"
 	"net/http"
+	"net/http/httptest"
 	"runtime"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/openai/openai-go/v3"
+	"github.com/openai/openai-go/v3/option"
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
@@ -161,4 +164,117 @@ func histogramCount(t testing.TB, rm metricdata.ResourceMetrics, name string) ui
 		}
 	}
 	return n
+}
+
+// TestStreamAbandonedOverHTTP2EndsWhenCollected: over HTTP/2 (what
+// api.openai.com speaks, and what net/http negotiates over TLS), the
+// transport keeps the response of an open stream, and so the tee in its
+// Body, until the server ends the stream: an abandoned stream's span ends
+// once the server has, and the collector has found the tee unreachable;
+// dated at the last read still.
+func TestStreamAbandonedOverHTTP2EndsWhenCollected(t *testing.T) {
+	release := make(chan struct{})
+	var proto atomic.Int32
+	inner := stallingSSE(release, dataEvents(streamChunks(5, false)[:3]...)...)
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		proto.Store(int32(r.ProtoMajor))
+		inner.ServeHTTP(w, r)
+	}))
+	srv.EnableHTTP2 = true
+	srv.StartTLS()
+	t.Cleanup(srv.Close)
+	h := newHarness(t, http.NotFoundHandler(), true,
+		option.WithBaseURL(srv.URL+"/v1"), option.WithHTTPClient(srv.Client()))
+	lastNext := func() time.Time {
+		st := h.client.Chat.Completions.NewStreaming(context.Background(), chatParams())
+		for i := 0; i < 3; i++ {
+			if !st.Next() {
+				t.Fatalf("event %d: %v", i, st.Err())
+			}
+		}
+		return time.Now()
+	}() // abandoned: no Close, no further Next
+	if p := proto.Load(); p != 2 {
+		t.Fatalf("served over HTTP/%d, want HTTP/2", p)
+	}
+	close(release) // the server ends the stream
+	spans := collected(h)
+	if len(spans) != 1 {
+		t.Fatalf("got %d ended spans, want 1", len(spans))
+	}
+	if s := spans[0]; s.EndTime().After(lastNext) || s.Status().Code != codes.Unset {
+		t.Errorf("span ends at %v (last read before %v), status %v", s.EndTime(), lastNext, s.Status())
+	}
+}
+
+// blockingProcessor is a span processor whose OnEnd waits for block (as an
+// exporter behind a SimpleSpanProcessor waits for its network).
+type blockingProcessor struct {
+	entered chan struct{}
+	block   chan struct{}
+}
+
+func (p *blockingProcessor) OnStart(context.Context, sdktrace.ReadWriteSpan) {}
+func (p *blockingProcessor) OnEnd(sdktrace.ReadOnlySpan) {
+	select {
+	case p.entered <- struct{}{}:
+	default:
+	}
+	<-p.block
+}
+func (p *blockingProcessor) Shutdown(context.Context) error   { return nil }
+func (p *blockingProcessor) ForceFlush(context.Context) error { return nil }
+
+// TestAbandonedDoesNotBlockOtherCleanups: call.abandoned runs on the
+// runtime's cleanup goroutine (max(GOMAXPROCS/4, 1) of them for the whole
+// process) and ends the span there, synchronously: span processors and
+// exporters (a SimpleSpanProcessor exports on End), redactors, pricing and
+// metric instruments all run on it. runtime.AddCleanup's documentation asks
+// a cleanup that may run long to start a goroutine: while the span's end
+// blocks, no other cleanup of the process runs.
+func TestAbandonedDoesNotBlockOtherCleanups(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2)) // one cleanup goroutine, as on a 2-7 core machine
+	proc := &blockingProcessor{entered: make(chan struct{}, 1), block: make(chan struct{})}
+	release := make(chan struct{})
+	h := newHarnessWith(t, stallingSSE(release, dataEvents(streamChunks(5, false)[:3]...)...), true,
+		&harnessConfig{processors: []sdktrace.SpanProcessor{proc}})
+	t.Cleanup(func() { close(release) })
+	t.Cleanup(func() { close(proc.block) }) // runs first
+	func() {
+		st := h.client.Chat.Completions.NewStreaming(context.Background(), chatParams())
+		for i := 0; i < 3; i++ {
+			if !st.Next() {
+				t.Fatalf("event %d: %v", i, st.Err())
+			}
+		}
+	}() // abandoned
+	deadline := time.Now().Add(5 * time.Second)
+	entered := false
+	for !entered && time.Now().Before(deadline) {
+		runtime.GC()
+		select {
+		case <-proc.entered:
+			entered = true
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+	if !entered {
+		t.Fatal("the abandoned stream's span never ended")
+	}
+	// An unrelated object of the program, with a cleanup of its own.
+	ran := make(chan struct{})
+	func() {
+		o := new([64]byte)
+		runtime.AddCleanup(o, func(ch chan struct{}) { close(ch) }, ran)
+	}()
+	deadline = time.Now().Add(2 * time.Second)
+	for time.Now().Before(deadline) {
+		runtime.GC()
+		select {
+		case <-ran:
+			return
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+	t.Fatal("an unrelated cleanup did not run in 2 s: the span's end, run by call.abandoned on the runtime's cleanup goroutine, holds it")
 }

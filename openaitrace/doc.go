@@ -25,8 +25,8 @@
 // terminal event the span ends at the next read of the body). Always Close a
 // stream (defer stream.Close()), as the SDK asks: one abandoned unclosed, on
 // a context that never ends, keeps its connection, and its span ends only
-// when the garbage collector finds the stream unreachable (dated at its last
-// read).
+// when the garbage collector finds the stream unreachable (over HTTP/2, not
+// before the server has ended it), dated at its last read.
 //
 // Tracing never changes what the caller sees: the same bytes, errors and
 // retries. A failure or panic inside tracing is reported through otel.Handle

@@ -432,8 +432,11 @@ func (c *call) afterNext(resp *http.Response, err error) {
 		// A stream its caller lets go of without reading it to its end or
 		// closing it (and whose context never ends) still ends its span:
 		// when the collector finds the tee unreachable. (c must never
-		// refer to t, or t would never be.)
-		runtime.AddCleanup(t, (*call).abandoned, c)
+		// refer to t, or t would never be. Over HTTP/2 the transport keeps
+		// the response, and so t, until the server has ended the stream.)
+		// The span's end runs the user's processors and exporters: on a
+		// goroutine of its own, not on the runtime's few cleanup ones.
+		runtime.AddCleanup(t, func(c *call) { go c.abandoned() }, c)
 	}
 	resp.Body = t
 }
@@ -540,6 +543,7 @@ func (t *tee) Close() error {
 	err := t.rc.Close()
 	if !t.recycle {
 		t.c.closed()
+		runtime.KeepAlive(t) // no abandoned() before closed() has settled the call
 		return err
 	}
 	t.mu.Lock()
@@ -819,6 +823,6 @@ func (c *call) guard() {
 		}
 		// Also when finishLocked panicked after setting done (in a parser,
 		// before the span ended): End runs once.
-		c.span.End(&c.rec)
+		c.span.EndAt(&c.rec, c.endAt)
 	}
 }
