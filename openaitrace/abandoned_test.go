@@ -46,14 +46,19 @@ func newStallingHarness(t *testing.T, events ...string) *harness {
 
 // collected runs the collector until h has an ended span (a runtime cleanup
 // runs after the collection that finds its object unreachable, on a goroutine
-// of its own), or 10 s have passed.
-func collected(h *harness) []sdktrace.ReadOnlySpan {
+// of its own), or 10 s have passed, and returns that one span.
+func collected(t *testing.T, h *harness) sdktrace.ReadOnlySpan {
+	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for len(h.rec.Ended()) == 0 && time.Now().Before(deadline) {
 		runtime.GC()
 		time.Sleep(5 * time.Millisecond)
 	}
-	return h.rec.Ended()
+	spans := h.rec.Ended()
+	if len(spans) != 1 {
+		t.Fatalf("got %d ended spans, want 1: the abandoned stream's span did not end", len(spans))
+	}
+	return spans[0]
 }
 
 // TestStreamAbandonedEndsWhenCollected: a stream its caller lets go of without
@@ -76,11 +81,7 @@ func TestStreamAbandonedEndsWhenCollected(t *testing.T) {
 		t.Fatalf("%d spans ended before the stream was let go of", n)
 	}
 	time.Sleep(50 * time.Millisecond) // so that a span dated at the collection shows
-	spans := collected(h)
-	if len(spans) != 1 {
-		t.Fatalf("got %d ended spans, want 1: an abandoned stream's span never ended", len(spans))
-	}
-	s := spans[0]
+	s := collected(t, h)
 	if s.Status().Code != codes.Unset {
 		t.Errorf("status %v: the caller saw no error", s.Status())
 	}
@@ -111,11 +112,7 @@ func TestResponsesAbandonedAtCompletedEndsWhenCollected(t *testing.T) {
 		}
 		t.Fatalf("no response.completed: %v", st.Err())
 	}()
-	spans := collected(h)
-	if len(spans) != 1 {
-		t.Fatalf("got %d ended spans, want 1", len(spans))
-	}
-	s := spans[0]
+	s := collected(t, h)
 	if s.Status().Code != codes.Unset {
 		t.Errorf("status %v", s.Status())
 	}
@@ -198,11 +195,7 @@ func TestStreamAbandonedOverHTTP2EndsWhenCollected(t *testing.T) {
 		t.Fatalf("served over HTTP/%d, want HTTP/2", p)
 	}
 	close(release) // the server ends the stream
-	spans := collected(h)
-	if len(spans) != 1 {
-		t.Fatalf("got %d ended spans, want 1", len(spans))
-	}
-	if s := spans[0]; s.EndTime().After(lastNext) || s.Status().Code != codes.Unset {
+	if s := collected(t, h); s.EndTime().After(lastNext) || s.Status().Code != codes.Unset {
 		t.Errorf("span ends at %v (last read before %v), status %v", s.EndTime(), lastNext, s.Status())
 	}
 }
