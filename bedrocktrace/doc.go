@@ -33,7 +33,8 @@
 // An Initialize middleware (outermost, once per call, outside the retry loop)
 // reads the typed input, starts the span and, when the call returns, reads the
 // typed output or the error. For InvokeModel the request and response bodies
-// are parsed with one gjson pass each; the request body is copied once so that
+// are parsed in one pass each (a single-pass scanner for Claude, gjson for
+// the other families); the request body is copied once so that
 // attribute strings never alias the caller's buffer. Converse takes its
 // response id (the request id) from the operation's metadata. For the other
 // operations a Deserialize middleware (innermost) sees the raw HTTP response:
@@ -56,8 +57,9 @@
 // ends when the SDK next reads the body, so that ending it never delays that
 // event, and a later failure of the connection is not the call's. A stream
 // closed early records what arrived before the Close, which can be a little
-// more than the caller took (the SDK's reader reads ahead). No goroutine
-// outlives the call.
+// more than the caller took (the SDK's reader reads ahead). Tracing starts
+// no goroutine of its own; a stream left unclosed keeps the SDK's reader
+// goroutines, and its span, until Close or the end of its context.
 //
 // # Bounds
 //
@@ -65,8 +67,8 @@
 // most 1 MiB (larger frames are passed through unobserved), the accumulated
 // completion text and tool-call arguments of a stream are capped at 1 MiB in
 // total, at 16 choices and at 128 tool calls per choice, and each identifier
-// (id, model, tool name, finish reason) at 1 KiB; beyond that the
-// attributes are truncated, the call is not affected.
+// (id, model, tool name, finish reason) at 1 KiB (a longer one is not
+// recorded); beyond the caps the text is cut. The call is not affected.
 //
 // # InvokeModel model families
 //

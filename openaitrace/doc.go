@@ -16,7 +16,8 @@
 //
 // Message content (prompt and completion text, tool-call arguments) is
 // recorded only when OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT is
-// "true" or WithCaptureContent(true) is given. Header values are never
+// "true" ("span_only" and "span_and_event" also count, in any case) or
+// WithCaptureContent(true) is given. Header values are never
 // recorded.
 //
 // Streams: the span ends when the stream reaches its end, when it is closed,

@@ -29,16 +29,18 @@ type Option = instr.Option
 // default is the global provider (otel.GetTracerProvider).
 func WithTracerProvider(tp trace.TracerProvider) Option { return instr.WithTracerProvider(tp) }
 
-// WithMeterProvider sets the MeterProvider the gen_ai.client.operation.duration
-// and gen_ai.client.token.usage histograms are recorded with. The default is
+// WithMeterProvider sets the MeterProvider the gen_ai.client.* metrics are
+// recorded with: the gen_ai.client.operation.duration and
+// gen_ai.client.token.usage histograms, and the gen_ai.client.cost counter
+// when WithPricing is given. The default is
 // the global provider (otel.GetMeterProvider).
 func WithMeterProvider(mp metric.MeterProvider) Option { return instr.WithMeterProvider(mp) }
 
 // WithCaptureContent turns the capture of message content (prompt and
 // completion text, tool-call arguments) on or off. It overrides the
 // OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT environment variable,
-// which turns capture on when it is "true" (in any case). Capture is off by
-// default.
+// which turns capture on when it is "true", "span_only" or "span_and_event"
+// (in any case). Capture is off by default.
 func WithCaptureContent(on bool) Option { return instr.WithCaptureContent(on) }
 
 // WithConventions selects the attribute conventions spans carry: any

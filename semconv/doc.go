@@ -13,4 +13,10 @@
 // call ids and names, finish reasons, tool definitions, the end user) is always
 // rendered, as in the reference implementation (OTel GenAI's
 // gen_ai.tool.definitions then holds each tool's type and name only).
+//
+// For users, the attribute keys (the Key* constants and the others), the
+// metric names and the Convention values are the API. The render functions
+// (Renderer, RequestAttrs, ResponseAttrs, MetricAttrs, ContextAttrs,
+// CostAttrs, ...) take tracekit's internal record of a call and serve its own
+// packages.
 package semconv
