@@ -486,7 +486,7 @@ func newResponsesStream(content bool) streamAccumulator { return &responsesStrea
 
 // consume takes one event; it reports done on the terminal events and on
 // an error event.
-func (s *responsesStream) consume(event, data []byte) bool {
+func (s *responsesStream) consume(_, data []byte) bool {
 	if len(data) >= 6 && string(data[:6]) == "[DONE]" {
 		return true // openai-go ends any stream there
 	}
@@ -520,10 +520,9 @@ func (s *responsesStream) consume(event, data []byte) bool {
 		}
 		return true
 	})
+	// The event's type is its data's, as openai-go hands it to the caller
+	// (it ignores the SSE event name).
 	t := typ.Str
-	if t == "" {
-		t = bstr(event)
-	}
 	if errV.Exists() && t != "error" {
 		// openai-go ends the stream with an error on an event with an
 		// "error" member, of any value, and delivers nothing of it nor of
