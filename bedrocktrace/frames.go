@@ -101,11 +101,13 @@ func (t *frameTee) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// Close closes the body and ends the span if nothing else did.
+// Close ends the span if nothing else did, and closes the body. The span
+// is settled first: the SDK's reader closes the body once it has stopped,
+// with its outcome recorded, and a slow Close must not leave room for a
+// cancellation of the caller's context to take that outcome's place.
 func (t *frameTee) Close() error {
-	err := t.rc.Close()
 	t.st.streamDone(false)
-	return err
+	return t.rc.Close()
 }
 
 func (t *frameTee) observe(b []byte) {
@@ -313,6 +315,7 @@ func (st *callState) onFrame(f *frame) (settled bool) {
 			et = f.eventType
 		}
 		st.call.Err = &genai.Error{Type: exceptionCode(et), Message: gjson.GetBytes(f.payload, "message").String()}
+		st.sdkStops = true
 		return false
 	case "error":
 		code := strings.Clone(f.errorCode)
@@ -320,6 +323,19 @@ func (st *callState) onFrame(f *frame) (settled bool) {
 			code = "EventStreamError"
 		}
 		st.call.Err = &genai.Error{Type: code, Message: strings.Clone(f.errorMessage)}
+		st.sdkStops = true
+		return false
+	case "event":
+		if f.eventType != "" {
+			break
+		}
+		fallthrough
+	default:
+		// The SDK fails the stream on a message of another type (or of
+		// none), and on an event without a type: nothing of it is the
+		// caller's.
+		st.call.Err = &genai.Error{Type: "EventStreamError", Message: "event-stream message the SDK rejects"}
+		st.sdkStops = true
 		return false
 	}
 	js := bstr(f.payload)

@@ -228,6 +228,10 @@ type callState struct {
 	sdkErr  func() error
 	closed  bool
 	readEnd bool // a Read of the body failed or met its end
+	// sdkStops: the SDK's reader stops at a frame the tee has seen (an
+	// exception or error message, a message of another type, a malformed
+	// frame): the outcome is what the SDK reports, when it closes the body.
+	sdkStops bool
 
 	spent         bool      // the span ended normally: see recycle
 	hdrIn, hdrOut genai.Int // X-Amzn-Bedrock-*-Token-Count
@@ -505,10 +509,18 @@ func (st *callState) cancelled(ctx context.Context) {
 	defer st.guardEnd()
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	if st.ended || st.readEnd {
-		// (readEnd: the SDK's reader has stopped on its own, and the
-		// outcome is what it reports, when it closes the body: a caller
-		// that drained the stream may cancel its context before that.)
+	if st.ended || st.readEnd || st.sdkStops {
+		// (readEnd, sdkStops: the SDK's reader has stopped on its own, and
+		// the outcome is what it reports, when it closes the body: a
+		// caller that drained the stream may cancel its context before
+		// that.)
+		return
+	}
+	if st.sdkErr != nil && st.sdkErr() != nil {
+		// The SDK's reader failed on its own (it records its error before
+		// the caller's stream ends): its error is the outcome.
+		st.settleFromSDKLocked()
+		st.endLocked()
 		return
 	}
 	if st.call.Err == nil && !st.sawTerminal {
