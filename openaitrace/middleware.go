@@ -237,6 +237,7 @@ func (t *tracer) begin(req *http.Request) (c *call, out *http.Request) {
 	c.rec.Provider = genai.ProviderOpenAI
 	c.rec.API = ep.api
 	c.rec.ServerAddress, c.rec.ServerPort, c.rec.ImplicitPort = serverOf(req)
+	c.rec.Hosting = hostingOf(c.rec.ServerAddress)
 	if n := header(req.Header, "X-Stainless-Retry-Count"); n != "" && n != "0" {
 		c.rec.ResendCount, _ = strconv.Atoi(n)
 	}
@@ -358,6 +359,27 @@ func (e errReader) Read([]byte) (int, error) { return 0, e.err }
 // serverOf returns the server address and the port when it is explicit and
 // not 443; otherwise implicit is the port connected to (443, or the scheme's
 // default).
+// azureSuffixes are the host suffixes of Azure's OpenAI endpoints: Azure
+// OpenAI and Cognitive Services resources (public, US Government and China
+// clouds) and Azure AI Foundry resources.
+var azureSuffixes = [...]string{
+	".openai.azure.com", ".cognitiveservices.azure.com", ".services.ai.azure.com",
+	".openai.azure.us", ".cognitiveservices.azure.us",
+	".openai.azure.cn", ".cognitiveservices.azure.cn",
+}
+
+// hostingOf returns genai.HostingAzure for a host of Azure's OpenAI
+// endpoints (openai-go's azure package or a base URL of an Azure resource),
+// else "".
+func hostingOf(host string) string {
+	for _, s := range azureSuffixes {
+		if len(host) > len(s) && strings.EqualFold(host[len(host)-len(s):], s) {
+			return genai.HostingAzure
+		}
+	}
+	return ""
+}
+
 func serverOf(req *http.Request) (host string, port, implicit int) {
 	host = req.URL.Hostname()
 	switch p := req.URL.Port(); p {

@@ -29,3 +29,7 @@ const (
 	OpenAIAPIChatCompletions = "chat_completions"
 	OpenAIAPIResponses       = "responses"
 )
+
+// ProviderAzureOpenAI is the gen_ai.provider.name of OpenAI's API served by
+// Azure (Azure OpenAI): the OpenTelemetry GenAI conventions' azure.ai.openai.
+const ProviderAzureOpenAI = "azure.ai.openai"

@@ -26,7 +26,7 @@ func oiRequest(dst []attribute.KeyValue, c *genai.Call, capture bool) []attribut
 		dst = append(dst,
 			KeyOISpanKind.String(OISpanKindLLM),
 			KeyOILLMSystem.String(oiSystem(c)),
-			KeyOILLMProvider.String(oiProvider(c.Provider)),
+			KeyOILLMProvider.String(oiProvider(c)),
 		)
 		dst = appendString(dst, KeyOIModelName, r.Model)
 		for i := range r.Messages {
@@ -103,12 +103,16 @@ func oiResponse(dst []attribute.KeyValue, c *genai.Call, capture bool) []attribu
 	return dst
 }
 
-// oiProvider maps a provider to OpenInference's llm.provider values.
-func oiProvider(p string) string {
-	if p == genai.ProviderBedrock {
+// oiProvider maps a provider to OpenInference's llm.provider values: the
+// hosting provider ("azure" for OpenAI's API on Azure, "aws" for Bedrock).
+func oiProvider(c *genai.Call) string {
+	switch {
+	case c.Provider == genai.ProviderBedrock:
 		return "aws"
+	case c.Hosting == genai.HostingAzure:
+		return "azure"
 	}
-	return p
+	return c.Provider
 }
 
 // oiSystem returns llm.system: the API shape for OpenAI, the model vendor

@@ -8,6 +8,15 @@ import (
 
 // OpenTelemetry GenAI semantic conventions v1.41.0.
 
+// providerName returns gen_ai.provider.name: azure.ai.openai for OpenAI's API
+// served by Azure, else the record's provider.
+func providerName(c *genai.Call) string {
+	if c.Provider == genai.ProviderOpenAI && c.Hosting == genai.HostingAzure {
+		return ProviderAzureOpenAI
+	}
+	return c.Provider
+}
+
 func otelRequest(dst []attribute.KeyValue, c *genai.Call, capture, shared bool) []attribute.KeyValue {
 	r := &c.Request
 	if shared {
@@ -15,7 +24,7 @@ func otelRequest(dst []attribute.KeyValue, c *genai.Call, capture, shared bool) 
 		dst = appendShared(dst, c)
 		dst = appendString(dst, KeyConversationID, r.SessionID)
 	}
-	dst = append(dst, KeyProviderName.String(c.Provider))
+	dst = append(dst, KeyProviderName.String(providerName(c)))
 	dst = appendImplicitPort(dst, c)
 	dst = appendInt(dst, KeyRequestSeed, r.Seed)
 	if r.ChoiceCount.Set && r.ChoiceCount.V != 1 {

@@ -150,7 +150,7 @@ func (r Renderer) Metric(dst []attribute.KeyValue, c *genai.Call) []attribute.Ke
 		dst = append(dst, KeySystem.String(c.Provider))
 	}
 	if conv.Has(OTelGenAI) {
-		dst = append(dst, KeyProviderName.String(c.Provider))
+		dst = append(dst, KeyProviderName.String(providerName(c)))
 	}
 	if !c.Request.ModelLearnt {
 		dst = appendString(dst, KeyRequestModel, c.Request.Model)

@@ -20,6 +20,13 @@ const (
 	ProviderBedrock = "aws.bedrock"
 )
 
+// Hostings, as in Call.Hosting.
+const (
+	// HostingAzure is OpenAI's API served by Azure (Azure OpenAI, Azure AI
+	// Foundry).
+	HostingAzure = "azure"
+)
+
 // Call is everything known about one LLM call (one HTTP attempt for OpenAI,
 // one SDK operation for Bedrock).
 type Call struct {
@@ -27,6 +34,9 @@ type Call struct {
 	Operation string
 	// Provider is ProviderOpenAI or ProviderBedrock.
 	Provider string
+	// Hosting names the platform that served the provider's API when it is
+	// not the provider itself (HostingAzure); "" otherwise.
+	Hosting string
 	// API names the provider API that was called, for conventions whose span
 	// names depend on it (for example "converse" or "invoke_model" on Bedrock,
 	// "chat.completions" or "responses" on OpenAI).

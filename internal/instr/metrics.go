@@ -36,8 +36,8 @@ const maxCachedSets = 512
 
 // metricKey is everything a call's metric attributes depend on.
 type metricKey struct {
-	op, provider, reqModel, respModel, tier, fingerprint, server, errType string
-	port, implicitPort                                                    int
+	op, provider, hosting, reqModel, respModel, tier, fingerprint, server, errType string
+	port, implicitPort                                                             int
 }
 
 type measureOpts struct {
@@ -75,7 +75,7 @@ func newMetrics(m metric.Meter, render semconv.Renderer) metrics {
 }
 
 func keyOf(c *genai.Call) metricKey {
-	k := metricKey{op: c.Operation, provider: c.Provider, server: c.ServerAddress, port: c.ServerPort, implicitPort: c.ImplicitPort}
+	k := metricKey{op: c.Operation, provider: c.Provider, hosting: c.Hosting, server: c.ServerAddress, port: c.ServerPort, implicitPort: c.ImplicitPort}
 	if !c.Request.ModelLearnt {
 		k.reqModel = c.Request.Model
 	}

@@ -1,0 +1,158 @@
+package openaitrace
+
+import (
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/openai/openai-go/v3"
+	"github.com/openai/openai-go/v3/azure"
+	"github.com/openai/openai-go/v3/option"
+	"go.opentelemetry.io/otel/attribute"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+
+	"github.com/tracekit-go/tracekit/semconv"
+)
+
+// azureServer is a TLS server that answers a chat completion and records
+// what it got; azureHTTPClient dials it whatever the host asked for, so that
+// a client can use an Azure endpoint's real host name.
+func azureServer(t *testing.T, got *[4]string) (*httptest.Server, *http.Client) {
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		*got = [4]string{r.URL.Path, r.URL.RawQuery, r.Header.Get("Api-Key"), string(b)}
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, chatResponseJSON)
+	}))
+	t.Cleanup(srv.Close)
+	tr := srv.Client().Transport.(*http.Transport).Clone()
+	tr.TLSClientConfig.InsecureSkipVerify = true // the test certificate names no Azure host
+	tr.DialContext = func(ctx context.Context, network, _ string) (net.Conn, error) {
+		return (&net.Dialer{}).DialContext(ctx, network, srv.Listener.Addr().String())
+	}
+	t.Cleanup(tr.CloseIdleConnections)
+	return srv, &http.Client{Transport: tr}
+}
+
+// TestAzureOpenAI: a client of Azure OpenAI built with openai-go's azure
+// package (deployment routing, the api-version query, the Api-Key header) is
+// traced like one of OpenAI, with tracing installed before or after the
+// Azure options: the request reaches the deployment's path unchanged, the
+// span is the chat span of the request's model, the key is nowhere in it,
+// and each convention names the provider as it names Azure OpenAI
+// (Tracekit: gen_ai.system openai, as llm-tracekit; OpenTelemetry:
+// gen_ai.provider.name azure.ai.openai; OpenInference: llm.provider azure).
+func TestAzureOpenAI(t *testing.T) {
+	const key = "azure-api-key-secret-0123"
+	for _, tracingFirst := range []bool{true, false} {
+		t.Run(map[bool]string{true: "tracing_first", false: "tracing_last"}[tracingFirst], func(t *testing.T) {
+			var got [4]string
+			_, hc := azureServer(t, &got)
+			rec := tracetest.NewSpanRecorder()
+			tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec))
+			reader := sdkmetric.NewManualReader()
+			mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
+			tracing := WithTracing(WithTracerProvider(tp), WithMeterProvider(mp), WithCaptureContent(true),
+				WithConventions(semconv.Tracekit, semconv.OTelGenAI, semconv.OpenInference))
+			opts := []option.RequestOption{option.WithHTTPClient(hc), azure.WithEndpoint("https://contoso-eu.openai.azure.com", "2024-10-21"),
+				azure.WithAPIKey(key), option.WithMaxRetries(0)}
+			if tracingFirst {
+				opts = append([]option.RequestOption{tracing}, opts...)
+			} else {
+				opts = append(opts, tracing)
+			}
+			client := openai.NewClient(opts...)
+			resp, err := client.Chat.Completions.New(context.Background(), chatParams())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if resp.ID != "chatcmpl-fixture1" {
+				t.Errorf("response id %q", resp.ID)
+			}
+			if got[0] != "/openai/deployments/gpt-4o-mini/chat/completions" || got[1] != "api-version=2024-10-21" || got[2] != key ||
+				!strings.Contains(got[3], `"model":"gpt-4o-mini"`) {
+				t.Errorf("the server got %s?%s with key %q and body %s", got[0], got[1], got[2], got[3])
+			}
+			spans := rec.Ended()
+			if len(spans) != 1 {
+				t.Fatalf("%d spans, want 1", len(spans))
+			}
+			s := spans[0]
+			a := attrs(s)
+			want := map[string]string{
+				"gen_ai.operation.name": "chat", "gen_ai.system": "openai", "gen_ai.provider.name": "azure.ai.openai",
+				"llm.provider": "azure", "llm.system": "openai", "server.address": "contoso-eu.openai.azure.com",
+				"gen_ai.response.id": "chatcmpl-fixture1", "gen_ai.request.model": "gpt-4o-mini",
+			}
+			for k, v := range want {
+				if a[k].String() != v {
+					t.Errorf("%s = %q, want %q", k, a[k].String(), v)
+				}
+			}
+			if s.Name() != "chat gpt-4o-mini" {
+				t.Errorf("span %q", s.Name())
+			}
+			if _, ok := a["gen_ai.prompt.0.content"]; !ok {
+				t.Error("no prompt recorded")
+			}
+			for k, v := range a {
+				if strings.Contains(v.String(), key) {
+					t.Errorf("%s holds the API key", k)
+				}
+			}
+			// The metrics name the provider as the span does.
+			var rm metricdata.ResourceMetrics
+			if err := reader.Collect(context.Background(), &rm); err != nil {
+				t.Fatal(err)
+			}
+			n := 0
+			for _, sm := range rm.ScopeMetrics {
+				for _, m := range sm.Metrics {
+					if h, ok := m.Data.(metricdata.Histogram[float64]); ok && m.Name == "gen_ai.client.operation.duration" {
+						for _, dp := range h.DataPoints {
+							n++
+							if v, _ := dp.Attributes.Value(attribute.Key("gen_ai.provider.name")); v.String() != "azure.ai.openai" {
+								t.Errorf("duration's gen_ai.provider.name %q", v.String())
+							}
+							if v, _ := dp.Attributes.Value(attribute.Key("gen_ai.system")); v.String() != "openai" {
+								t.Errorf("duration's gen_ai.system %q", v.String())
+							}
+						}
+					}
+				}
+			}
+			if n != 1 {
+				t.Errorf("%d duration points", n)
+			}
+		})
+	}
+}
+
+// TestHostingOf: Azure's OpenAI hosts, in any case, and nothing else.
+func TestHostingOf(t *testing.T) {
+	for host, want := range map[string]string{
+		"contoso.openai.azure.com":              "azure",
+		"CONTOSO.OpenAI.Azure.com":              "azure",
+		"contoso.cognitiveservices.azure.com":   "azure",
+		"contoso.services.ai.azure.com":         "azure",
+		"contoso.openai.azure.us":               "azure",
+		"contoso.openai.azure.cn":               "azure",
+		"api.openai.com":                        "",
+		"openai.azure.com":                      "",
+		"contoso.openai.azure.com.evil.example": "",
+		"azure.com":                             "",
+		"127.0.0.1":                             "",
+		"":                                      "",
+	} {
+		if got := hostingOf(host); got != want {
+			t.Errorf("hostingOf(%q) = %q, want %q", host, got, want)
+		}
+	}
+}
