@@ -7,11 +7,13 @@ import (
 	"net/http/httptest"
 
 	"github.com/openai/openai-go/v3"
+	"github.com/openai/openai-go/v3/azure"
 	"github.com/openai/openai-go/v3/option"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
 	"github.com/tracekit-go/tracekit/openaitrace"
+	"github.com/tracekit-go/tracekit/semconv"
 )
 
 // fakeOpenAI answers chat completions with a canned response, so that the
@@ -80,6 +82,20 @@ func ExampleWithTracing() {
 	// Output:
 	// gen_ai.prompt.0.content = Hi
 	// gen_ai.completion.0.content = Hello!
+}
+
+// Azure OpenAI: install tracing beside openai-go's azure options, before or
+// after them. Azure is told by the endpoint's host: with the OpenTelemetry
+// GenAI conventions the spans' gen_ai.provider.name is azure.ai.openai (the
+// Tracekit convention's gen_ai.system stays openai). The Api-Key header is
+// never recorded.
+func ExampleWithTracing_azure() {
+	client := openai.NewClient(
+		azure.WithEndpoint("https://contoso.openai.azure.com", "2024-10-21"),
+		azure.WithAPIKey("<key>"),
+		openaitrace.WithTracing(openaitrace.WithConventions(semconv.Tracekit, semconv.OTelGenAI)),
+	)
+	_ = client // client.Chat.Completions.New(ctx, params) calls the deployment named by params.Model
 }
 
 // Uninstrument is a run-time kill switch; Instrument turns tracing back on.
