@@ -21,24 +21,30 @@ import (
 	"github.com/tracekit-go/tracekit/semconv"
 )
 
-// azureServer is a TLS server that answers a chat completion and records
-// what it got; azureHTTPClient dials it whatever the host asked for, so that
-// a client can use an Azure endpoint's real host name.
-func azureServer(t *testing.T, got *[4]string) (*httptest.Server, *http.Client) {
-	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		b, _ := io.ReadAll(r.Body)
-		*got = [4]string{r.URL.Path, r.URL.RawQuery, r.Header.Get("Api-Key"), string(b)}
-		w.Header().Set("Content-Type", "application/json")
-		_, _ = io.WriteString(w, chatResponseJSON)
-	}))
+// tlsServerAt is a TLS server of handler and a client that dials it
+// whatever host a request names, so that a test can use a cloud endpoint's
+// real host name.
+func tlsServerAt(t *testing.T, handler http.Handler) (*httptest.Server, *http.Client) {
+	srv := httptest.NewTLSServer(handler)
 	t.Cleanup(srv.Close)
 	tr := srv.Client().Transport.(*http.Transport).Clone()
-	tr.TLSClientConfig.InsecureSkipVerify = true // the test certificate names no Azure host
+	tr.TLSClientConfig.InsecureSkipVerify = true // the test certificate names no cloud host
 	tr.DialContext = func(ctx context.Context, network, _ string) (net.Conn, error) {
 		return (&net.Dialer{}).DialContext(ctx, network, srv.Listener.Addr().String())
 	}
 	t.Cleanup(tr.CloseIdleConnections)
 	return srv, &http.Client{Transport: tr}
+}
+
+// azureServer answers a chat completion on a TLS server, recording what it
+// got.
+func azureServer(t *testing.T, got *[4]string) (*httptest.Server, *http.Client) {
+	return tlsServerAt(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		*got = [4]string{r.URL.Path, r.URL.RawQuery, r.Header.Get("Api-Key"), string(b)}
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, chatResponseJSON)
+	}))
 }
 
 // TestAzureOpenAI: a client of Azure OpenAI built with openai-go's azure

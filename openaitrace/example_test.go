@@ -8,6 +8,7 @@ import (
 
 	"github.com/openai/openai-go/v3"
 	"github.com/openai/openai-go/v3/azure"
+	"github.com/openai/openai-go/v3/bedrock"
 	"github.com/openai/openai-go/v3/option"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
@@ -96,6 +97,19 @@ func ExampleWithTracing_azure() {
 		openaitrace.WithTracing(openaitrace.WithConventions(semconv.Tracekit, semconv.OTelGenAI)),
 	)
 	_ = client // client.Chat.Completions.New(ctx, params) calls the deployment named by params.Model
+}
+
+// Amazon Bedrock's OpenAI-compatible API: give tracing to openai-go's bedrock
+// package among its options. The requests are SigV4-signed after the tracer
+// has seen them; with the OpenTelemetry GenAI conventions the spans'
+// gen_ai.provider.name is aws.bedrock.
+func ExampleWithTracing_bedrock() {
+	client, err := bedrock.NewClient(context.Background(), bedrock.Config{Endpoint: bedrock.EndpointRuntime, AWSRegion: "us-east-1"},
+		openaitrace.WithTracing(openaitrace.WithConventions(semconv.Tracekit, semconv.OTelGenAI)))
+	if err != nil {
+		return // no AWS credentials here
+	}
+	_ = client // client.Chat.Completions.New(ctx, params) with params.Model "openai.gpt-oss-120b-1:0", for example
 }
 
 // Uninstrument is a run-time kill switch; Instrument turns tracing back on.

@@ -112,7 +112,7 @@ func (t *tracer) handle(req *http.Request, next option.MiddlewareNext) (*http.Re
 	}()
 	resp, err := next(traced)
 	returned = true
-	c.afterNext(resp, err)
+	c.afterNext(traced, resp, err)
 	return resp, err
 }
 
@@ -144,9 +144,10 @@ type call struct {
 	lastRead time.Time
 	endAt    time.Time // when the span ends at a time past (zero: now)
 
-	// secrets are the request's credentials (Authorization, api-key, the
+	// secrets are the request's credentials (Authorization and, for SigV4,
+	// its access key id and signature; Api-Key; X-Amz-Security-Token; the
 	// URL's user info): an error message that quotes them loses them.
-	secrets  [4]string
+	secrets  [8]string
 	nsecrets int
 	// reqBody is the request body when content is not captured: an error
 	// message that quotes the prompt loses it (see withholdErr).
@@ -257,22 +258,39 @@ func (t *tracer) begin(req *http.Request) (c *call, out *http.Request) {
 	return c, req.WithContext(context.WithValue(ctx, activeKey{}, true))
 }
 
-// collectSecrets notes the credentials the request carries.
+// collectSecrets notes the credentials the request carries (each once).
 func (c *call) collectSecrets(req *http.Request) {
 	add := func(v string) {
-		if v != "" && c.nsecrets < len(c.secrets) {
-			c.secrets[c.nsecrets] = v
-			c.nsecrets++
+		if v == "" || c.nsecrets == len(c.secrets) {
+			return
 		}
+		for _, s := range c.secrets[:c.nsecrets] {
+			if s == v {
+				return
+			}
+		}
+		c.secrets[c.nsecrets] = v
+		c.nsecrets++
 	}
 	if a := header(req.Header, "Authorization"); a != "" {
 		if _, cred, ok := strings.Cut(a, " "); ok {
 			add(strings.TrimSpace(cred))
+			// SigV4 (openai-go's bedrock package): the access key id
+			// and the signature, which an error may quote on their own.
+			if _, id, ok := strings.Cut(cred, "Credential="); ok {
+				id, _, _ = strings.Cut(id, "/")
+				add(id)
+			}
+			if _, sig, ok := strings.Cut(cred, "Signature="); ok {
+				sig, _, _ = strings.Cut(sig, ",")
+				add(strings.TrimSpace(sig))
+			}
 		} else {
 			add(a)
 		}
 	}
 	add(header(req.Header, "Api-Key"))
+	add(header(req.Header, "X-Amz-Security-Token"))
 	if u := req.URL.User; u != nil {
 		add(u.Username())
 		if p, ok := u.Password(); ok {
@@ -368,14 +386,45 @@ var azureSuffixes = [...]string{
 	".openai.azure.cn", ".cognitiveservices.azure.cn",
 }
 
+// bedrockServices and bedrockSuffixes make the hosts of Amazon Bedrock's
+// OpenAI-compatible endpoints: <service>.<region>.<suffix>, the services and
+// the partitions' DNS suffixes (standard and dual-stack) as openai-go's
+// bedrock package knows them.
+var (
+	bedrockServices = [...]string{"bedrock-runtime.", "bedrock-mantle.", "bedrock-runtime-fips."}
+	bedrockSuffixes = [...]string{
+		".amazonaws.com", ".api.aws", ".amazonaws.com.cn", ".api.amazonwebservices.com.cn",
+		".amazonaws.eu", ".api.amazonwebservices.eu", ".c2s.ic.gov", ".api.aws.ic.gov",
+		".sc2s.sgov.gov", ".api.aws.scloud", ".cloud.adc-e.uk", ".api.cloud-aws.adc-e.uk",
+		".csp.hci.ic.gov", ".api.aws.hci.ic.gov",
+	}
+)
+
 // hostingOf returns genai.HostingAzure for a host of Azure's OpenAI
 // endpoints (openai-go's azure package or a base URL of an Azure resource),
-// else "".
+// genai.HostingBedrock for one of Amazon Bedrock's OpenAI-compatible
+// endpoints (openai-go's bedrock package), else "".
 func hostingOf(host string) string {
 	for _, s := range azureSuffixes {
 		if len(host) > len(s) && strings.EqualFold(host[len(host)-len(s):], s) {
 			return genai.HostingAzure
 		}
+	}
+	for _, svc := range bedrockServices {
+		if len(host) <= len(svc) || !strings.EqualFold(host[:len(svc)], svc) {
+			continue
+		}
+		_, rest, ok := strings.Cut(host[len(svc):], ".") // after the region
+		if !ok {
+			return ""
+		}
+		rest = "." + rest
+		for _, s := range bedrockSuffixes {
+			if strings.EqualFold(rest, s) {
+				return genai.HostingBedrock
+			}
+		}
+		return ""
 	}
 	return ""
 }
@@ -397,14 +446,19 @@ func serverOf(req *http.Request) (host string, port, implicit int) {
 }
 
 // afterNext hands the response to the span: it ends the span on a transport
-// error, or watches the body until it is read or closed.
-func (c *call) afterNext(resp *http.Response, err error) {
+// error, or watches the body until it is read or closed. req is the request
+// given to next.
+func (c *call) afterNext(req *http.Request, resp *http.Response, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			otel.Handle(fmt.Errorf("tracekit: recovered from a panic in tracing: %v", r))
 			c.end()
 		}
 	}()
+	// A middleware below this one may have signed the request (openai-go's
+	// bedrock package signs last): its headers are ours (WithContext shares
+	// them), and the credentials it added are withheld from errors too.
+	c.collectSecrets(req)
 	if err != nil || resp == nil {
 		if err == nil {
 			err = errors.New("no response")

@@ -104,10 +104,11 @@ func oiResponse(dst []attribute.KeyValue, c *genai.Call, capture bool) []attribu
 }
 
 // oiProvider maps a provider to OpenInference's llm.provider values: the
-// hosting provider ("azure" for OpenAI's API on Azure, "aws" for Bedrock).
+// hosting provider ("azure" for OpenAI's API on Azure, "aws" for Bedrock and
+// for OpenAI's API on Bedrock).
 func oiProvider(c *genai.Call) string {
 	switch {
-	case c.Provider == genai.ProviderBedrock:
+	case c.Provider == genai.ProviderBedrock, c.Hosting == genai.HostingBedrock:
 		return "aws"
 	case c.Hosting == genai.HostingAzure:
 		return "azure"

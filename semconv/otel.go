@@ -9,10 +9,16 @@ import (
 // OpenTelemetry GenAI semantic conventions v1.41.0.
 
 // providerName returns gen_ai.provider.name: azure.ai.openai for OpenAI's API
-// served by Azure, else the record's provider.
+// served by Azure, aws.bedrock for OpenAI's API served by Amazon Bedrock,
+// else the record's provider.
 func providerName(c *genai.Call) string {
-	if c.Provider == genai.ProviderOpenAI && c.Hosting == genai.HostingAzure {
-		return ProviderAzureOpenAI
+	if c.Provider == genai.ProviderOpenAI {
+		switch c.Hosting {
+		case genai.HostingAzure:
+			return ProviderAzureOpenAI
+		case genai.HostingBedrock:
+			return genai.ProviderBedrock
+		}
 	}
 	return c.Provider
 }

@@ -25,6 +25,9 @@ const (
 	// HostingAzure is OpenAI's API served by Azure (Azure OpenAI, Azure AI
 	// Foundry).
 	HostingAzure = "azure"
+	// HostingBedrock is OpenAI's API served by Amazon Bedrock (its
+	// OpenAI-compatible Runtime and Mantle endpoints).
+	HostingBedrock = "aws.bedrock"
 )
 
 // Call is everything known about one LLM call (one HTTP attempt for OpenAI,
@@ -35,7 +38,7 @@ type Call struct {
 	// Provider is ProviderOpenAI or ProviderBedrock.
 	Provider string
 	// Hosting names the platform that served the provider's API when it is
-	// not the provider itself (HostingAzure); "" otherwise.
+	// not the provider itself (HostingAzure, HostingBedrock); "" otherwise.
 	Hosting string
 	// API names the provider API that was called, for conventions whose span
 	// names depend on it (for example "converse" or "invoke_model" on Bedrock,
