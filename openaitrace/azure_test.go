@@ -156,9 +156,84 @@ func TestHostingOf(t *testing.T) {
 		"azure.com":                             "",
 		"127.0.0.1":                             "",
 		"":                                      "",
+		// Other providers' OpenAI-compatible endpoints.
+		"api.groq.com":                           "groq",
+		"API.Groq.com":                           "groq",
+		"api.deepseek.com":                       "deepseek",
+		"api.x.ai":                               "x_ai",
+		"api.mistral.ai":                         "mistral_ai",
+		"api.perplexity.ai":                      "perplexity",
+		"api.anthropic.com":                      "anthropic",
+		"api.cohere.ai":                          "cohere",
+		"generativelanguage.googleapis.com":      "gcp.gemini",
+		"us-central1-aiplatform.googleapis.com":  "gcp.vertex_ai",
+		"aiplatform.googleapis.com":              "gcp.vertex_ai",
+		"groq.com":                               "",
+		"api.groq.com.evil.example":              "",
+		"api.x.ai.example":                       "",
+		"-aiplatform.googleapis.com":             "",
+		"evil-aiplatform.googleapis.com.example": "",
+		"localhost":                              "",
 	} {
 		if got := hostingOf(host); got != want {
 			t.Errorf("hostingOf(%q) = %q, want %q", host, got, want)
 		}
+	}
+}
+
+// TestOpenAICompatibleProviders: a client pointed at another provider's
+// OpenAI-compatible endpoint names that provider in the conventions that
+// name who serves a call (OTel GenAI's gen_ai.provider.name, OpenInference's
+// llm.provider), on spans and metrics; Tracekit's gen_ai.system stays openai.
+func TestOpenAICompatibleProviders(t *testing.T) {
+	for host, want := range map[string][2]string{
+		"api.groq.com":                      {"groq", "groq"},
+		"api.x.ai":                          {"x_ai", "xai"},
+		"generativelanguage.googleapis.com": {"gcp.gemini", "google"},
+		"api.mistral.ai":                    {"mistral_ai", "mistralai"},
+		"api.openai.com":                    {"openai", "openai"},
+	} {
+		t.Run(host, func(t *testing.T) {
+			var got [4]string
+			_, hc := azureServer(t, &got)
+			rec := tracetest.NewSpanRecorder()
+			reader := sdkmetric.NewManualReader()
+			client := openai.NewClient(option.WithHTTPClient(hc), option.WithBaseURL("https://"+host+"/openai/v1/"),
+				option.WithAPIKey("k"), option.WithMaxRetries(0),
+				WithTracing(WithTracerProvider(sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec))),
+					WithMeterProvider(sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))),
+					WithConventions(semconv.Tracekit, semconv.OTelGenAI, semconv.OpenInference)))
+			if _, err := client.Chat.Completions.New(context.Background(), chatParams()); err != nil {
+				t.Fatal(err)
+			}
+			if got[0] != "/openai/v1/chat/completions" {
+				t.Errorf("the server got %s", got[0])
+			}
+			spans := rec.Ended()
+			if len(spans) != 1 {
+				t.Fatalf("%d spans", len(spans))
+			}
+			a := attrs(spans[0])
+			if a["gen_ai.provider.name"].String() != want[0] || a["llm.provider"].String() != want[1] ||
+				a["gen_ai.system"].String() != "openai" || a["server.address"].String() != host {
+				t.Errorf("provider %q, llm.provider %q, gen_ai.system %q, server %q", a["gen_ai.provider.name"].String(),
+					a["llm.provider"].String(), a["gen_ai.system"].String(), a["server.address"].String())
+			}
+			var rm metricdata.ResourceMetrics
+			if err := reader.Collect(context.Background(), &rm); err != nil {
+				t.Fatal(err)
+			}
+			for _, sm := range rm.ScopeMetrics {
+				for _, m := range sm.Metrics {
+					if h, ok := m.Data.(metricdata.Histogram[float64]); ok {
+						for _, dp := range h.DataPoints {
+							if v, _ := dp.Attributes.Value("gen_ai.provider.name"); v.String() != want[0] {
+								t.Errorf("%s: gen_ai.provider.name %q", m.Name, v.String())
+							}
+						}
+					}
+				}
+			}
+		})
 	}
 }

@@ -400,11 +400,37 @@ var (
 	}
 )
 
-// hostingOf returns genai.HostingAzure for a host of Azure's OpenAI
-// endpoints (openai-go's azure package or a base URL of an Azure resource),
-// genai.HostingBedrock for one of Amazon Bedrock's OpenAI-compatible
-// endpoints (openai-go's bedrock package), else "".
+// providerHosts are the API hosts of model providers that serve OpenAI's
+// API (their "OpenAI compatibility" endpoints).
+var providerHosts = map[string]string{
+	"api.anthropic.com":                 genai.HostingAnthropic,
+	"api.cohere.ai":                     genai.HostingCohere,
+	"api.cohere.com":                    genai.HostingCohere,
+	"api.deepseek.com":                  genai.HostingDeepSeek,
+	"generativelanguage.googleapis.com": genai.HostingGemini,
+	"aiplatform.googleapis.com":         genai.HostingVertexAI,
+	"api.groq.com":                      genai.HostingGroq,
+	"api.mistral.ai":                    genai.HostingMistral,
+	"api.perplexity.ai":                 genai.HostingPerplexity,
+	"api.x.ai":                          genai.HostingXAI,
+}
+
+// hostingOf returns who serves OpenAI's API at host when it is not OpenAI:
+// genai.HostingAzure for Azure's OpenAI endpoints (openai-go's azure package
+// or a base URL of an Azure resource), genai.HostingBedrock for Amazon
+// Bedrock's OpenAI-compatible endpoints (openai-go's bedrock package), the
+// provider of one of providerHosts (Vertex AI's regional hosts
+// <region>-aiplatform.googleapis.com too); else "".
 func hostingOf(host string) string {
+	if host == "api.openai.com" {
+		return ""
+	}
+	if h, ok := providerHosts[host]; ok {
+		return h
+	}
+	if vertex := "-aiplatform.googleapis.com"; len(host) > len(vertex) && strings.EqualFold(host[len(host)-len(vertex):], vertex) {
+		return genai.HostingVertexAI
+	}
 	for _, s := range azureSuffixes {
 		if len(host) > len(s) && strings.EqualFold(host[len(host)-len(s):], s) {
 			return genai.HostingAzure
@@ -425,6 +451,9 @@ func hostingOf(host string) string {
 			}
 		}
 		return ""
+	}
+	if lower := strings.ToLower(host); lower != host { // (no copy when already lower case)
+		return hostingOf(lower)
 	}
 	return ""
 }

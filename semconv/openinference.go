@@ -103,15 +103,31 @@ func oiResponse(dst []attribute.KeyValue, c *genai.Call, capture bool) []attribu
 	return dst
 }
 
-// oiProvider maps a provider to OpenInference's llm.provider values: the
-// hosting provider ("azure" for OpenAI's API on Azure, "aws" for Bedrock and
-// for OpenAI's API on Bedrock).
+// oiProviders are OpenInference's llm.provider values of the providers
+// that serve OpenAI's API.
+var oiProviders = map[string]string{
+	genai.HostingAzure:      "azure",
+	genai.HostingBedrock:    "aws",
+	genai.HostingAnthropic:  "anthropic",
+	genai.HostingCohere:     "cohere",
+	genai.HostingDeepSeek:   "deepseek",
+	genai.HostingGemini:     "google",
+	genai.HostingVertexAI:   "google",
+	genai.HostingGroq:       "groq",
+	genai.HostingMistral:    "mistralai",
+	genai.HostingPerplexity: "perplexity",
+	genai.HostingXAI:        "xai",
+}
+
+// oiProvider returns OpenInference's llm.provider: the hosting provider
+// ("aws" for Bedrock, "azure" for OpenAI's API on Azure, "groq" for Groq's,
+// ...).
 func oiProvider(c *genai.Call) string {
-	switch {
-	case c.Provider == genai.ProviderBedrock, c.Hosting == genai.HostingBedrock:
+	if c.Provider == genai.ProviderBedrock {
 		return "aws"
-	case c.Hosting == genai.HostingAzure:
-		return "azure"
+	}
+	if p, ok := oiProviders[c.Hosting]; ok {
+		return p
 	}
 	return c.Provider
 }

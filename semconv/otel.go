@@ -8,17 +8,16 @@ import (
 
 // OpenTelemetry GenAI semantic conventions v1.41.0.
 
-// providerName returns gen_ai.provider.name: azure.ai.openai for OpenAI's API
-// served by Azure, aws.bedrock for OpenAI's API served by Amazon Bedrock,
-// else the record's provider.
+// providerName returns gen_ai.provider.name: for OpenAI's API served by
+// another (c.Hosting), azure.ai.openai for Azure, else the hosting's name
+// (aws.bedrock, groq, ...: genai's Hosting values are the conventions'
+// provider names); else the record's provider.
 func providerName(c *genai.Call) string {
-	if c.Provider == genai.ProviderOpenAI {
-		switch c.Hosting {
-		case genai.HostingAzure:
+	if c.Provider == genai.ProviderOpenAI && c.Hosting != "" {
+		if c.Hosting == genai.HostingAzure {
 			return ProviderAzureOpenAI
-		case genai.HostingBedrock:
-			return genai.ProviderBedrock
 		}
+		return c.Hosting
 	}
 	return c.Provider
 }

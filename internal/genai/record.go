@@ -20,7 +20,9 @@ const (
 	ProviderBedrock = "aws.bedrock"
 )
 
-// Hostings, as in Call.Hosting.
+// Hostings, as in Call.Hosting: who serves OpenAI's API when it is not
+// OpenAI. Except HostingAzure, each is the provider's
+// gen_ai.provider.name in the OpenTelemetry GenAI conventions.
 const (
 	// HostingAzure is OpenAI's API served by Azure (Azure OpenAI, Azure AI
 	// Foundry).
@@ -28,6 +30,16 @@ const (
 	// HostingBedrock is OpenAI's API served by Amazon Bedrock (its
 	// OpenAI-compatible Runtime and Mantle endpoints).
 	HostingBedrock = "aws.bedrock"
+	// The OpenAI-compatible endpoints of other model providers.
+	HostingAnthropic  = "anthropic"
+	HostingCohere     = "cohere"
+	HostingDeepSeek   = "deepseek"
+	HostingGemini     = "gcp.gemini"
+	HostingVertexAI   = "gcp.vertex_ai"
+	HostingGroq       = "groq"
+	HostingMistral    = "mistral_ai"
+	HostingPerplexity = "perplexity"
+	HostingXAI        = "x_ai"
 )
 
 // Call is everything known about one LLM call (one HTTP attempt for OpenAI,
