@@ -125,11 +125,14 @@ func (oc *optionCache) get(c *genai.Call, render semconv.Renderer, buf []attribu
 	used := len(attrs)
 	oc.mu.Lock()
 	if len(oc.m) < maxCachedSets {
-		// The key's strings may alias a response buffer: keep owned copies.
-		k = metricKey{op: strings.Clone(k.op), provider: strings.Clone(k.provider), reqModel: strings.Clone(k.reqModel),
-			respModel: strings.Clone(k.respModel), tier: strings.Clone(k.tier), fingerprint: strings.Clone(k.fingerprint),
-			server: strings.Clone(k.server), errType: strings.Clone(k.errType), port: k.port, implicitPort: k.implicitPort}
-		oc.m[k] = o
+		// The key's strings may alias a response buffer: keep owned copies
+		// (of a copy of the whole key, so that no field is left out).
+		owned := k
+		for _, s := range []*string{&owned.op, &owned.provider, &owned.hosting, &owned.reqModel, &owned.respModel,
+			&owned.tier, &owned.fingerprint, &owned.server, &owned.errType} {
+			*s = strings.Clone(*s)
+		}
+		oc.m[owned] = o
 	}
 	oc.mu.Unlock()
 	return o, used
