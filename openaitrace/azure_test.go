@@ -141,7 +141,9 @@ func TestAzureOpenAI(t *testing.T) {
 	}
 }
 
-// TestHostingOf: Azure's OpenAI hosts, in any case, and nothing else.
+// TestHostingOf: who serves OpenAI's API, by host (in any ASCII case, with
+// or without a trailing dot): Azure, other providers' OpenAI-compatible
+// endpoints, and no look-alike. (Bedrock's hosts: TestHostingOfBedrock.)
 func TestHostingOf(t *testing.T) {
 	for host, want := range map[string]string{
 		"contoso.openai.azure.com":              "azure",
@@ -174,17 +176,38 @@ func TestHostingOf(t *testing.T) {
 		"-aiplatform.googleapis.com":             "",
 		"evil-aiplatform.googleapis.com.example": "",
 		"localhost":                              "",
+		// A trailing dot (a fully qualified name) changes nothing.
+		"api.groq.com.":             "groq",
+		"contoso.openai.azure.com.": "azure",
+		// Azure AI Model Inference's endpoints.
+		"contoso.models.ai.azure.com":    "azure.ai.inference",
+		"contoso.inference.ai.azure.com": "azure.ai.inference",
+		// A Unicode look-alike (the Kelvin sign) is not ASCII "k".
+		"api.deepsee\u212a.com": "",
 	} {
-		if got := hostingOf(host); got != want {
+		if got := hostingOf(host, "/v1/chat/completions"); got != want {
 			t.Errorf("hostingOf(%q) = %q, want %q", host, got, want)
+		}
+	}
+	// An Azure AI Foundry resource serves Azure OpenAI, and the Azure AI
+	// Model Inference API under /models.
+	for path, want := range map[string]string{
+		"/openai/deployments/gpt-4o/chat/completions": "azure",
+		"/openai/v1/chat/completions":                 "azure",
+		"/models/chat/completions":                    "azure.ai.inference",
+		"/modelsx/chat/completions":                   "azure",
+	} {
+		if got := hostingOf("contoso.services.ai.azure.com", path); got != want {
+			t.Errorf("hostingOf(contoso.services.ai.azure.com, %q) = %q, want %q", path, got, want)
 		}
 	}
 }
 
 // TestOpenAICompatibleProviders: a client pointed at another provider's
 // OpenAI-compatible endpoint names that provider in the conventions that
-// name who serves a call (OTel GenAI's gen_ai.provider.name, OpenInference's
-// llm.provider), on spans and metrics; Tracekit's gen_ai.system stays openai.
+// name who serves a call (OTel GenAI's gen_ai.provider.name, spans and
+// metrics; OpenInference's llm.provider); Tracekit's gen_ai.system stays
+// openai, and OTel GenAI's openai.* attributes are OpenAI's spans' only.
 func TestOpenAICompatibleProviders(t *testing.T) {
 	for host, want := range map[string][2]string{
 		"api.groq.com":                      {"groq", "groq"},
@@ -219,14 +242,20 @@ func TestOpenAICompatibleProviders(t *testing.T) {
 				t.Errorf("provider %q, llm.provider %q, gen_ai.system %q, server %q", a["gen_ai.provider.name"].String(),
 					a["llm.provider"].String(), a["gen_ai.system"].String(), a["server.address"].String())
 			}
+			// openai.* are the OpenAI span's: only there.
+			if _, ok := a["openai.api.type"]; ok != (want[0] == "openai") {
+				t.Errorf("openai.api.type present: %v, for provider %s", ok, want[0])
+			}
 			var rm metricdata.ResourceMetrics
 			if err := reader.Collect(context.Background(), &rm); err != nil {
 				t.Fatal(err)
 			}
+			points := 0
 			for _, sm := range rm.ScopeMetrics {
 				for _, m := range sm.Metrics {
 					if h, ok := m.Data.(metricdata.Histogram[float64]); ok {
 						for _, dp := range h.DataPoints {
+							points++
 							if v, _ := dp.Attributes.Value("gen_ai.provider.name"); v.String() != want[0] {
 								t.Errorf("%s: gen_ai.provider.name %q", m.Name, v.String())
 							}
@@ -234,6 +263,48 @@ func TestOpenAICompatibleProviders(t *testing.T) {
 					}
 				}
 			}
+			if points == 0 {
+				t.Error("no duration recorded")
+			}
 		})
+	}
+}
+
+// TestAzureKeyWithheld: an Azure error that quotes the Api-Key (bare, in its
+// message and as its code) leaves it out of the span.
+func TestAzureKeyWithheld(t *testing.T) {
+	const key = "0123456789abcdef0123456789abcdef"
+	var quoted string
+	_, hc := tlsServerAt(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		quoted = r.Header.Get("Api-Key")
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(401)
+		_, _ = io.WriteString(w, `{"error":{"code":"`+r.Header.Get("Api-Key")+`","message":"Access denied due to invalid subscription key `+
+			r.Header.Get("Api-Key")+`. Make sure to provide a valid key for an active subscription."}}`)
+	}))
+	rec := tracetest.NewSpanRecorder()
+	client := openai.NewClient(option.WithHTTPClient(hc), azure.WithEndpoint("https://contoso.openai.azure.com", "2024-10-21"),
+		azure.WithAPIKey(key), option.WithMaxRetries(0),
+		WithTracing(WithTracerProvider(sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec)))))
+	_, err := client.Chat.Completions.New(context.Background(), chatParams())
+	if err == nil || quoted != key {
+		t.Fatalf("error %v, the server quoted %q: the test proves nothing", err, quoted)
+	}
+	spans := rec.Ended()
+	if len(spans) != 1 {
+		t.Fatalf("%d spans", len(spans))
+	}
+	s := spans[0]
+	texts := []string{s.Status().Description}
+	for k, v := range attrs(s) {
+		texts = append(texts, k+"="+v.String())
+	}
+	for _, txt := range texts {
+		if strings.Contains(txt, key) {
+			t.Errorf("the span holds the key: %s", txt)
+		}
+	}
+	if !strings.Contains(s.Status().Description, "Access denied") {
+		t.Errorf("status %q", s.Status().Description)
 	}
 }

@@ -26,8 +26,9 @@ import (
 // server, the span is the chat span of the request's model, OTel GenAI's
 // gen_ai.provider.name is aws.bedrock and OpenInference's llm.provider aws
 // (Tracekit's gen_ai.system stays openai), and no credential reaches the span,
-// not even from an error message that quotes them (a signature mismatch
-// quotes the signed request, the session token among its headers).
+// not even from an error that quotes them bare (the session token and the
+// signature in the message, the access key id as its code) or in the signed
+// request a signature mismatch quotes.
 func TestOpenAIOnBedrock(t *testing.T) {
 	const (
 		akid    = "ASIAOPENAIONBEDROCK7Q"
@@ -45,8 +46,13 @@ func TestOpenAIOnBedrock(t *testing.T) {
 				authz, token, path = r.Header.Get("Authorization"), r.Header.Get("X-Amz-Security-Token"), r.URL.Path
 				w.Header().Set("Content-Type", "application/json")
 				if fail {
+					// The message quotes the session token and the
+					// signature bare (no marker before them), then the
+					// canonical request; the code is the access key id.
+					sig := authz[strings.LastIndex(authz, "Signature=")+len("Signature="):]
 					w.WriteHeader(403)
-					_, _ = io.WriteString(w, `{"error":{"message":"The request signature we calculated does not match the signature you provided. `+
+					_, _ = io.WriteString(w, `{"error":{"message":"Token `+session+` with signature `+sig+` rejected. `+
+						`The request signature we calculated does not match the signature you provided. `+
 						`Check your AWS Secret Access Key and signing method.\n\nThe Canonical String for this request should have been\n'POST\n/openai/v1/chat/completions\n\n`+
 						`host:`+host+`\nx-amz-security-token:`+session+`\n\nhost;x-amz-security-token\n'\n\nThe String-to-Sign should have been\n'AWS4-HMAC-SHA256\n`+
 						`20261203T000000Z\n20261203/us-east-1/bedrock/aws4_request\nabc'","type":"invalid_request_error","code":"`+akid+`"}}`)
@@ -158,7 +164,7 @@ func TestHostingOfBedrock(t *testing.T) {
 		"bedrock-runtime.":                                 "",
 		"bedrock-runtime":                                  "",
 	} {
-		if got := hostingOf(host); got != want {
+		if got := hostingOf(host, "/openai/v1/chat/completions"); got != want {
 			t.Errorf("hostingOf(%q) = %q, want %q", host, got, want)
 		}
 	}

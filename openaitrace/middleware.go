@@ -238,7 +238,7 @@ func (t *tracer) begin(req *http.Request) (c *call, out *http.Request) {
 	c.rec.Provider = genai.ProviderOpenAI
 	c.rec.API = ep.api
 	c.rec.ServerAddress, c.rec.ServerPort, c.rec.ImplicitPort = serverOf(req)
-	c.rec.Hosting = hostingOf(c.rec.ServerAddress)
+	c.rec.Hosting = hostingOf(c.rec.ServerAddress, req.URL.Path)
 	if n := header(req.Header, "X-Stainless-Retry-Count"); n != "" && n != "0" {
 		c.rec.ResendCount, _ = strconv.Atoi(n)
 	}
@@ -377,87 +377,6 @@ func (e errReader) Read([]byte) (int, error) { return 0, e.err }
 // serverOf returns the server address and the port when it is explicit and
 // not 443; otherwise implicit is the port connected to (443, or the scheme's
 // default).
-// azureSuffixes are the host suffixes of Azure's OpenAI endpoints: Azure
-// OpenAI and Cognitive Services resources (public, US Government and China
-// clouds) and Azure AI Foundry resources.
-var azureSuffixes = [...]string{
-	".openai.azure.com", ".cognitiveservices.azure.com", ".services.ai.azure.com",
-	".openai.azure.us", ".cognitiveservices.azure.us",
-	".openai.azure.cn", ".cognitiveservices.azure.cn",
-}
-
-// bedrockServices and bedrockSuffixes make the hosts of Amazon Bedrock's
-// OpenAI-compatible endpoints: <service>.<region>.<suffix>, the services and
-// the partitions' DNS suffixes (standard and dual-stack) as openai-go's
-// bedrock package knows them.
-var (
-	bedrockServices = [...]string{"bedrock-runtime.", "bedrock-mantle.", "bedrock-runtime-fips."}
-	bedrockSuffixes = [...]string{
-		".amazonaws.com", ".api.aws", ".amazonaws.com.cn", ".api.amazonwebservices.com.cn",
-		".amazonaws.eu", ".api.amazonwebservices.eu", ".c2s.ic.gov", ".api.aws.ic.gov",
-		".sc2s.sgov.gov", ".api.aws.scloud", ".cloud.adc-e.uk", ".api.cloud-aws.adc-e.uk",
-		".csp.hci.ic.gov", ".api.aws.hci.ic.gov",
-	}
-)
-
-// providerHosts are the API hosts of model providers that serve OpenAI's
-// API (their "OpenAI compatibility" endpoints).
-var providerHosts = map[string]string{
-	"api.anthropic.com":                 genai.HostingAnthropic,
-	"api.cohere.ai":                     genai.HostingCohere,
-	"api.cohere.com":                    genai.HostingCohere,
-	"api.deepseek.com":                  genai.HostingDeepSeek,
-	"generativelanguage.googleapis.com": genai.HostingGemini,
-	"aiplatform.googleapis.com":         genai.HostingVertexAI,
-	"api.groq.com":                      genai.HostingGroq,
-	"api.mistral.ai":                    genai.HostingMistral,
-	"api.perplexity.ai":                 genai.HostingPerplexity,
-	"api.x.ai":                          genai.HostingXAI,
-}
-
-// hostingOf returns who serves OpenAI's API at host when it is not OpenAI:
-// genai.HostingAzure for Azure's OpenAI endpoints (openai-go's azure package
-// or a base URL of an Azure resource), genai.HostingBedrock for Amazon
-// Bedrock's OpenAI-compatible endpoints (openai-go's bedrock package), the
-// provider of one of providerHosts (Vertex AI's regional hosts
-// <region>-aiplatform.googleapis.com too); else "".
-func hostingOf(host string) string {
-	if host == "api.openai.com" {
-		return ""
-	}
-	if h, ok := providerHosts[host]; ok {
-		return h
-	}
-	if vertex := "-aiplatform.googleapis.com"; len(host) > len(vertex) && strings.EqualFold(host[len(host)-len(vertex):], vertex) {
-		return genai.HostingVertexAI
-	}
-	for _, s := range azureSuffixes {
-		if len(host) > len(s) && strings.EqualFold(host[len(host)-len(s):], s) {
-			return genai.HostingAzure
-		}
-	}
-	for _, svc := range bedrockServices {
-		if len(host) <= len(svc) || !strings.EqualFold(host[:len(svc)], svc) {
-			continue
-		}
-		_, rest, ok := strings.Cut(host[len(svc):], ".") // after the region
-		if !ok {
-			return ""
-		}
-		rest = "." + rest
-		for _, s := range bedrockSuffixes {
-			if strings.EqualFold(rest, s) {
-				return genai.HostingBedrock
-			}
-		}
-		return ""
-	}
-	if lower := strings.ToLower(host); lower != host { // (no copy when already lower case)
-		return hostingOf(lower)
-	}
-	return ""
-}
-
 func serverOf(req *http.Request) (host string, port, implicit int) {
 	host = req.URL.Hostname()
 	switch p := req.URL.Port(); p {

@@ -30,6 +30,6 @@ const (
 	OpenAIAPIResponses       = "responses"
 )
 
-// ProviderAzureOpenAI is the gen_ai.provider.name of OpenAI's API served by
-// Azure (Azure OpenAI): the OpenTelemetry GenAI conventions' azure.ai.openai.
-const ProviderAzureOpenAI = "azure.ai.openai"
+// providerAzureOpenAI is the gen_ai.provider.name of OpenAI's API served by
+// Azure (Azure OpenAI).
+const providerAzureOpenAI = "azure.ai.openai"

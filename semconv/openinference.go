@@ -106,17 +106,18 @@ func oiResponse(dst []attribute.KeyValue, c *genai.Call, capture bool) []attribu
 // oiProviders are OpenInference's llm.provider values of the providers
 // that serve OpenAI's API.
 var oiProviders = map[string]string{
-	genai.HostingAzure:      "azure",
-	genai.HostingBedrock:    "aws",
-	genai.HostingAnthropic:  "anthropic",
-	genai.HostingCohere:     "cohere",
-	genai.HostingDeepSeek:   "deepseek",
-	genai.HostingGemini:     "google",
-	genai.HostingVertexAI:   "google",
-	genai.HostingGroq:       "groq",
-	genai.HostingMistral:    "mistralai",
-	genai.HostingPerplexity: "perplexity",
-	genai.HostingXAI:        "xai",
+	genai.HostingAzure:          "azure",
+	genai.HostingAzureInference: "azure",
+	genai.HostingBedrock:        "aws",
+	genai.HostingAnthropic:      "anthropic",
+	genai.HostingCohere:         "cohere",
+	genai.HostingDeepSeek:       "deepseek",
+	genai.HostingGemini:         "google",
+	genai.HostingVertexAI:       "google",
+	genai.HostingGroq:           "groq",
+	genai.HostingMistral:        "mistralai",
+	genai.HostingPerplexity:     "perplexity",
+	genai.HostingXAI:            "xai",
 }
 
 // oiProvider returns OpenInference's llm.provider: the hosting provider

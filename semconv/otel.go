@@ -15,7 +15,7 @@ import (
 func providerName(c *genai.Call) string {
 	if c.Provider == genai.ProviderOpenAI && c.Hosting != "" {
 		if c.Hosting == genai.HostingAzure {
-			return ProviderAzureOpenAI
+			return providerAzureOpenAI
 		}
 		return c.Hosting
 	}
@@ -47,7 +47,7 @@ func otelRequest(dst []attribute.KeyValue, c *genai.Call, capture, shared bool) 
 	case "json_object", "json_schema":
 		dst = append(dst, KeyOutputType.String("json"))
 	}
-	if c.Provider == genai.ProviderOpenAI {
+	if providerName(c) == genai.ProviderOpenAI { // openai.* are the OpenAI span's
 		switch c.API {
 		case apiChatCompletions:
 			dst = append(dst, KeyOpenAIAPIType.String(OpenAIAPIChatCompletions))
@@ -80,7 +80,7 @@ func otelResponse(dst []attribute.KeyValue, c *genai.Call, capture, shared bool)
 	if shared {
 		dst = appendSharedResponse(dst, c, Renderer{Conventions: OTelGenAI}.InputTokens(c), r.Usage.OutputTokens)
 	}
-	if c.Provider == genai.ProviderOpenAI {
+	if providerName(c) == genai.ProviderOpenAI { // openai.* are the OpenAI span's
 		dst = appendString(dst, KeyOpenAIRespTier, r.ServiceTier)
 		dst = appendString(dst, KeyOpenAIRespFP, r.SystemFingerprint)
 	}

@@ -27,6 +27,9 @@ const (
 	// HostingAzure is OpenAI's API served by Azure (Azure OpenAI, Azure AI
 	// Foundry).
 	HostingAzure = "azure"
+	// HostingAzureInference is the Azure AI Model Inference API, whose
+	// chat completions are OpenAI's.
+	HostingAzureInference = "azure.ai.inference"
 	// HostingBedrock is OpenAI's API served by Amazon Bedrock (its
 	// OpenAI-compatible Runtime and Mantle endpoints).
 	HostingBedrock = "aws.bedrock"
@@ -49,8 +52,9 @@ type Call struct {
 	Operation string
 	// Provider is ProviderOpenAI or ProviderBedrock.
 	Provider string
-	// Hosting names the platform that served the provider's API when it is
-	// not the provider itself (HostingAzure, HostingBedrock); "" otherwise.
+	// Hosting names who served the provider's API when it is not the
+	// provider itself (one of the Hosting constants: Azure, Bedrock, another
+	// model provider's OpenAI-compatible endpoint); "" otherwise.
 	Hosting string
 	// API names the provider API that was called, for conventions whose span
 	// names depend on it (for example "converse" or "invoke_model" on Bedrock,

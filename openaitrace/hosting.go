@@ -1,0 +1,151 @@
+package openaitrace
+
+import (
+	"strings"
+
+	"github.com/tracekit-go/tracekit/internal/genai"
+)
+
+// Who serves OpenAI's API when it is not OpenAI, told by the endpoint's host
+// (and, for one Azure host, the path): see hostingOf.
+
+// azureSuffixes are the host suffixes of Azure OpenAI: Azure OpenAI and
+// Cognitive Services resources (public, US Government and China clouds) and
+// Azure AI Foundry resources (whose /models routes are the Azure AI Model
+// Inference API).
+var azureSuffixes = [...]string{
+	".openai.azure.com", ".cognitiveservices.azure.com", ".services.ai.azure.com",
+	".openai.azure.us", ".cognitiveservices.azure.us",
+	".openai.azure.cn", ".cognitiveservices.azure.cn",
+}
+
+// azureInferenceSuffixes are the host suffixes of Azure AI Model Inference's
+// serverless and managed endpoints.
+var azureInferenceSuffixes = [...]string{".models.ai.azure.com", ".inference.ai.azure.com"}
+
+// bedrockServices and bedrockSuffixes make the hosts of Amazon Bedrock's
+// OpenAI-compatible endpoints: <service>.<region>.<suffix>, the services and
+// the partitions' DNS suffixes (standard and dual-stack) as openai-go's
+// bedrock package knows them.
+var (
+	bedrockServices = [...]string{"bedrock-runtime.", "bedrock-mantle.", "bedrock-runtime-fips."}
+	bedrockSuffixes = [...]string{
+		".amazonaws.com", ".api.aws", ".amazonaws.com.cn", ".api.amazonwebservices.com.cn",
+		".amazonaws.eu", ".api.amazonwebservices.eu", ".c2s.ic.gov", ".api.aws.ic.gov",
+		".sc2s.sgov.gov", ".api.aws.scloud", ".cloud.adc-e.uk", ".api.cloud-aws.adc-e.uk",
+		".csp.hci.ic.gov", ".api.aws.hci.ic.gov",
+	}
+)
+
+// providerHosts are the API hosts of model providers that serve OpenAI's
+// API (their "OpenAI compatibility" endpoints).
+var providerHosts = map[string]string{
+	"api.anthropic.com":                 genai.HostingAnthropic,
+	"api.cohere.ai":                     genai.HostingCohere,
+	"api.cohere.com":                    genai.HostingCohere,
+	"api.deepseek.com":                  genai.HostingDeepSeek,
+	"generativelanguage.googleapis.com": genai.HostingGemini,
+	"aiplatform.googleapis.com":         genai.HostingVertexAI,
+	"api.groq.com":                      genai.HostingGroq,
+	"api.mistral.ai":                    genai.HostingMistral,
+	"api.perplexity.ai":                 genai.HostingPerplexity,
+	"api.x.ai":                          genai.HostingXAI,
+}
+
+// hostingOf returns who serves OpenAI's API at host (a request's URL
+// host name, path its path) when it is not OpenAI: genai.HostingAzure for
+// Azure OpenAI (openai-go's azure package, or a base URL of an Azure
+// resource), genai.HostingAzureInference for Azure AI Model Inference,
+// genai.HostingBedrock for Amazon Bedrock's OpenAI-compatible endpoints
+// (openai-go's bedrock package), the provider of one of providerHosts (and
+// Vertex AI's regional hosts <region>-aiplatform.googleapis.com); else "".
+// Host names match in any ASCII case, with or without a trailing dot.
+func hostingOf(host, path string) string {
+	if host == "api.openai.com" {
+		return ""
+	}
+	host = strings.TrimSuffix(host, ".")
+	if h, ok := providerHosts[host]; ok {
+		return h
+	}
+	if hasSuffixFold(host, "-aiplatform.googleapis.com") {
+		return genai.HostingVertexAI
+	}
+	for _, s := range azureInferenceSuffixes {
+		if hasSuffixFold(host, s) {
+			return genai.HostingAzureInference
+		}
+	}
+	for _, s := range azureSuffixes {
+		if hasSuffixFold(host, s) {
+			if s == ".services.ai.azure.com" && (path == "/models" || strings.HasPrefix(path, "/models/")) {
+				return genai.HostingAzureInference
+			}
+			return genai.HostingAzure
+		}
+	}
+	for _, svc := range bedrockServices {
+		if len(host) <= len(svc) || !asciiEqualFold(host[:len(svc)], svc) {
+			continue
+		}
+		_, rest, ok := strings.Cut(host[len(svc):], ".") // after the region
+		if !ok {
+			return ""
+		}
+		rest = "." + rest
+		for _, s := range bedrockSuffixes {
+			if asciiEqualFold(rest, s) {
+				return genai.HostingBedrock
+			}
+		}
+		return ""
+	}
+	if lower := asciiLower(host); lower != host {
+		return hostingOf(lower, path)
+	}
+	return ""
+}
+
+// hasSuffixFold reports whether s ends with suffix (in any ASCII case) after
+// at least one more byte.
+func hasSuffixFold(s, suffix string) bool {
+	return len(s) > len(suffix) && asciiEqualFold(s[len(s)-len(suffix):], suffix)
+}
+
+// asciiEqualFold is strings.EqualFold for ASCII letters only (a host name
+// with a Unicode look-alike matches nothing).
+func asciiEqualFold(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := 0; i < len(a); i++ {
+		x, y := a[i], b[i]
+		if 'A' <= x && x <= 'Z' {
+			x += 'a' - 'A'
+		}
+		if 'A' <= y && y <= 'Z' {
+			y += 'a' - 'A'
+		}
+		if x != y {
+			return false
+		}
+	}
+	return true
+}
+
+// asciiLower returns s with ASCII letters in lower case (s itself when it
+// has none in upper case).
+func asciiLower(s string) string {
+	for i := 0; i < len(s); i++ {
+		if 'A' <= s[i] && s[i] <= 'Z' {
+			b := []byte(s)
+			for j := i; j < len(b); j++ {
+				if 'A' <= b[j] && b[j] <= 'Z' {
+					b[j] += 'a' - 'A'
+				}
+			}
+			return string(b)
+		}
+	}
+	return s
+}
