@@ -114,29 +114,7 @@ func TestAzureOpenAI(t *testing.T) {
 				}
 			}
 			// The metrics name the provider as the span does.
-			var rm metricdata.ResourceMetrics
-			if err := reader.Collect(context.Background(), &rm); err != nil {
-				t.Fatal(err)
-			}
-			n := 0
-			for _, sm := range rm.ScopeMetrics {
-				for _, m := range sm.Metrics {
-					if h, ok := m.Data.(metricdata.Histogram[float64]); ok && m.Name == "gen_ai.client.operation.duration" {
-						for _, dp := range h.DataPoints {
-							n++
-							if v, _ := dp.Attributes.Value(attribute.Key("gen_ai.provider.name")); v.String() != "azure.ai.openai" {
-								t.Errorf("duration's gen_ai.provider.name %q", v.String())
-							}
-							if v, _ := dp.Attributes.Value(attribute.Key("gen_ai.system")); v.String() != "openai" {
-								t.Errorf("duration's gen_ai.system %q", v.String())
-							}
-						}
-					}
-				}
-			}
-			if n != 1 {
-				t.Errorf("%d duration points", n)
-			}
+			checkDuration(t, reader, map[string]string{"gen_ai.provider.name": "azure.ai.openai", "gen_ai.system": "openai"})
 		})
 	}
 }
@@ -246,26 +224,7 @@ func TestOpenAICompatibleProviders(t *testing.T) {
 			if _, ok := a["openai.api.type"]; ok != (want[0] == "openai") {
 				t.Errorf("openai.api.type present: %v, for provider %s", ok, want[0])
 			}
-			var rm metricdata.ResourceMetrics
-			if err := reader.Collect(context.Background(), &rm); err != nil {
-				t.Fatal(err)
-			}
-			points := 0
-			for _, sm := range rm.ScopeMetrics {
-				for _, m := range sm.Metrics {
-					if h, ok := m.Data.(metricdata.Histogram[float64]); ok {
-						for _, dp := range h.DataPoints {
-							points++
-							if v, _ := dp.Attributes.Value("gen_ai.provider.name"); v.String() != want[0] {
-								t.Errorf("%s: gen_ai.provider.name %q", m.Name, v.String())
-							}
-						}
-					}
-				}
-			}
-			if points == 0 {
-				t.Error("no duration recorded")
-			}
+			checkDuration(t, reader, map[string]string{"gen_ai.provider.name": want[0]})
 		})
 	}
 }
@@ -295,11 +254,7 @@ func TestAzureKeyWithheld(t *testing.T) {
 		t.Fatalf("%d spans", len(spans))
 	}
 	s := spans[0]
-	texts := []string{s.Status().Description}
-	for k, v := range attrs(s) {
-		texts = append(texts, k+"="+v.String())
-	}
-	for _, txt := range texts {
+	for _, txt := range spanTexts(s) {
 		if strings.Contains(txt, key) {
 			t.Errorf("the span holds the key: %s", txt)
 		}
@@ -307,4 +262,48 @@ func TestAzureKeyWithheld(t *testing.T) {
 	if !strings.Contains(s.Status().Description, "Access denied") {
 		t.Errorf("status %q", s.Status().Description)
 	}
+}
+
+// checkDuration checks that reader holds one gen_ai.client.operation.duration
+// point, with the attributes want.
+func checkDuration(t *testing.T, reader *sdkmetric.ManualReader, want map[string]string) {
+	t.Helper()
+	var rm metricdata.ResourceMetrics
+	if err := reader.Collect(context.Background(), &rm); err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, sm := range rm.ScopeMetrics {
+		for _, m := range sm.Metrics {
+			if h, ok := m.Data.(metricdata.Histogram[float64]); ok && m.Name == "gen_ai.client.operation.duration" {
+				for _, dp := range h.DataPoints {
+					n++
+					for k, w := range want {
+						if v, _ := dp.Attributes.Value(attribute.Key(k)); v.String() != w {
+							t.Errorf("duration's %s = %q, want %q", k, v.String(), w)
+						}
+					}
+				}
+			}
+		}
+	}
+	if n != 1 {
+		t.Errorf("%d duration points, want 1", n)
+	}
+}
+
+// spanTexts returns everything a span says: its status, its attributes and
+// its events' (to look for what must not be there).
+func spanTexts(s sdktrace.ReadOnlySpan) []string {
+	texts := []string{s.Status().Description}
+	for _, kv := range s.Attributes() {
+		texts = append(texts, string(kv.Key)+"="+kv.Value.String())
+	}
+	for _, ev := range s.Events() {
+		texts = append(texts, ev.Name)
+		for _, kv := range ev.Attributes {
+			texts = append(texts, string(kv.Key)+"="+kv.Value.String())
+		}
+	}
+	return texts
 }

@@ -9,10 +9,8 @@ import (
 
 	"github.com/openai/openai-go/v3/bedrock"
 	"github.com/openai/openai-go/v3/option"
-	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
-	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
@@ -106,15 +104,7 @@ func TestOpenAIOnBedrock(t *testing.T) {
 			if fail != (s.Status().Code == codes.Error) {
 				t.Errorf("status %v %q", s.Status().Code, s.Status().Description)
 			}
-			texts := []string{s.Status().Description}
-			for k, v := range a {
-				texts = append(texts, k+"="+v.String())
-			}
-			for _, ev := range s.Events() {
-				for _, kv := range ev.Attributes {
-					texts = append(texts, string(kv.Key)+"="+kv.Value.String())
-				}
-			}
+			texts := spanTexts(s)
 			sig := authz[strings.LastIndex(authz, "Signature=")+len("Signature="):]
 			for _, txt := range texts {
 				for _, needle := range []string{akid, secret, session, sig} {
@@ -123,26 +113,7 @@ func TestOpenAIOnBedrock(t *testing.T) {
 					}
 				}
 			}
-			var rm metricdata.ResourceMetrics
-			if err := reader.Collect(context.Background(), &rm); err != nil {
-				t.Fatal(err)
-			}
-			n := 0
-			for _, sm := range rm.ScopeMetrics {
-				for _, m := range sm.Metrics {
-					if h, ok := m.Data.(metricdata.Histogram[float64]); ok && m.Name == "gen_ai.client.operation.duration" {
-						for _, dp := range h.DataPoints {
-							n++
-							if v, _ := dp.Attributes.Value(attribute.Key("gen_ai.provider.name")); v.String() != "aws.bedrock" {
-								t.Errorf("duration's gen_ai.provider.name %q", v.String())
-							}
-						}
-					}
-				}
-			}
-			if n != 1 {
-				t.Errorf("%d duration points", n)
-			}
+			checkDuration(t, reader, map[string]string{"gen_ai.provider.name": "aws.bedrock"})
 		})
 	}
 }
