@@ -242,7 +242,6 @@ func (t *tracer) begin(req *http.Request) (c *call, out *http.Request) {
 	if n := header(req.Header, "X-Stainless-Retry-Count"); n != "" && n != "0" {
 		c.rec.ResendCount, _ = strconv.Atoi(n)
 	}
-	c.collectSecrets(req)
 	if body := requestBody(req); len(body) > 0 {
 		ep.parseRequest(bstr(body), &c.rec, res.Capture)
 		if !res.Capture {
@@ -403,9 +402,10 @@ func (c *call) afterNext(req *http.Request, resp *http.Response, err error) {
 			c.end()
 		}
 	}()
-	// A middleware below this one may have signed the request (openai-go's
-	// bedrock package signs last): its headers are ours (WithContext shares
-	// them), and the credentials it added are withheld from errors too.
+	// The request's credentials, noted once the attempt is over (errors are
+	// known only from here): those set before this middleware, and those
+	// a middleware below added (openai-go's bedrock package signs last),
+	// since WithContext shares the header map.
 	c.collectSecrets(req)
 	if err != nil || resp == nil {
 		if err == nil {
