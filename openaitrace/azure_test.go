@@ -307,3 +307,38 @@ func spanTexts(s sdktrace.ReadOnlySpan) []string {
 	}
 	return texts
 }
+
+// FuzzHostingOf: any host and path; hostingOf never panics, ignores ASCII
+// case and one trailing dot, and names only hosts that end with a known
+// suffix or are a known provider's.
+func FuzzHostingOf(f *testing.F) {
+	for _, s := range []string{"api.openai.com", "contoso.openai.azure.com", "contoso.services.ai.azure.com",
+		"bedrock-runtime.us-east-1.amazonaws.com", "bedrock-mantle.eu-west-1.api.aws", "api.groq.com",
+		"us-central1-aiplatform.googleapis.com", "127.0.0.1", "", ".", "bedrock-runtime.", "API.X.AI."} {
+		f.Add(s, "/v1/chat/completions")
+	}
+	f.Add("contoso.services.ai.azure.com", "/models/chat/completions")
+	f.Fuzz(func(t *testing.T, host, path string) {
+		got := hostingOf(host, path)
+		if other := hostingOf(asciiLower(host), path); other != got {
+			t.Errorf("%q: %q, but %q in lower case", host, got, other)
+		}
+		if !strings.HasSuffix(host, ".") {
+			if other := hostingOf(host+".", path); other != got {
+				t.Errorf("%q: %q, but %q with a trailing dot", host, got, other)
+			}
+		}
+		if got == "" {
+			return
+		}
+		h := strings.TrimSuffix(asciiLower(host), ".")
+		if _, known := providerHosts[h]; !known && !strings.Contains(h, ".") {
+			t.Errorf("%q (no dot) is %q", host, got)
+		}
+		if !strings.HasSuffix(h, ".com") && !strings.HasSuffix(h, ".ai") && !strings.HasSuffix(h, ".aws") &&
+			!strings.HasSuffix(h, ".us") && !strings.HasSuffix(h, ".cn") && !strings.HasSuffix(h, ".eu") &&
+			!strings.HasSuffix(h, ".gov") && !strings.HasSuffix(h, ".uk") && !strings.HasSuffix(h, ".scloud") {
+			t.Errorf("%q is %q", host, got)
+		}
+	})
+}
