@@ -5,22 +5,17 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/protocol/eventstream"
-	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
-	"github.com/aws/aws-sdk-go-v2/aws/retry"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockagentruntime"
 	agtypes "github.com/aws/aws-sdk-go-v2/service/bedrockagentruntime/types"
 	"go.opentelemetry.io/otel/codes"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
-	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 )
 
@@ -239,26 +234,9 @@ func axRun(t *testing.T, sc *txScenario, traced bool) (res txResult, rec *tracet
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	tr := &txTransport{sc: sc, cancel: cancel, paused: make(chan struct{})}
-	cfg := aws.Config{
-		Region:           "us-east-1",
-		Credentials:      credentials.NewStaticCredentialsProvider(txAccessKey, txSecretKey, txSession),
-		BaseEndpoint:     aws.String("http://bedrock-agent.fuzz.invalid"),
-		RetryMaxAttempts: txMaxAttempts,
-		Retryer: func() aws.Retryer {
-			return retry.AddWithMaxBackoffDelay(retry.NewStandard(func(o *retry.StandardOptions) {
-				o.MaxAttempts = txMaxAttempts
-				o.RateLimiter = ratelimit.None
-			}), 0)
-		},
-		HTTPClient: &http.Client{Transport: tr},
-	}
+	cfg, opts, rec, reader := txConfig(tr, "http://bedrock-agent.fuzz.invalid", traced)
 	if traced {
-		rec = tracetest.NewSpanRecorder()
-		reader = sdkmetric.NewManualReader()
-		AppendMiddlewares(&cfg.APIOptions,
-			WithTracerProvider(sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec))),
-			WithMeterProvider(sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))),
-			WithCaptureContent(true))
+		AppendMiddlewares(&cfg.APIOptions, opts...)
 	}
 	c := bedrockagentruntime.NewFromConfig(cfg)
 	out, err := c.InvokeAgent(ctx, axInput())

@@ -663,14 +663,15 @@ func txConsume[T any](t *testing.T, tr *txTransport, es txStream[T], cancel cont
 }
 
 // txRun makes the scenario's call once, traced or not.
-func txRun(t *testing.T, sc *txScenario, traced bool) (res txResult, rec *tracetest.SpanRecorder, reader *sdkmetric.ManualReader) {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	tr := &txTransport{sc: sc, cancel: cancel, paused: make(chan struct{})}
-	cfg := aws.Config{
+// txConfig is the configuration of a differential run's client on tr (the
+// credentials no span may hold, retries without delay); for a traced run,
+// opts are the tracing options, whose spans rec records and whose metrics
+// reader reads.
+func txConfig(tr *txTransport, endpoint string, traced bool) (cfg aws.Config, opts []Option, rec *tracetest.SpanRecorder, reader *sdkmetric.ManualReader) {
+	cfg = aws.Config{
 		Region:           "us-east-1",
 		Credentials:      credentials.NewStaticCredentialsProvider(txAccessKey, txSecretKey, txSession),
-		BaseEndpoint:     aws.String("http://bedrock.fuzz.invalid"),
+		BaseEndpoint:     aws.String(endpoint),
 		RetryMaxAttempts: txMaxAttempts,
 		Retryer: func() aws.Retryer {
 			return retry.AddWithMaxBackoffDelay(retry.NewStandard(func(o *retry.StandardOptions) {
@@ -680,14 +681,26 @@ func txRun(t *testing.T, sc *txScenario, traced bool) (res txResult, rec *tracet
 		},
 		HTTPClient: &http.Client{Transport: tr},
 	}
-	var optFns []func(*bedrockruntime.Options)
 	if traced {
 		rec = tracetest.NewSpanRecorder()
 		reader = sdkmetric.NewManualReader()
-		optFns = append(optFns, WithTracing(
+		opts = []Option{
 			WithTracerProvider(sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec))),
 			WithMeterProvider(sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))),
-			WithCaptureContent(true)))
+			WithCaptureContent(true),
+		}
+	}
+	return cfg, opts, rec, reader
+}
+
+func txRun(t *testing.T, sc *txScenario, traced bool) (res txResult, rec *tracetest.SpanRecorder, reader *sdkmetric.ManualReader) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	tr := &txTransport{sc: sc, cancel: cancel, paused: make(chan struct{})}
+	cfg, opts, rec, reader := txConfig(tr, "http://bedrock.fuzz.invalid", traced)
+	var optFns []func(*bedrockruntime.Options)
+	if traced {
+		optFns = append(optFns, WithTracing(opts...))
 	}
 	c := bedrockruntime.NewFromConfig(cfg, optFns...)
 	var err error
