@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"strings"
 	"testing"
 	"time"
 
@@ -15,7 +14,6 @@ import (
 	agtypes "github.com/aws/aws-sdk-go-v2/service/bedrockagentruntime/types"
 	"go.opentelemetry.io/otel/codes"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
-	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 )
 
@@ -358,20 +356,7 @@ func FuzzAgentTransparency(f *testing.F) {
 		plain, _, _ := axRun(t, sc, false)
 		traced, rec, reader := axRun(t, sc, true)
 
-		pl, tl := plain.lines(), traced.lines()
-		for i := 0; i < max(len(pl), len(tl)); i++ {
-			var a, b string
-			if i < len(pl) {
-				a = pl[i]
-			}
-			if i < len(tl) {
-				b = tl[i]
-			}
-			if a != b {
-				t.Fatalf("tracing changed what the caller or the server sees:\nuntraced: %s\ntraced:   %s\n\nuntraced run:\n%s\n\ntraced run:\n%s",
-					a, b, strings.Join(pl, "\n"), strings.Join(tl, "\n"))
-			}
-		}
+		txSameView(t, plain, traced)
 
 		if s, e := len(rec.Started()), len(rec.Ended()); s != 1 || e != 1 {
 			t.Fatalf("%d spans started, %d ended; want 1 and 1 (caller error %v)", s, e, traced.callerErr)
@@ -385,39 +370,7 @@ func FuzzAgentTransparency(f *testing.F) {
 				s.Status().Code, s.Status().Description, traced.callErr, traced.streamErr, traced.earlyClose, traced.closeErr,
 				sc.mode, traced.endedFirst)
 		}
-		var rm metricdata.ResourceMetrics
-		if err := reader.Collect(context.Background(), &rm); err != nil {
-			t.Fatal(err)
-		}
-		var durations uint64
-		for _, sm := range rm.ScopeMetrics {
-			for _, m := range sm.Metrics {
-				if h, ok := m.Data.(metricdata.Histogram[float64]); ok && m.Name == "gen_ai.client.operation.duration" {
-					for _, dp := range h.DataPoints {
-						durations += dp.Count
-					}
-				}
-			}
-		}
-		if durations != 1 {
-			t.Errorf("%d operation durations recorded, want 1", durations)
-		}
-		texts := []string{s.Status().Description}
-		for _, kv := range s.Attributes() {
-			texts = append(texts, string(kv.Key)+"="+kv.Value.String())
-		}
-		for _, ev := range s.Events() {
-			texts = append(texts, ev.Name)
-			for _, kv := range ev.Attributes {
-				texts = append(texts, string(kv.Key)+"="+kv.Value.String())
-			}
-		}
-		for _, txt := range texts {
-			for _, needle := range sc.needles {
-				if strings.Contains(txt, needle) {
-					t.Errorf("span holds %q: %.200s", needle, txt)
-				}
-			}
-		}
+		txOneDuration(t, reader)
+		txNoNeedles(t, s, sc.needles)
 	})
 }

@@ -875,20 +875,7 @@ func FuzzTransparency(f *testing.F) {
 		traced, rec, reader := txRun(t, sc, true)
 
 		// 1, 2: what the caller and the transport see.
-		pl, tl := plain.lines(), traced.lines()
-		for i := 0; i < max(len(pl), len(tl)); i++ {
-			var a, b string
-			if i < len(pl) {
-				a = pl[i]
-			}
-			if i < len(tl) {
-				b = tl[i]
-			}
-			if a != b {
-				t.Fatalf("tracing changed what the caller or the server sees:\nuntraced: %s\ntraced:   %s\n\nuntraced run:\n%s\n\ntraced run:\n%s",
-					a, b, strings.Join(pl, "\n"), strings.Join(tl, "\n"))
-			}
-		}
+		txSameView(t, plain, traced)
 
 		// 3: the span.
 		if s, e := len(rec.Started()), len(rec.Ended()); s != 1 || e != 1 {
@@ -905,39 +892,72 @@ func FuzzTransparency(f *testing.F) {
 				s.Status().Code, s.Status().Description, traced.callErr, traced.streamErr, traced.closeErr, traced.sawTerminal,
 				[...]string{"end", "Close", "cancel"}[sc.mode], traced.endedFirst)
 		}
-		var rm metricdata.ResourceMetrics
-		if err := reader.Collect(context.Background(), &rm); err != nil {
-			t.Fatal(err)
+		txOneDuration(t, reader)
+		txNoNeedles(t, s, sc.needles)
+	})
+}
+
+// txSameView fails t when the caller or the server saw anything different
+// in the traced run.
+func txSameView(t *testing.T, plain, traced txResult) {
+	t.Helper()
+	pl, tl := plain.lines(), traced.lines()
+	for i := 0; i < max(len(pl), len(tl)); i++ {
+		var a, b string
+		if i < len(pl) {
+			a = pl[i]
 		}
-		var durations uint64
-		for _, sm := range rm.ScopeMetrics {
-			for _, m := range sm.Metrics {
-				if h, ok := m.Data.(metricdata.Histogram[float64]); ok && m.Name == "gen_ai.client.operation.duration" {
-					for _, dp := range h.DataPoints {
-						durations += dp.Count
-					}
+		if i < len(tl) {
+			b = tl[i]
+		}
+		if a != b {
+			t.Fatalf("tracing changed what the caller or the server sees:\nuntraced: %s\ntraced:   %s\n\nuntraced run:\n%s\n\ntraced run:\n%s",
+				a, b, strings.Join(pl, "\n"), strings.Join(tl, "\n"))
+		}
+	}
+}
+
+// txOneDuration fails t unless reader holds exactly one operation duration.
+func txOneDuration(t *testing.T, reader *sdkmetric.ManualReader) {
+	t.Helper()
+	var rm metricdata.ResourceMetrics
+	if err := reader.Collect(context.Background(), &rm); err != nil {
+		t.Fatal(err)
+	}
+	var durations uint64
+	for _, sm := range rm.ScopeMetrics {
+		for _, m := range sm.Metrics {
+			if h, ok := m.Data.(metricdata.Histogram[float64]); ok && m.Name == "gen_ai.client.operation.duration" {
+				for _, dp := range h.DataPoints {
+					durations += dp.Count
 				}
 			}
 		}
-		if durations != 1 {
-			t.Errorf("%d operation durations recorded, want 1", durations)
-		}
-		texts := []string{s.Status().Description}
-		for _, kv := range s.Attributes() {
+	}
+	if durations != 1 {
+		t.Errorf("%d operation durations recorded, want 1", durations)
+	}
+}
+
+// txNoNeedles fails t when a text of span s (status, attributes, events)
+// holds one of needles.
+func txNoNeedles(t *testing.T, s sdktrace.ReadOnlySpan, needles []string) {
+	t.Helper()
+	texts := []string{s.Status().Description}
+	for _, kv := range s.Attributes() {
+		texts = append(texts, string(kv.Key)+"="+kv.Value.String())
+	}
+	for _, ev := range s.Events() {
+		texts = append(texts, ev.Name)
+		for _, kv := range ev.Attributes {
 			texts = append(texts, string(kv.Key)+"="+kv.Value.String())
 		}
-		for _, ev := range s.Events() {
-			texts = append(texts, ev.Name)
-			for _, kv := range ev.Attributes {
-				texts = append(texts, string(kv.Key)+"="+kv.Value.String())
+	}
+	for _, txt := range texts {
+		for _, needle := range needles {
+			if strings.Contains(txt, needle) {
+				t.Errorf("span holds %q: %.200s", needle, txt)
 			}
 		}
-		for _, txt := range texts {
-			for _, needle := range sc.needles {
-				if strings.Contains(txt, needle) {
-					t.Errorf("span holds %q: %.200s", needle, txt)
-				}
-			}
-		}
-	})
+	}
 }
