@@ -135,7 +135,7 @@ func TestHostingOfBedrock(t *testing.T) {
 		"bedrock-runtime.":                                 "",
 		"bedrock-runtime":                                  "",
 	} {
-		if got := hostingOf(host, "/openai/v1/chat/completions"); got != want {
+		if got := hostingOf(host, "/openai/v1/chat/completions", ""); got != want {
 			t.Errorf("hostingOf(%q) = %q, want %q", host, got, want)
 		}
 	}

@@ -7,7 +7,7 @@ import (
 )
 
 // Who serves OpenAI's API when it is not OpenAI, told by the endpoint's host
-// (and, for one Azure host, the path): see hostingOf.
+// (and, for Azure, the path): see hostingOf.
 
 // azureSuffixes are the host suffixes of Azure OpenAI: Azure OpenAI and
 // Cognitive Services resources (public, US Government and China clouds) and
@@ -59,8 +59,13 @@ var providerHosts = map[string]string{
 // genai.HostingBedrock for Amazon Bedrock's OpenAI-compatible endpoints
 // (openai-go's bedrock package), the provider of one of providerHosts (and
 // Vertex AI's regional hosts <region>-aiplatform.googleapis.com); else "".
-// Host names match in any ASCII case, with or without a trailing dot.
-func hostingOf(host, path string) string {
+// Bedrock's interface VPC endpoints (vpce-<id>.bedrock-runtime.<region>.vpce.amazonaws.com)
+// are Bedrock's, and any other host (a custom domain or a gateway in front of
+// Azure OpenAI) is Azure's when the path is one of Azure OpenAI's deployment
+// routes (/openai/deployments/...) or the raw query has Azure OpenAI's
+// api-version. Host names match in any ASCII case, with or without a
+// trailing dot.
+func hostingOf(host, path, query string) string {
 	if host == "api.openai.com" {
 		return ""
 	}
@@ -101,9 +106,53 @@ func hostingOf(host, path string) string {
 		return ""
 	}
 	if lower := asciiLower(host); lower != host {
-		return hostingOf(lower, path)
+		return hostingOf(lower, path, query)
+	}
+	if bedrockVPCEndpoint(host) {
+		return genai.HostingBedrock
+	}
+	// Azure OpenAI behind a host of its own (a custom domain, an API
+	// gateway): its deployment routes, or its api-version query (which
+	// openai-go's azure package adds before any middleware runs, where it
+	// rewrites the route only in its own middleware), say who serves the
+	// call.
+	if strings.Contains(path, "/openai/deployments/") || hasQueryKey(query, "api-version") {
+		return genai.HostingAzure
 	}
 	return ""
+}
+
+// hasQueryKey reports whether the raw query has the key (unescaped, as
+// written).
+func hasQueryKey(query, key string) bool {
+	for query != "" {
+		var kv string
+		kv, query, _ = strings.Cut(query, "&")
+		if k, _, _ := strings.Cut(kv, "="); k == key {
+			return true
+		}
+	}
+	return false
+}
+
+// bedrockVPCEndpoint reports whether host (in lower case) is an interface VPC
+// endpoint of Amazon Bedrock's runtime: vpce-<id>.<service><region>.vpce.amazonaws.com.
+func bedrockVPCEndpoint(host string) bool {
+	const vpce = ".vpce.amazonaws.com"
+	rest, ok := strings.CutSuffix(host, vpce)
+	if !ok || !strings.HasPrefix(rest, "vpce-") {
+		return false
+	}
+	_, rest, ok = strings.Cut(rest, ".") // after the endpoint's id
+	if !ok {
+		return false
+	}
+	for _, svc := range bedrockServices {
+		if region, ok := strings.CutPrefix(rest, svc); ok && region != "" && !strings.Contains(region, ".") {
+			return true
+		}
+	}
+	return false
 }
 
 // hasSuffixFold reports whether s ends with suffix (in any ASCII case) after

@@ -119,6 +119,46 @@ func TestAzureOpenAI(t *testing.T) {
 	}
 }
 
+// TestAzureOpenAICustomDomain: Azure OpenAI behind a host of its own (a
+// custom domain or a gateway, under a base path) is named by its deployment
+// routes, with tracing installed before or after the Azure options.
+func TestAzureOpenAICustomDomain(t *testing.T) {
+	for _, tracingFirst := range []bool{true, false} {
+		t.Run(map[bool]string{true: "tracing_first", false: "tracing_last"}[tracingFirst], func(t *testing.T) {
+			var got [4]string
+			_, hc := azureServer(t, &got)
+			rec := tracetest.NewSpanRecorder()
+			tracing := WithTracing(WithTracerProvider(sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec))),
+				WithConventions(semconv.OTelGenAI, semconv.OpenInference))
+			opts := []option.RequestOption{option.WithHTTPClient(hc), azure.WithEndpoint("https://llm.contoso.example/gw", "2024-10-21"),
+				azure.WithAPIKey("k"), option.WithMaxRetries(0)}
+			if tracingFirst {
+				opts = append([]option.RequestOption{tracing}, opts...)
+			} else {
+				opts = append(opts, tracing)
+			}
+			client := openai.NewClient(opts...)
+			if _, err := client.Chat.Completions.New(context.Background(), chatParams()); err != nil {
+				t.Fatal(err)
+			}
+			if got[0] != "/gw/openai/deployments/gpt-4o-mini/chat/completions" {
+				t.Errorf("the server got %s", got[0])
+			}
+			spans := rec.Ended()
+			if len(spans) != 1 {
+				t.Fatalf("%d spans, want 1", len(spans))
+			}
+			a := attrs(spans[0])
+			for k, v := range map[string]string{"gen_ai.provider.name": "azure.ai.openai", "llm.provider": "azure",
+				"server.address": "llm.contoso.example"} {
+				if a[k].String() != v {
+					t.Errorf("%s = %q, want %q", k, a[k].String(), v)
+				}
+			}
+		})
+	}
+}
+
 // TestHostingOf: who serves OpenAI's API, by host (in any ASCII case, with
 // or without a trailing dot): Azure, other providers' OpenAI-compatible
 // endpoints, and no look-alike. (Bedrock's hosts: TestHostingOfBedrock.)
@@ -163,7 +203,7 @@ func TestHostingOf(t *testing.T) {
 		// A Unicode look-alike (the Kelvin sign) is not ASCII "k".
 		"api.deepsee\u212a.com": "",
 	} {
-		if got := hostingOf(host, "/v1/chat/completions"); got != want {
+		if got := hostingOf(host, "/v1/chat/completions", ""); got != want {
 			t.Errorf("hostingOf(%q) = %q, want %q", host, got, want)
 		}
 	}
@@ -175,8 +215,40 @@ func TestHostingOf(t *testing.T) {
 		"/models/chat/completions":                    "azure.ai.inference",
 		"/modelsx/chat/completions":                   "azure",
 	} {
-		if got := hostingOf("contoso.services.ai.azure.com", path); got != want {
+		if got := hostingOf("contoso.services.ai.azure.com", path, ""); got != want {
 			t.Errorf("hostingOf(contoso.services.ai.azure.com, %q) = %q, want %q", path, got, want)
+		}
+	}
+	// Azure OpenAI behind a host of its own (a custom domain, a gateway):
+	// its deployment routes name it, under any base path; OpenAI's own
+	// host and other routes do not.
+	for _, c := range []struct{ host, path, query, want string }{
+		{"llm.contoso.example", "/openai/deployments/gpt-4o/chat/completions", "", "azure"},
+		{"10.0.0.7", "/gateway/eu/openai/deployments/gpt-4o/embeddings", "", "azure"},
+		{"LLM.Contoso.Example.", "/openai/deployments/gpt-4o/chat/completions", "", "azure"},
+		{"llm.contoso.example", "/openai/v1/chat/completions", "", ""},
+		// or its api-version query (the azure package's route is written in
+		// its own middleware, after a tracer installed before it ran).
+		{"llm.contoso.example", "/gw/chat/completions", "api-version=2024-10-21", "azure"},
+		{"llm.contoso.example", "/gw/chat/completions", "a=1&api-version", "azure"},
+		{"llm.contoso.example", "/gw/chat/completions", "x-api-version=1", ""},
+		{"llm.contoso.example", "/gw/chat/completions", "q=api-version", ""},
+		{"api.openai.com", "/v1/chat/completions", "api-version=2024-10-21", ""},
+		{"llm.contoso.example", "/v1/chat/completions", "", ""},
+		{"llm.contoso.example", "/OPENAI/DEPLOYMENTS/x/chat/completions", "", ""},
+		{"api.openai.com", "/openai/deployments/gpt-4o/chat/completions", "", ""},
+		// Bedrock's interface VPC endpoints.
+		{"vpce-0a1b2c3d-4e5f6a7b.bedrock-runtime.us-east-1.vpce.amazonaws.com", "/openai/v1/chat/completions", "", "aws.bedrock"},
+		{"VPCE-0a1b.Bedrock-Mantle.eu-west-1.VPCE.amazonaws.com.", "/v1/chat/completions", "", "aws.bedrock"},
+		{"vpce-0a1b.bedrock-runtime-fips.us-east-1.vpce.amazonaws.com", "/v1/chat/completions", "", "aws.bedrock"},
+		{"vpce-0a1b.bedrock-agent.us-east-1.vpce.amazonaws.com", "/v1/chat/completions", "", ""},
+		{"vpce-0a1b.bedrock-runtime.vpce.amazonaws.com", "/v1/chat/completions", "", ""},
+		{"vpce-0a1b.bedrock-runtime.us-east-1.x.vpce.amazonaws.com", "/v1/chat/completions", "", ""},
+		{"bedrock-runtime.us-east-1.vpce.amazonaws.com", "/v1/chat/completions", "", ""},
+		{"vpce-0a1b.s3.us-east-1.vpce.amazonaws.com", "/v1/chat/completions", "", ""},
+	} {
+		if got := hostingOf(c.host, c.path, c.query); got != c.want {
+			t.Errorf("hostingOf(%q, %q) = %q, want %q", c.host, c.path, got, c.want)
 		}
 	}
 }
@@ -308,28 +380,36 @@ func spanTexts(s sdktrace.ReadOnlySpan) []string {
 	return texts
 }
 
-// FuzzHostingOf: any host and path; hostingOf never panics, ignores ASCII
-// case and one trailing dot, and names only hosts that end with a known
-// suffix or are a known provider's.
+// FuzzHostingOf: any host, path and query; hostingOf never panics, ignores
+// ASCII case and one trailing dot, and names only hosts that end with a known
+// suffix or are a known provider's, or Azure for Azure OpenAI's routes or
+// api-version query.
 func FuzzHostingOf(f *testing.F) {
 	for _, s := range []string{"api.openai.com", "contoso.openai.azure.com", "contoso.services.ai.azure.com",
 		"bedrock-runtime.us-east-1.amazonaws.com", "bedrock-mantle.eu-west-1.api.aws", "api.groq.com",
 		"us-central1-aiplatform.googleapis.com", "127.0.0.1", "", ".", "bedrock-runtime.", "API.X.AI."} {
-		f.Add(s, "/v1/chat/completions")
+		f.Add(s, "/v1/chat/completions", "")
 	}
-	f.Add("contoso.services.ai.azure.com", "/models/chat/completions")
-	f.Fuzz(func(t *testing.T, host, path string) {
-		got := hostingOf(host, path)
-		if other := hostingOf(asciiLower(host), path); other != got {
+	f.Add("contoso.services.ai.azure.com", "/models/chat/completions", "")
+	f.Add("llm.contoso.example", "/openai/deployments/gpt-4o/chat/completions", "")
+	f.Add("llm.contoso.example", "/gw/chat/completions", "api-version=2024-10-21")
+	f.Add("vpce-0a1b.bedrock-runtime.us-east-1.vpce.amazonaws.com", "/openai/v1/chat/completions", "")
+	f.Fuzz(func(t *testing.T, host, path, query string) {
+		got := hostingOf(host, path, query)
+		if other := hostingOf(asciiLower(host), path, query); other != got {
 			t.Errorf("%q: %q, but %q in lower case", host, got, other)
 		}
 		if !strings.HasSuffix(host, ".") {
-			if other := hostingOf(host+".", path); other != got {
+			if other := hostingOf(host+".", path, query); other != got {
 				t.Errorf("%q: %q, but %q with a trailing dot", host, got, other)
 			}
 		}
 		if got == "" {
 			return
+		}
+		if got == "azure" && (strings.Contains(path, "/openai/deployments/") || strings.HasPrefix(query, "api-version") ||
+			strings.Contains(query, "&api-version")) {
+			return // Azure OpenAI's routes or api-version, on any host
 		}
 		h := strings.TrimSuffix(asciiLower(host), ".")
 		if _, known := providerHosts[h]; !known && !strings.Contains(h, ".") {

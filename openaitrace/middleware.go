@@ -238,7 +238,7 @@ func (t *tracer) begin(req *http.Request) (c *call, out *http.Request) {
 	c.rec.Provider = genai.ProviderOpenAI
 	c.rec.API = ep.api
 	c.rec.ServerAddress, c.rec.ServerPort, c.rec.ImplicitPort = serverOf(req)
-	c.rec.Hosting = hostingOf(c.rec.ServerAddress, req.URL.Path)
+	c.rec.Hosting = hostingOf(c.rec.ServerAddress, req.URL.Path, req.URL.RawQuery)
 	if n := header(req.Header, "X-Stainless-Retry-Count"); n != "" && n != "0" {
 		c.rec.ResendCount, _ = strconv.Atoi(n)
 	}
