@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -34,12 +35,14 @@ const (
 // Bedrock Runtime and Bedrock Agent Runtime calls. Pass &cfg.APIOptions of an
 // aws.Config to trace every client built from it, or &o.APIOptions of one
 // client's Options. Installing twice does not double spans and does not fail
-// the call: the first installation on a stack wins.
+// the call: the installations' options combine, those of the later one (a
+// client's over its aws.Config's, a call's over its client's) overriding
+// those of the earlier one; an installation without options changes nothing.
 func AppendMiddlewares(apiOptions *[]func(*middleware.Stack) error, opts ...Option) {
 	if apiOptions == nil {
 		return
 	}
-	h := &hooks{in: pkg.New(opts...)}
+	h := &hooks{in: pkg.New(opts...), opts: append([]Option(nil), opts...)}
 	*apiOptions = append(*apiOptions, h.install)
 }
 
@@ -47,6 +50,14 @@ func AppendMiddlewares(apiOptions *[]func(*middleware.Stack) error, opts ...Opti
 // middlewares, for bedrockruntime.NewFromConfig or for a single call.
 func WithTracing(opts ...Option) func(*bedrockruntime.Options) {
 	return func(o *bedrockruntime.Options) { AppendMiddlewares(&o.APIOptions, opts...) }
+}
+
+// WithAgentRuntimeTracing returns a bedrockagentruntime option that installs
+// the tracing middlewares, for bedrockagentruntime.NewFromConfig (or
+// NewAgentRuntimeFromConfig) or for a single call: WithTracing's
+// counterpart for Bedrock Agent Runtime clients.
+func WithAgentRuntimeTracing(opts ...Option) func(*bedrockagentruntime.Options) {
+	return func(o *bedrockagentruntime.Options) { AppendMiddlewares(&o.APIOptions, opts...) }
 }
 
 // NewFromConfig returns a traced bedrockruntime client: it is
@@ -63,13 +74,31 @@ func NewFromConfig(cfg aws.Config, optFns ...func(*bedrockruntime.Options)) *bed
 // middlewares installed with the package defaults (see Instrument).
 func NewAgentRuntimeFromConfig(cfg aws.Config, optFns ...func(*bedrockagentruntime.Options)) *bedrockagentruntime.Client {
 	fns := make([]func(*bedrockagentruntime.Options), 0, len(optFns)+1)
-	fns = append(fns, func(o *bedrockagentruntime.Options) { AppendMiddlewares(&o.APIOptions) })
+	fns = append(fns, WithAgentRuntimeTracing())
 	return bedrockagentruntime.NewFromConfig(cfg, append(fns, optFns...)...)
 }
 
 // hooks is one installation: its options and its two middlewares.
 type hooks struct {
-	in *instr.Instrumentation
+	in   *instr.Instrumentation
+	opts []Option
+	// over caches the last installation made of an earlier one's options
+	// followed by these (see combined).
+	over atomic.Pointer[combinedHooks]
+}
+
+type combinedHooks struct{ earlier, combined *hooks }
+
+// combined returns the installation whose options are earlier's followed
+// by h's: h installed on a stack that earlier is installed on already.
+func (h *hooks) combined(earlier *hooks) *hooks {
+	if c := h.over.Load(); c != nil && c.earlier == earlier {
+		return c.combined
+	}
+	opts := append(append([]Option(nil), earlier.opts...), h.opts...)
+	c := &hooks{in: pkg.New(opts...), opts: opts}
+	h.over.Store(&combinedHooks{earlier: earlier, combined: c})
+	return c
 }
 
 func (h *hooks) install(s *middleware.Stack) error {
@@ -78,8 +107,15 @@ func (h *hooks) install(s *middleware.Stack) error {
 		// this one is built as without tracing.
 		return nil
 	}
-	if _, ok := s.Initialize.Get(initID); ok {
-		return nil // already installed on this stack
+	if prev, ok := s.Initialize.Get(initID); ok {
+		// Installed on this stack already: h's options, if any, combine
+		// with the earlier installation's.
+		if earlier, ok := prev.(initMW); ok && len(h.opts) > 0 {
+			if _, err := s.Initialize.Swap(initID, initMW{h.combined(earlier.h)}); err != nil {
+				otel.Handle(err)
+			}
+		}
+		return nil
 	}
 	if err := s.Initialize.Add(initMW{h}, middleware.Before); err != nil {
 		otel.Handle(err)

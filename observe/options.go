@@ -50,7 +50,8 @@ var std = &Observer{in: pkg.New()}
 
 // Instrument turns application spans on (they are on from the start) and
 // makes opts the defaults of every Observer, including the one behind the
-// package-level Start and Run.
+// package-level Start and Run. The options of one call replace those of an
+// earlier one as a whole, and Instrument() clears them.
 func Instrument(opts ...Option) { pkg.Instrument(opts...) }
 
 // Uninstrument turns application spans off: Start returns the context

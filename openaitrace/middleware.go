@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/openai/openai-go/v3/option"
@@ -90,8 +91,20 @@ const maxBody = 32 << 20
 
 // tracer is one installed middleware.
 type tracer struct {
-	in *instr.Instrumentation
+	in       *instr.Instrumentation
+	explicit bool // installed with options of its own
 }
+
+// ignoredReported is set once errIgnoredOptions has been reported: once per
+// process, not per call.
+var ignoredReported atomic.Bool
+
+// errIgnoredOptions reports options that had no effect: tracing installed
+// twice on one call (a client's and a call's, say) traces it once, with the
+// options of the outer installation, the one installed first.
+var errIgnoredOptions = errors.New("tracekit: openaitrace: tracing is installed twice on a call; the call is traced " +
+	"once, with the options of the installation made first (the client's), and the options given to the later one " +
+	"are ignored: give them to the first installation, or to Instrument")
 
 func (t *tracer) handle(req *http.Request, next option.MiddlewareNext) (*http.Response, error) {
 	if !pkg.Enabled() {
@@ -223,7 +236,13 @@ func (t *tracer) begin(req *http.Request) (c *call, out *http.Request) {
 		}
 	}()
 	ep := route(req.Method, req.URL.Path)
-	if ep == nil || req.Context().Value(activeKey{}) != nil {
+	if ep == nil {
+		return nil, nil
+	}
+	if req.Context().Value(activeKey{}) != nil {
+		if t.explicit && ignoredReported.CompareAndSwap(false, true) {
+			otel.Handle(errIgnoredOptions)
+		}
 		return nil, nil
 	}
 	res := t.in.Resolved()

@@ -55,8 +55,12 @@ var pkg = instr.NewPackage(ScopeName, Version)
 
 // Instrument turns tracing on for every client traced by this package (it is
 // on from the start) and makes opts the defaults of every middleware that
-// does not set them itself. The environment variable for content capture is
-// read again on the next call.
+// does not set them itself. The options of one call replace those of an
+// earlier one as a whole, and Instrument() clears them: give them all in
+// every call (Instrument(WithPricing(p)) after Instrument(WithRedactor(r))
+// leaves no redactor; so does Uninstrument then Instrument() — a redactor
+// set with redact.SetDefault stays). The environment variable for content
+// capture is read again on the next call.
 func Instrument(opts ...Option) { pkg.Instrument(opts...) }
 
 // Uninstrument turns tracing off: every traced client becomes a
@@ -74,14 +78,17 @@ func Uninstrument() { pkg.Uninstrument() }
 // middleware never changes the request or the response bytes, never returns
 // an error of its own, and installed twice on one client records one span.
 func Middleware(opts ...Option) option.Middleware {
-	t := &tracer{in: pkg.New(opts...)}
+	t := &tracer{in: pkg.New(opts...), explicit: len(opts) > 0}
 	return func(req *http.Request, next option.MiddlewareNext) (*http.Response, error) {
 		return t.handle(req, next)
 	}
 }
 
 // WithTracing returns a request option that installs Middleware(opts...), for
-// openai.NewClient or for a single call.
+// openai.NewClient or for a single call. On a call of a client that is
+// traced already, the client's installation traces the call and opts are
+// ignored (reported once through otel.Handle): options for one call's span
+// belong on a client of its own.
 func WithTracing(opts ...Option) option.RequestOption {
 	return whileEnabled(option.WithMiddleware(Middleware(opts...)))
 }
@@ -98,6 +105,9 @@ func whileEnabled[C any](inner interface{ Apply(C) error }) switchable[C] {
 
 type switchable[C any] struct{ inner interface{ Apply(C) error } }
 
+// tracekitTracing marks the option of WithTracing (see NewClient).
+func (switchable[C]) tracekitTracing() {}
+
 func (s switchable[C]) Apply(cfg C) error {
 	if !pkg.Enabled() {
 		return nil
@@ -106,9 +116,15 @@ func (s switchable[C]) Apply(cfg C) error {
 }
 
 // NewClient returns openai.NewClient(opts...) with tracing installed as its
-// outermost middleware. Configure tracing itself with Instrument, or build
-// the client with openai.NewClient and WithTracing(opts...).
+// outermost middleware. Configure tracing itself with Instrument, or with
+// WithTracing(opts...) among opts: NewClient then installs that one, as
+// given, and no other.
 func NewClient(opts ...option.RequestOption) openai.Client {
+	for _, o := range opts {
+		if _, ok := o.(interface{ tracekitTracing() }); ok {
+			return openai.NewClient(opts...)
+		}
+	}
 	all := make([]option.RequestOption, 0, len(opts)+1)
 	all = append(all, WithTracing())
 	all = append(all, opts...)

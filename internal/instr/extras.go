@@ -113,6 +113,10 @@ func (t *priceTable) costOf(c *genai.Call) (genai.Cost, bool) {
 		return genai.Cost{}, false
 	}
 	p, ok := t.lookup(c.Response.Model, c.Request.Model)
+	if !ok && c.Provider == genai.ProviderBedrock {
+		// A cross-region inference profile or an ARN: priced as its model.
+		p, ok = t.lookup(bedrockBaseModel(c.Response.Model), bedrockBaseModel(c.Request.Model))
+	}
 	if !ok {
 		return genai.Cost{}, false
 	}
@@ -231,4 +235,31 @@ func redactToolCalls(r *Resolved, tcs []genai.ToolCall) {
 	for j := range tcs {
 		tcs[j].Arguments = r.Redact(tcs[j].Arguments)
 	}
+}
+
+// bedrockGeoPrefixes are the geography prefixes of Bedrock's cross-region
+// inference profiles.
+var bedrockGeoPrefixes = [...]string{"us.", "us-gov.", "eu.", "apac.", "jp.", "au.", "ca.", "global."}
+
+// bedrockBaseModel returns the model id inside a Bedrock model id: the
+// resource of an ARN ("arn:aws:bedrock:...:inference-profile/us.anthropic..."),
+// without a cross-region inference profile's geography prefix ("us.",
+// "eu.", "apac.", "global.", ...); "" when there is none to strip.
+func bedrockBaseModel(m string) string {
+	orig := m
+	if strings.HasPrefix(m, "arn:") {
+		if i := strings.LastIndexByte(m, '/'); i >= 0 {
+			m = m[i+1:]
+		}
+	}
+	for _, g := range bedrockGeoPrefixes {
+		if rest, ok := strings.CutPrefix(m, g); ok {
+			m = rest
+			break
+		}
+	}
+	if m == orig {
+		return ""
+	}
+	return m
 }

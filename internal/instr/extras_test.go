@@ -86,3 +86,40 @@ func TestCostOf(t *testing.T) {
 		t.Errorf("currency %q", c.Currency)
 	}
 }
+
+// TestCostOfBedrockProfiles: a Bedrock call through a cross-region
+// inference profile ("us.", "eu.", "apac.", "global." ...) or an ARN is
+// priced as its model, unless the table names the profile itself; an
+// OpenAI model is never stripped.
+func TestCostOfBedrockProfiles(t *testing.T) {
+	tab := compilePricing(Pricing{
+		"anthropic.claude-3-5-haiku*":    {Input: 1},
+		"eu.anthropic.claude-3-5-haiku*": {Input: 5},
+		"us.m":                           {Input: 7},
+	})
+	for _, tc := range []struct {
+		provider, model string
+		want            float64 // 0: not priced
+	}{
+		{genai.ProviderBedrock, "anthropic.claude-3-5-haiku-20241022-v1:0", 1},
+		{genai.ProviderBedrock, "us.anthropic.claude-3-5-haiku-20241022-v1:0", 1},
+		{genai.ProviderBedrock, "global.anthropic.claude-3-5-haiku-20241022-v1:0", 1},
+		{genai.ProviderBedrock, "apac.anthropic.claude-3-5-haiku-20241022-v1:0", 1},
+		{genai.ProviderBedrock, "us-gov.anthropic.claude-3-5-haiku-20241022-v1:0", 1},
+		{genai.ProviderBedrock, "eu.anthropic.claude-3-5-haiku-20241022-v1:0", 5}, // the profile's own price wins
+		{genai.ProviderBedrock, "arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.anthropic.claude-3-5-haiku-20241022-v1:0", 1},
+		{genai.ProviderBedrock, "arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-3-5-haiku-20241022-v1:0", 1},
+		{genai.ProviderBedrock, "arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/a1b2c3", 0},
+		{genai.ProviderBedrock, "us.meta.llama3-70b", 0},
+		{genai.ProviderBedrock, "us.m", 7},
+		{genai.ProviderOpenAI, "us.anthropic.claude-3-5-haiku-20241022-v1:0", 0},
+	} {
+		c := &genai.Call{Provider: tc.provider}
+		c.Request.Model = tc.model
+		c.Response.Usage.InputTokens = genai.SetInt(1_000_000)
+		cost, ok := tab.costOf(c)
+		if ok != (tc.want != 0) || math.Abs(cost.Prompt-tc.want) > 1e-9 {
+			t.Errorf("%s %s: prompt %v, %v; want %v", tc.provider, tc.model, cost.Prompt, ok, tc.want)
+		}
+	}
+}

@@ -37,3 +37,28 @@ func TestResolvedKeptWithUncomparableGlobal(t *testing.T) {
 		t.Fatalf("resolved again on every call: %d tracers made for 12 calls", n.Load())
 	}
 }
+
+// TestInstrumentDefaults: Instrument's options become the defaults as a
+// whole, replacing those of an earlier call; Instrument() without options
+// clears them (the "opts become the defaults").
+func TestInstrumentDefaults(t *testing.T) {
+	t.Setenv(EnvCaptureContent, "")
+	p := NewPackage("test", "v0")
+	in := p.New()
+	p.Instrument(WithCaptureContent(true), WithPricing(Pricing{"m": {Input: 1}}))
+	if r := in.Resolved(); !r.Capture || r.pricing == nil {
+		t.Fatalf("after Instrument(capture, pricing): capture %v, pricing %v", r.Capture, r.pricing != nil)
+	}
+	p.Instrument(WithPricing(Pricing{"m": {Input: 2}}))
+	if r := in.Resolved(); r.Capture || r.pricing == nil {
+		t.Errorf("Instrument(pricing) kept the earlier capture option or lost its own: capture %v, pricing %v", r.Capture, r.pricing != nil)
+	}
+	p.Uninstrument()
+	p.Instrument()
+	if !p.Enabled() {
+		t.Fatal("Instrument() did not turn tracing on")
+	}
+	if r := in.Resolved(); r.Capture || r.pricing != nil {
+		t.Errorf("Instrument() kept defaults: capture %v, pricing %v", r.Capture, r.pricing != nil)
+	}
+}
