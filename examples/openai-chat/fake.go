@@ -27,7 +27,7 @@ func newFakeServer() *httptest.Server {
 		model := req.Model + "-2024-07-18"
 		if req.Stream {
 			w.Header().Set("Content-Type", "text/event-stream")
-			for i, word := range []string{"Hello", " there,", " nice", " to", " meet!"} {
+			for i, word := range []string{"Hello", " there,", " nice", " to", " meet", " you!"} {
 				role := ""
 				if i == 0 {
 					role = `"role":"assistant",`
@@ -36,7 +36,7 @@ func newFakeServer() *httptest.Server {
 				w.(http.Flusher).Flush()
 			}
 			fmt.Fprintf(w, "data: {\"id\":\"chatcmpl-s1\",\"object\":\"chat.completion.chunk\",\"model\":%q,\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\n", model)
-			fmt.Fprintf(w, "data: {\"id\":\"chatcmpl-s1\",\"object\":\"chat.completion.chunk\",\"model\":%q,\"choices\":[],\"usage\":{\"prompt_tokens\":12,\"completion_tokens\":5,\"total_tokens\":17}}\n\n", model)
+			fmt.Fprintf(w, "data: {\"id\":\"chatcmpl-s1\",\"object\":\"chat.completion.chunk\",\"model\":%q,\"choices\":[],\"usage\":{\"prompt_tokens\":12,\"completion_tokens\":6,\"total_tokens\":18}}\n\n", model)
 			fmt.Fprint(w, "data: [DONE]\n\n")
 			return
 		}
