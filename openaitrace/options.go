@@ -20,9 +20,11 @@ const ScopeName = "github.com/tracekit-go/tracekit/openaitrace"
 // Version is the version of this instrumentation.
 const Version = "0.1.0"
 
-// Option configures the instrumentation. Options left unset fall back to the
-// defaults given to Instrument, then to the OpenTelemetry globals and the
-// environment.
+// Option configures the instrumentation. Options left unset fall back to
+// the defaults given to Instrument, then to the OpenTelemetry globals and
+// the environment. openaitrace, bedrocktrace and observe share this type:
+// an option of one package given to another has the effect it has there (a
+// provider's WithPricing does nothing in observe).
 type Option = instr.Option
 
 // WithTracerProvider sets the TracerProvider spans are created with. The
@@ -139,10 +141,18 @@ func NewClient(opts ...option.RequestOption) openai.Client {
 func WithRedactor(r redact.Redactor) Option { return instr.WithRedactor(r) }
 
 // Price is what one model's tokens cost, per million tokens, in Currency.
+// Its fields:
+//
+//	Input       float64 // a million uncached input tokens
+//	CachedInput float64 // a million input tokens read from the prompt cache (0: priced as Input)
+//	Output      float64 // a million output tokens, reasoning included
+//	Currency    string  // e.g. "USD", recorded as gen_ai.usage.cost.currency
 type Price = instr.Price
 
-// Pricing maps model ids, or prefixes ending in "*", to prices. The same
-// table serves openaitrace and bedrocktrace.
+// Pricing maps model ids, or prefixes ending in "*", to prices (a
+// map[string]Price): an exact key wins over prefixes, a longer prefix over
+// a shorter; the response model is looked up first, then the request model.
+// The same table serves openaitrace and bedrocktrace.
 type Pricing = instr.Pricing
 
 // WithPricing records the cost of every call whose model is in p on its
