@@ -45,9 +45,14 @@ func WithTags(ctx context.Context, tags ...string) context.Context {
 
 // RequestContext is the request context carried by a context.
 type RequestContext struct {
+	// User, Session, Organization and Project are the ids set with
+	// WithUser, WithSession, WithOrganization and WithProject ("" when
+	// unset).
 	User, Session, Organization, Project string
-	Metadata                             map[string]string
-	Tags                                 []string
+	// Metadata holds the pairs set with WithMetadata.
+	Metadata map[string]string
+	// Tags holds the tags set with WithTags, in order.
+	Tags []string
 }
 
 // RequestContextFrom returns the request context of ctx (the zero value when

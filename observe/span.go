@@ -46,7 +46,10 @@ const (
 
 // Document is a retrieved or reranked document.
 type Document struct {
-	ID      string `json:"id"`
+	// ID identifies the document in its store.
+	ID string `json:"id"`
+	// Content is the document's text, redacted like every content (the
+	// documents are recorded only when content capture is on).
 	Content string `json:"content,omitempty"`
 	// Score is the relevance score, recorded as given.
 	Score float64 `json:"score"`
@@ -56,7 +59,9 @@ type Document struct {
 
 // ToolDefinition describes a tool available to an agent.
 type ToolDefinition struct {
-	Name        string `json:"name"`
+	// Name is the tool's name, as the agent calls it.
+	Name string `json:"name"`
+	// Description is what the tool does, as the agent is told.
 	Description string `json:"description,omitempty"`
 }
 
