@@ -22,8 +22,9 @@ import (
 
 func clearCX(t *testing.T, set map[string]string) {
 	t.Helper()
-	for _, k := range []string{EnvToken, EnvEndpoint, EnvApplicationName, EnvSubsystemName, instr.EnvCaptureContent,
-		"OTEL_SERVICE_NAME", "OTEL_SDK_DISABLED", "OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_HEADERS"} {
+	for _, k := range []string{EnvToken, EnvEndpoint, EnvDomain, EnvApplicationName, EnvSubsystemName, instr.EnvCaptureContent,
+		"OTEL_SERVICE_NAME", "OTEL_SDK_DISABLED", "OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_RESOURCE_ATTRIBUTES",
+		"OTEL_EXPORTER_OTLP_HEADERS", "OTEL_EXPORTER_OTLP_TRACES_HEADERS", "OTEL_EXPORTER_OTLP_METRICS_HEADERS"} {
 		t.Setenv(k, "")
 	}
 	for k, v := range set {
@@ -255,5 +256,101 @@ func TestEndpointErrorsHideCredentials(t *testing.T) {
 		if strings.Contains(err.Error(), "SECRETKEY") {
 			t.Errorf("the error shows the key: %v", err)
 		}
+	}
+}
+
+// TestBearerPrefixNotDoubled checks that a token given with its "Bearer "
+// prefix, in any case, is sent as "Bearer <token>", not
+// "Bearer Bearer <token>".
+func TestBearerPrefixNotDoubled(t *testing.T) {
+	for _, tc := range []struct {
+		cfg Config
+		env map[string]string
+	}{
+		{cfg: Config{Token: "Bearer cxtp_abc"}},
+		{cfg: Config{Token: "bearer  cxtp_abc "}},
+		{env: map[string]string{EnvToken: "BEARER cxtp_abc"}},
+		{cfg: Config{Token: "cxtp_abc"}},
+	} {
+		clearCX(t, tc.env)
+		tc.cfg.Endpoint = "ingress.eu2.coralogix.com:443"
+		_, h, err := ExporterConfig(tc.cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := h[HeaderAuthorization]; got != "Bearer cxtp_abc" {
+			t.Errorf("token %q (env %v): authorization = %q, want %q", tc.cfg.Token, tc.env, got, "Bearer cxtp_abc")
+		}
+	}
+	clearCX(t, nil)
+	if _, _, err := ExporterConfig(Config{Token: "Bearer  ", Endpoint: "ingress.eu2.coralogix.com:443"}); !errors.Is(err, ErrNoToken) {
+		t.Errorf("token \"Bearer \" alone: err = %v, want ErrNoToken", err)
+	}
+}
+
+// TestTokenAndNamesMustBePrintableASCII checks that a token, application or
+// subsystem name that gRPC metadata cannot carry (so that every export would
+// fail) is an error naming the field or variable it came from, without its
+// value.
+func TestTokenAndNamesMustBePrintableASCII(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		cfg   Config
+		env   map[string]string
+		field string
+	}{
+		{"token in config", Config{Token: "cxtp_SECRET\nx"}, nil, "Config.Token"},
+		{"token in env", Config{}, map[string]string{EnvToken: "cxtp_SECRET\x7f"}, EnvToken},
+		{"token non-ASCII", Config{Token: "cxtp_SECRÉT"}, nil, "Config.Token"},
+		{"application in config", Config{Token: "k", ApplicationName: "café"}, nil, "Config.ApplicationName"},
+		{"application in env", Config{Token: "k"}, map[string]string{EnvApplicationName: "caf\u00e9"}, EnvApplicationName},
+		{"subsystem in config", Config{Token: "k", SubsystemName: "a\tb"}, nil, "Config.SubsystemName"},
+		{"subsystem in env", Config{Token: "k"}, map[string]string{EnvSubsystemName: "日本"}, EnvSubsystemName},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			clearCX(t, tc.env)
+			tc.cfg.Endpoint = "ingress.eu2.coralogix.com:443"
+			_, err := Options(tc.cfg)
+			if err == nil {
+				t.Fatal("accepted")
+			}
+			if !strings.Contains(err.Error(), tc.field+" must be printable ASCII") {
+				t.Errorf("err = %v, want one naming %s", err, tc.field)
+			}
+			for _, v := range []string{"SECRET", "caf", "日本", "a\tb"} {
+				if strings.Contains(err.Error(), v) {
+					t.Errorf("err shows the value: %v", err)
+				}
+			}
+		})
+	}
+	clearCX(t, nil)
+	if _, err := Options(Config{Token: "k", Endpoint: "ingress.eu2.coralogix.com:443", ApplicationName: "my app (prod)", SubsystemName: "~chat-1"}); err != nil {
+		t.Errorf("printable ASCII names rejected: %v", err)
+	}
+}
+
+// TestMalformedEnvHeadersRejected checks that Setup, whose OTLP gRPC
+// exporter parses OTEL_EXPORTER_OTLP_[TRACES_|METRICS_]HEADERS before its
+// own headers replace them, fails on a malformed one with an error naming
+// the variable, not the value, instead of letting the exporter log the value
+// (an API key) to standard error.
+func TestMalformedEnvHeadersRejected(t *testing.T) {
+	for _, key := range []string{"OTEL_EXPORTER_OTLP_HEADERS", "OTEL_EXPORTER_OTLP_TRACES_HEADERS", "OTEL_EXPORTER_OTLP_METRICS_HEADERS"} {
+		t.Run(key, func(t *testing.T) {
+			clearCX(t, map[string]string{EnvToken: "k", EnvEndpoint: "http://127.0.0.1:1", key: "Authorization: Bearer cxtp_SECRET"})
+			prevTP := otel.GetTracerProvider()
+			shutdown, err := Setup(context.Background(), Config{DisableContentCapture: true})
+			if err == nil {
+				otel.SetTracerProvider(prevTP)
+				ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+				defer cancel()
+				_ = shutdown(ctx)
+				t.Fatal("Setup accepted a malformed " + key)
+			}
+			if !strings.Contains(err.Error(), key) || strings.Contains(err.Error(), "SECRET") {
+				t.Errorf("err = %v, want one naming %s without its value", err, key)
+			}
+		})
 	}
 }

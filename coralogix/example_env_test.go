@@ -22,7 +22,7 @@ func TestExampleSetupLeavesEnv(t *testing.T) {
 // variables of the developer's shell, so that the examples' output does not
 // depend on them and no example needs to change the environment.
 func TestMain(m *testing.M) {
-	for _, k := range []string{coralogix.EnvToken, coralogix.EnvEndpoint, coralogix.EnvApplicationName,
+	for _, k := range []string{coralogix.EnvToken, coralogix.EnvEndpoint, coralogix.EnvDomain, coralogix.EnvApplicationName,
 		coralogix.EnvSubsystemName, "OTEL_SDK_DISABLED"} {
 		os.Unsetenv(k)
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"container/list"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -91,7 +92,8 @@ func WithPreviewLength(n int) ConsoleOption {
 // (a span without a parent in this process) ends. Spans that end after their
 // root are printed on their own, marked late. Memory is bounded: see
 // [WithMaxPendingTraces] and [WithMaxSpansPerTrace]. Shutdown prints what is
-// still pending, marked incomplete.
+// still pending, marked incomplete; after it, ExportSpans prints nothing and
+// returns an error, as the JSONL exporter's does.
 type ConsoleExporter struct {
 	mu      sync.Mutex
 	w       io.Writer
@@ -131,12 +133,12 @@ func NewConsoleExporter(w io.Writer, opts ...ConsoleOption) *ConsoleExporter {
 }
 
 // ExportSpans prints the traces whose local root is among spans and holds the
-// other spans until their root ends.
+// other spans until their root ends. After Shutdown it returns an error.
 func (e *ConsoleExporter) ExportSpans(_ context.Context, spans []sdktrace.ReadOnlySpan) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.closed {
-		return nil
+		return errors.New("export: console exporter is shut down")
 	}
 	e.buf.Reset()
 	for _, s := range spans {
@@ -146,7 +148,7 @@ func (e *ConsoleExporter) ExportSpans(_ context.Context, spans []sdktrace.ReadOn
 }
 
 // Shutdown prints the traces still waiting for their root, marked
-// incomplete. It does not close the writer.
+// incomplete. It does not close the writer. Later calls do nothing.
 func (e *ConsoleExporter) Shutdown(context.Context) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()

@@ -209,3 +209,46 @@ func TestOneLine(t *testing.T) {
 		}
 	}
 }
+
+// TestConsoleOptionsPerDestination checks that the options of one
+// WithConsole apply to its own console exporter only: a second console
+// without options keeps the default preview length.
+func TestConsoleOptionsPerDestination(t *testing.T) {
+	clearEnv(t, nil)
+	var short, full syncBuffer
+	ctx := context.Background()
+	p, err := New(ctx, WithSimpleProcessor(), WithConsole(&short, WithPreviewLength(5)), WithConsole(&full))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tracedChat(t, ctx, p.TracerProvider, p.MeterProvider)
+	if err := p.Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if want := "prompt:     [user] What…"; !strings.Contains(short.String(), want) {
+		t.Errorf("the console with WithPreviewLength(5) lacks %q:\n%s", want, short.String())
+	}
+	if want := "prompt:     [user] What is the capital of France?"; !strings.Contains(full.String(), want) {
+		t.Errorf("the console without options lacks %q (it got the other's options):\n%s", want, full.String())
+	}
+}
+
+// TestConsoleExportAfterShutdownFails checks that ExportSpans after Shutdown
+// prints nothing and returns an error, as the JSONL exporter's does.
+func TestConsoleExportAfterShutdownFails(t *testing.T) {
+	var buf bytes.Buffer
+	e := NewConsoleExporter(&buf)
+	ctx := context.Background()
+	if err := e.Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.ExportSpans(ctx, snapshots(stub(1, 1, 0, "late", 0, 1))); err == nil {
+		t.Error("ExportSpans after Shutdown returned nil")
+	}
+	if buf.Len() != 0 {
+		t.Errorf("ExportSpans after Shutdown printed:\n%s", buf.String())
+	}
+	if err := e.Shutdown(ctx); err != nil {
+		t.Errorf("second Shutdown: %v", err)
+	}
+}

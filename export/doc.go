@@ -27,13 +27,19 @@
 //     environment names an exporter for it: spans when OTEL_TRACES_EXPORTER,
 //     OTEL_EXPORTER_OTLP_ENDPOINT or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT is
 //     set; metrics when OTEL_METRICS_EXPORTER, OTEL_EXPORTER_OTLP_ENDPOINT or
-//     OTEL_EXPORTER_OTLP_METRICS_ENDPOINT is set. This goes through
-//     go.opentelemetry.io/contrib/exporters/autoexport, so the exporter is
-//     OTLP over http/protobuf unless OTEL_EXPORTER_OTLP_[TRACES_|METRICS_]PROTOCOL
-//     says grpc, and "none" turns a signal off. Two differences: "console"
-//     for traces means the tree printer of [NewConsoleExporter] (on standard
-//     error), and OTEL_TRACES_EXPORTER may list several of otlp, console and
-//     none ("otlp,console").
+//     OTEL_EXPORTER_OTLP_METRICS_ENDPOINT is set. The exporter is "otlp"
+//     unless the variable names another: OTLP over http/protobuf unless
+//     OTEL_EXPORTER_OTLP_[TRACES_|METRICS_]PROTOCOL says grpc. "none" turns
+//     a signal off. For traces, "console" is the tree printer of
+//     [NewConsoleExporter], on standard error, and OTEL_TRACES_EXPORTER may
+//     list several of otlp, console and none ("otlp,console");
+//     OTEL_METRICS_EXPORTER may list otlp and none. Names and protocols are
+//     read without regard to case or surrounding spaces. Any other name,
+//     alone, goes to go.opentelemetry.io/contrib/exporters/autoexport, which
+//     reads the variable as written: "console" for metrics (the SDK's stdout
+//     exporter, which prints to standard output), "prometheus", or a name
+//     registered with autoexport. So does a lone otlp metrics exporter when
+//     OTEL_METRICS_PRODUCERS is set, since only autoexport reads it.
 //  3. Otherwise spans are printed to standard error by the console exporter,
 //     and metrics are not exported.
 //
@@ -58,7 +64,15 @@
 // truncates long conversations. [WithAttributeCountLimit] overrides
 // OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT, which overrides the default. The sampler
 // is [WithSampler] or [WithSampleRatio], else OTEL_TRACES_SAMPLER and
-// OTEL_TRACES_SAMPLER_ARG, else parent-based always-on.
+// OTEL_TRACES_SAMPLER_ARG, else parent-based always-on. OTEL_BSP_MAX_QUEUE_SIZE,
+// OTEL_BSP_MAX_EXPORT_BATCH_SIZE and OTEL_BSP_SCHEDULE_DELAY are used only
+// when they are positive.
+//
+// The resource is built afresh by every call: a default service.name
+// ("unknown_service:" and the executable's name), then
+// OTEL_RESOURCE_ATTRIBUTES and OTEL_SERVICE_NAME as they are at the time of
+// the call, then the SDK's telemetry.sdk.* attributes, then [WithResource]
+// and [WithServiceName].
 //
 // # Failure behaviour
 //
@@ -68,6 +82,18 @@
 // and the shutdown function returns when its context is done, whatever the
 // endpoint does. Only [WithSimpleProcessor] exports on the caller's goroutine;
 // it is meant for tests and debugging.
+//
+// The shutdown function returns an error when the last spans or metrics could
+// not be exported (they are lost), naming the exporter for spans. A failed
+// Setup or New leaves nothing running.
+//
+// Before creating an OTLP exporter, Setup checks the
+// OTEL_EXPORTER_OTLP_[TRACES_|METRICS_]HEADERS variables the exporter reads
+// (comma-separated name=value pairs, values %-encoded) and fails when one is
+// malformed: the exporter would leave the header out (an API key, often) and
+// log the malformed entry, value included. The error names the variable and,
+// when its name is well-formed, the header, never the value. This holds with [WithHeaders] too, which
+// replaces those headers but does not keep the exporter from reading them.
 //
 // OTEL_SDK_DISABLED=true makes Setup install nothing and return a shutdown
 // function that does nothing.

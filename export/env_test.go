@@ -2,6 +2,8 @@ package export
 
 import (
 	"context"
+	"os"
+	"os/exec"
 	"slices"
 	"strings"
 	"testing"
@@ -25,6 +27,8 @@ var envKeys = []string{
 	envOTLPProtocol, envOTLPTracesProtocol, envOTLPMetricsProto,
 	envAttrCountLimit, envBSPMaxQueue, "OTEL_TRACES_SAMPLER", "OTEL_TRACES_SAMPLER_ARG",
 	"OTEL_SERVICE_NAME", "OTEL_RESOURCE_ATTRIBUTES", "OTEL_EXPORTER_OTLP_HEADERS",
+	"OTEL_EXPORTER_OTLP_TRACES_HEADERS", "OTEL_EXPORTER_OTLP_METRICS_HEADERS",
+	envBSPMaxExportBatch, envBSPScheduleDelay, envMetricsProducers, envXResource,
 }
 
 func clearEnv(t *testing.T, set map[string]string) {
@@ -170,6 +174,9 @@ func TestAttributeCountLimit(t *testing.T) {
 		{name: "invalid env: default", env: "many", want: 512},
 		{name: "option over env", env: "1000", opts: []Option{WithAttributeCountLimit(50)}, want: 50},
 		{name: "option unlimited", opts: []Option{WithAttributeCountLimit(-1)}, want: 2000},
+		// Zero means "not given": the variable, else the default, applies.
+		{name: "zero option leaves env", env: "1000", opts: []Option{WithAttributeCountLimit(0)}, want: 1000},
+		{name: "zero option leaves default", opts: []Option{WithAttributeCountLimit(0)}, want: 512},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -228,6 +235,7 @@ func TestResource(t *testing.T) {
 		opts    []Option
 		service string
 		extra   string // key=value expected in the resource
+		extra2  string // another
 	}{
 		{name: "sdk default", service: "unknown_service:", extra: "telemetry.sdk.language=go"},
 		{name: "env service", env: map[string]string{"OTEL_SERVICE_NAME": "env-svc"}, service: "env-svc"},
@@ -241,6 +249,12 @@ func TestResource(t *testing.T) {
 		{name: "resource option, service name option wins",
 			opts:    []Option{WithResource(resource.NewSchemaless(semconv.KeyServiceName.String("res-svc"))), WithServiceName("opt-svc")},
 			service: "opt-svc"},
+		{name: "resource options merge in order", env: map[string]string{"OTEL_SERVICE_NAME": "env-svc"},
+			opts: []Option{
+				WithResource(resource.NewSchemaless(attribute.String("team", "first"), attribute.String("kept", "yes"))),
+				WithResource(resource.NewSchemaless(attribute.String("team", "second"))),
+			},
+			service: "env-svc", extra: "team=second", extra2: "kept=yes"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -254,8 +268,11 @@ func TestResource(t *testing.T) {
 			if !strings.HasPrefix(got.AsString(), tc.service) || (tc.service != "unknown_service:" && got.AsString() != tc.service) {
 				t.Errorf("service.name = %q, want %q", got.AsString(), tc.service)
 			}
-			if tc.extra != "" {
-				k, v, _ := strings.Cut(tc.extra, "=")
+			for _, kv := range []string{tc.extra, tc.extra2} {
+				if kv == "" {
+					continue
+				}
+				k, v, _ := strings.Cut(kv, "=")
 				if got, _ := res.Set().Value(attribute.Key(k)); got.String() != v {
 					t.Errorf("resource %s = %q, want %q", k, got.String(), v)
 				}
@@ -327,5 +344,246 @@ func TestSetupSDKDisabled(t *testing.T) {
 	}
 	if err := shutdown(context.Background()); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestEnvExporterNamesIgnoreCaseAndSpaces checks that the exporter names of
+// OTEL_TRACES_EXPORTER and OTEL_METRICS_EXPORTER and the OTLP protocols are
+// read without regard to case or surrounding spaces, a single name as well
+// as a list.
+func TestEnvExporterNamesIgnoreCaseAndSpaces(t *testing.T) {
+	dead := "http://127.0.0.1:1"
+	for _, tc := range []struct {
+		name      string
+		env       map[string]string
+		exporters []string
+		readers   int
+	}{
+		{name: "traces OTLP", env: map[string]string{envOTLPEndpoint: dead, envTracesExporter: "OTLP"}, exporters: []string{"env:otlp"}, readers: 1},
+		{name: "traces 'otlp '", env: map[string]string{envOTLPEndpoint: dead, envTracesExporter: "otlp "}, exporters: []string{"env:otlp"}, readers: 1},
+		{name: "traces list OTLP,Console", env: map[string]string{envTracesExporter: "OTLP, Console"}, exporters: []string{"env:otlp", "console"}},
+		{name: "traces ' Console '", env: map[string]string{envTracesExporter: " Console "}, exporters: []string{"console"}},
+		{name: "traces NONE", env: map[string]string{envTracesExporter: "NONE"}},
+		{name: "metrics OTLP", env: map[string]string{envTracesExporter: "none", envMetricsExporter: "OTLP"}, readers: 1},
+		{name: "metrics 'None '", env: map[string]string{envOTLPEndpoint: dead, envTracesExporter: "none", envMetricsExporter: "None "}},
+		{name: "protocol GRPC", env: map[string]string{envOTLPEndpoint: dead, envOTLPProtocol: "GRPC"}, exporters: []string{"env:otlp"}, readers: 1},
+		{name: "signal protocols", env: map[string]string{envOTLPEndpoint: dead, envOTLPTracesProtocol: " Grpc ", envOTLPMetricsProto: "HTTP/Protobuf"},
+			exporters: []string{"env:otlp"}, readers: 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			clearEnv(t, tc.env)
+			p, err := New(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer shutdownNow(p)
+			if !slices.Equal(p.exporters, tc.exporters) {
+				t.Errorf("span exporters = %q, want %q", p.exporters, tc.exporters)
+			}
+			if p.readers != tc.readers {
+				t.Errorf("metric readers = %d, want %d", p.readers, tc.readers)
+			}
+		})
+	}
+
+	// The protocol really is gRPC: a gRPC receiver gets both signals.
+	t.Run("GRPC reaches a gRPC receiver", func(t *testing.T) {
+		rcv := exporttest.NewGRPCReceiver(t)
+		clearEnv(t, map[string]string{
+			envOTLPEndpoint: "http://" + rcv.Endpoint, envOTLPProtocol: "GRPC",
+			envTracesExporter: " OTLP", envMetricsExporter: "Otlp ",
+			"OTEL_EXPORTER_OTLP_HEADERS": "x-test=yes", "OTEL_SERVICE_NAME": "env-svc",
+		})
+		ctx := context.Background()
+		p, err := New(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tracedChat(t, ctx, p.TracerProvider, p.MeterProvider)
+		sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+		if err := p.Shutdown(sctx); err != nil {
+			t.Fatal(err)
+		}
+		checkExport(t, rcv, "env-svc")
+	})
+}
+
+// TestProtocolErrorNamesItsVariable checks that an unknown OTLP protocol is
+// reported with the variable it was read from: the signal's own, or
+// OTEL_EXPORTER_OTLP_PROTOCOL.
+func TestProtocolErrorNamesItsVariable(t *testing.T) {
+	dead := "http://127.0.0.1:1"
+	for _, tc := range []struct {
+		name string
+		env  map[string]string
+		want string
+	}{
+		{"traces", map[string]string{envOTLPEndpoint: dead, envOTLPTracesProtocol: "pigeon", envOTLPProtocol: "grpc"},
+			envOTLPTracesProtocol + `="pigeon"`},
+		{"traces in a list", map[string]string{envTracesExporter: "otlp,console", envOTLPTracesProtocol: "pigeon"},
+			envOTLPTracesProtocol + `="pigeon"`},
+		{"metrics", map[string]string{envOTLPEndpoint: dead, envTracesExporter: "none", envOTLPMetricsProto: "pigeon"},
+			envOTLPMetricsProto + `="pigeon"`},
+		{"both, from the common variable", map[string]string{envOTLPEndpoint: dead, envOTLPProtocol: "pigeon"},
+			envOTLPProtocol + `="pigeon"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			clearEnv(t, tc.env)
+			p, err := New(context.Background())
+			if err == nil {
+				shutdownNow(p)
+				t.Fatal("New succeeded with an unknown protocol")
+			}
+			if !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), "grpc or http/protobuf") {
+				t.Errorf("err = %v, want one naming %s", err, tc.want)
+			}
+		})
+	}
+}
+
+// TestNonPositiveBatchVariablesIgnored checks that OTEL_BSP_* integers that
+// are zero or negative are ignored rather than used: a negative
+// OTEL_BSP_MAX_EXPORT_BATCH_SIZE made New panic, and an
+// OTEL_BSP_SCHEDULE_DELAY of zero or less makes the SDK's batch processor
+// export in a busy loop (here: at once) instead of every 5s.
+func TestNonPositiveBatchVariablesIgnored(t *testing.T) {
+	for _, tc := range []struct {
+		key, value string
+	}{
+		{envBSPMaxExportBatch, "-1"},
+		{envBSPMaxExportBatch, "0"},
+		{envBSPMaxQueue, "-5"},
+		{envBSPMaxQueue, "0"},
+		{envBSPScheduleDelay, "0"},
+		{envBSPScheduleDelay, "-1"},
+	} {
+		t.Run(tc.key+"="+tc.value, func(t *testing.T) {
+			clearEnv(t, map[string]string{tc.key: tc.value})
+			e := &countingExporter{}
+			var p *Providers
+			func() {
+				defer func() {
+					if r := recover(); r != nil {
+						t.Fatalf("New panicked: %v", r)
+					}
+				}()
+				var err error
+				if p, err = New(context.Background(), WithSpanExporter(e)); err != nil {
+					t.Fatal(err)
+				}
+			}()
+			_, s := p.TracerProvider.Tracer("t").Start(context.Background(), "x")
+			s.End()
+			// With the default delay (5s) and batch size (512), one span
+			// waits for shutdown; well before 5s it is still queued.
+			time.Sleep(300 * time.Millisecond)
+			e.mu.Lock()
+			early := e.spans
+			e.mu.Unlock()
+			if early != 0 {
+				t.Errorf("the span was exported within 300ms: %s=%s was used, not the defaults", tc.key, tc.value)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			if err := p.Shutdown(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if e.spans != 1 {
+				t.Errorf("%d spans exported at shutdown, want 1", e.spans)
+			}
+		})
+	}
+}
+
+// TestResourceReadsEnvironmentEachCall checks that every New reads
+// OTEL_RESOURCE_ATTRIBUTES as it is then, in a fresh process whose first
+// call to resource.Default sees deployment.environment=prod: resource.Default
+// keeps the environment of its first call for the life of the process, so
+// that a resource built on it keeps attributes the variable no longer has.
+func TestResourceReadsEnvironmentEachCall(t *testing.T) {
+	if os.Getenv(envChildTest) == "" {
+		runInChild(t, "TestResourceReadsEnvironmentEachCall", "OTEL_RESOURCE_ATTRIBUTES=deployment.environment=prod")
+		return
+	}
+	deploymentEnv := func() (string, bool) {
+		spans := record(t, func(tp *sdktrace.TracerProvider) {
+			_, s := tp.Tracer("t").Start(context.Background(), "x")
+			s.End()
+		})
+		v, ok := spans[0].Resource.Set().Value("deployment.environment")
+		return v.AsString(), ok
+	}
+	_ = resource.Default() // as any use of the SDK may have done first
+	if got, _ := deploymentEnv(); got != "prod" {
+		t.Fatalf("deployment.environment = %q, want prod", got)
+	}
+	t.Setenv("OTEL_RESOURCE_ATTRIBUTES", "deployment.environment=staging")
+	if got, _ := deploymentEnv(); got != "staging" {
+		t.Errorf("deployment.environment = %q after the variable changed to staging", got)
+	}
+	t.Setenv("OTEL_RESOURCE_ATTRIBUTES", "")
+	if got, ok := deploymentEnv(); ok {
+		t.Errorf("deployment.environment = %q after the variable was emptied", got)
+	}
+}
+
+// envChildTest marks a test run in a child process by runInChild.
+const envChildTest = "TRACEKIT_EXPORT_TEST_CHILD"
+
+// runInChild runs the test named test in a new process of the test binary,
+// where resource.Default has not been called yet, with the OTEL_* variables
+// of env only, and fails t if it fails.
+func runInChild(t *testing.T, test string, env ...string) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^"+test+"$", "-test.count=1")
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "OTEL_") {
+			cmd.Env = append(cmd.Env, kv)
+		}
+	}
+	cmd.Env = append(append(cmd.Env, envChildTest+"=1"), env...)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Errorf("%s in a child process: %v\n%s", test, err, out)
+	}
+}
+
+// TestDefaultResourceMatchesSDK checks that the resource New builds afresh
+// has exactly the attributes (and schema URL) of resource.Default, which it
+// replaces, in a fresh process (resource.Default is computed once per
+// process), with OTEL_RESOURCE_ATTRIBUTES, and with OTEL_SERVICE_NAME and the
+// SDK's experimental OTEL_GO_X_RESOURCE (whose service.instance.id is
+// random, so only its presence is compared).
+func TestDefaultResourceMatchesSDK(t *testing.T) {
+	if os.Getenv(envChildTest) != "" {
+		want := resource.Default()
+		got, err := defaultResource(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.SchemaURL() != want.SchemaURL() {
+			t.Errorf("schema URL = %q, want %q", got.SchemaURL(), want.SchemaURL())
+		}
+		for _, kv := range want.Attributes() {
+			v, ok := got.Set().Value(kv.Key)
+			switch {
+			case !ok:
+				t.Errorf("attribute %s missing", kv.Key)
+			case v != kv.Value && kv.Key != "service.instance.id":
+				t.Errorf("attribute %s = %q, want %q", kv.Key, v.String(), kv.Value.String())
+			}
+		}
+		if got.Len() != want.Len() {
+			t.Errorf("attributes %v, want %v", got.Attributes(), want.Attributes())
+		}
+		return
+	}
+	for _, env := range [][]string{
+		{"OTEL_RESOURCE_ATTRIBUTES=deployment.environment=test"}, // the default service.name
+		{envXResource + "=true", "OTEL_SERVICE_NAME=env-svc"},
+	} {
+		t.Run(strings.Join(env, ","), func(t *testing.T) {
+			runInChild(t, "TestDefaultResourceMatchesSDK", env...)
+		})
 	}
 }

@@ -3,7 +3,9 @@ package export
 import (
 	"context"
 	"errors"
+	"io"
 	"net"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -11,6 +13,9 @@ import (
 
 	"go.opentelemetry.io/otel"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.uber.org/goleak"
+
+	"github.com/tracekit-go/tracekit/export/exporttest"
 )
 
 // errorLog records what reaches otel.Handle during a test.
@@ -264,5 +269,169 @@ func TestQueueGuardBoundsInflight(t *testing.T) {
 	close(release)
 	if err := p.Shutdown(ctx); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestFailedNewLeavesNothingRunning checks that New, when it fails after it
+// has created some exporters, shuts them down: no batch span processor
+// goroutine, periodic metric reader or gRPC connection is left running.
+func TestFailedNewLeavesNothingRunning(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		env  map[string]string
+		opts func(t *testing.T) []Option
+	}{
+		{name: "console, then a file that cannot be created", opts: func(t *testing.T) []Option {
+			return []Option{WithConsole(io.Discard), WithFile(filepath.Join(t.TempDir(), "no", "such", "dir", "x.jsonl"))}
+		}},
+		{name: "otlp grpc, then a file that cannot be created", opts: func(t *testing.T) []Option {
+			return []Option{WithOTLPGRPC(closedPort(t), WithInsecure()), WithFile(filepath.Join(t.TempDir(), "no", "such", "dir", "x.jsonl"))}
+		}},
+		{name: "env: console traces, unknown metrics exporter", env: map[string]string{envTracesExporter: "console", envMetricsExporter: "bogus"}},
+		{name: "env: otlp traces, malformed metrics headers", env: map[string]string{
+			envOTLPEndpoint: "http://127.0.0.1:1", "OTEL_EXPORTER_OTLP_METRICS_HEADERS": "no-equals-sign"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			clearEnv(t, tc.env)
+			var opts []Option
+			if tc.opts != nil {
+				opts = tc.opts(t)
+			}
+			ignore := goleak.IgnoreCurrent()
+			if _, err := New(context.Background(), opts...); err == nil {
+				t.Fatal("New succeeded, want an error")
+			}
+			if err := findLeaks(ignore); err != nil {
+				t.Errorf("the failed New left goroutines running:\n%v", err)
+			}
+		})
+	}
+}
+
+// failingExporter fails every export, as a collector answering 503 would.
+type failingExporter struct{}
+
+func (failingExporter) ExportSpans(context.Context, []sdktrace.ReadOnlySpan) error {
+	return errors.New("collector said 503")
+}
+func (failingExporter) Shutdown(context.Context) error { return nil }
+
+// TestShutdownReportsLostSpans checks that the shutdown function returns an
+// error, naming the exporter and the number of spans, when the export of the
+// spans still queued fails: the batch span processor only hands such
+// failures to otel.Handle, and shutdown reported lost metrics but not lost
+// spans.
+func TestShutdownReportsLostSpans(t *testing.T) {
+	t.Run("span exporter", func(t *testing.T) {
+		clearEnv(t, nil)
+		captureErrors(t)
+		p, err := New(context.Background(), WithSpanExporter(failingExporter{}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, s := p.TracerProvider.Tracer("t").Start(context.Background(), "lost")
+		s.End()
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		err = p.Shutdown(ctx)
+		if err == nil || !strings.Contains(err.Error(), "export.failingExporter: 1 span(s) not exported") || !strings.Contains(err.Error(), "collector said 503") {
+			t.Errorf("shutdown error = %v, want one naming the exporter, the lost span and the export error", err)
+		}
+	})
+	t.Run("otlp grpc collector rejecting", func(t *testing.T) {
+		clearEnv(t, nil)
+		captureErrors(t)
+		rcv := exporttest.NewGRPCReceiver(t)
+		rcv.SetFailing(true)
+		p, err := New(context.Background(), WithOTLPGRPC(rcv.Endpoint, WithInsecure()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		tracedChat(t, context.Background(), p.TracerProvider, p.MeterProvider)
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		err = p.Shutdown(ctx)
+		if err == nil || !strings.Contains(err.Error(), "otlp-grpc "+rcv.Endpoint+": 1 span(s) not exported") {
+			t.Errorf("shutdown error = %v, want one reporting the rejected span", err)
+		}
+	})
+}
+
+// shutdownSignal is a span exporter whose Shutdown reports that it has
+// started, then waits for release whatever its context says.
+type shutdownSignal struct {
+	started, release chan struct{}
+}
+
+func (shutdownSignal) ExportSpans(context.Context, []sdktrace.ReadOnlySpan) error { return nil }
+
+func (e shutdownSignal) Shutdown(context.Context) error {
+	close(e.started)
+	<-e.release
+	return nil
+}
+
+// TestConcurrentShutdownHonoursOwnDeadline checks that a shutdown call made
+// while another one is in progress returns when its own context is done
+// (not when the first call's is: here it has none), and that once the
+// shutdown has finished, later calls return its result, even with a context
+// already done.
+func TestConcurrentShutdownHonoursOwnDeadline(t *testing.T) {
+	clearEnv(t, nil)
+	e := shutdownSignal{started: make(chan struct{}), release: make(chan struct{})}
+	released := false
+	release := func() {
+		if !released {
+			released = true
+			close(e.release)
+		}
+	}
+	defer release()
+	p, err := New(context.Background(), WithSpanExporter(e))
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := make(chan error, 1)
+	go func() { first <- p.Shutdown(context.Background()) }()
+	select {
+	case <-e.started:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the first shutdown did not reach the exporter")
+	}
+
+	second := make(chan error, 1)
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+		defer cancel()
+		second <- p.Shutdown(ctx)
+	}()
+	select {
+	case err := <-second:
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("second shutdown = %v, want its own deadline exceeded", err)
+		}
+	case <-time.After(10 * time.Second):
+		release()
+		t.Fatal("a shutdown with a 100ms deadline had not returned after 10s: it waits for the first call")
+	}
+	select {
+	case err := <-first:
+		t.Fatalf("the first shutdown returned (%v) before the exporter finished", err)
+	default:
+	}
+
+	release()
+	select {
+	case err := <-first:
+		if err != nil {
+			t.Fatalf("first shutdown: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the first shutdown did not return once the exporter finished")
+	}
+	done, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := p.Shutdown(done); err != nil {
+		t.Errorf("shutdown after completion, with a context already done: %v, want the result, nil", err)
 	}
 }

@@ -6,10 +6,12 @@ import (
 	"strconv"
 	"sync"
 	"testing"
+	"time"
 
 	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/trace"
 	commonpb "go.opentelemetry.io/proto/otlp/common/v1"
+	"go.uber.org/goleak"
 
 	"github.com/tracekit-go/tracekit/internal/genai"
 	"github.com/tracekit-go/tracekit/internal/instr"
@@ -92,4 +94,18 @@ func (s *syncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
+}
+
+// findLeaks returns goleak's report of the goroutines not ignored that are
+// still running after a generous wait (goleak's own retries last well under
+// a second, short on a loaded machine running the race detector), nil when
+// there are none.
+func findLeaks(ignore goleak.Option) error {
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		err := goleak.Find(ignore)
+		if err == nil || time.Now().After(deadline) {
+			return err
+		}
+	}
 }

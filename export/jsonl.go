@@ -1,7 +1,6 @@
 package export
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -23,71 +22,77 @@ import (
 // parent_span_id, name, kind, start_time, end_time, duration_ms, status,
 // attributes, events, links, resource and scope; attribute values keep
 // their JSON types.
+//
+// Each line is written with a single Write, so that exporters (or
+// processes) appending to the same file with [NewFileExporter] do not mix
+// their lines: a local file system appends each write whole.
 type JSONLExporter struct {
 	mu     sync.Mutex
-	w      *bufio.Writer
-	dst    *lastByteWriter
+	w      io.Writer
 	file   *os.File // owned, closed by Shutdown; nil for NewJSONLExporter
 	closed bool
-	// failed: the last write failed, maybe within a line; the next batch
-	// starts on a fresh line.
-	failed bool
+	// partial: the last write failed within a line; the next line starts
+	// on a fresh one.
+	partial bool
+	line    []byte // reused
 }
 
-// NewJSONLExporter returns a JSONLExporter that writes to w. Output is
-// buffered and flushed after every batch and by Shutdown, which does not
-// close w.
+// NewJSONLExporter returns a JSONLExporter that writes to w, one Write per
+// line. Shutdown does not close w.
 func NewJSONLExporter(w io.Writer) *JSONLExporter {
-	dst := &lastByteWriter{w: w}
-	return &JSONLExporter{w: bufio.NewWriter(dst), dst: dst}
+	return &JSONLExporter{w: w}
 }
 
 // NewFileExporter returns a JSONLExporter that appends to the file at path,
-// creating it with mode 0600 (spans may hold prompts). Shutdown flushes,
-// syncs and closes the file.
+// creating it with mode 0600 (spans may hold prompts). Shutdown syncs and
+// closes the file.
 func NewFileExporter(path string) (*JSONLExporter, error) {
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("export: file exporter: %w", err)
 	}
-	dst := &lastByteWriter{w: f}
-	return &JSONLExporter{w: bufio.NewWriter(dst), dst: dst, file: f}, nil
+	return &JSONLExporter{w: f, file: f}, nil
 }
 
-// ExportSpans writes spans, one line each, and flushes. A batch whose write
-// failed (a full disk) is lost, and the next one is written again.
+// ExportSpans writes spans, one line each. When a write fails (a full disk),
+// the rest of the batch is lost and the error returned; the next batch
+// starts on a new line.
 func (e *JSONLExporter) ExportSpans(_ context.Context, spans []sdktrace.ReadOnlySpan) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.closed {
 		return errors.New("export: JSONL exporter is shut down")
 	}
-	if e.failed {
-		// The buffered writer keeps its error: start it again, on a new
-		// line if the failed write stopped within one.
-		e.w.Reset(e.dst)
-		if e.dst.last != 0 && e.dst.last != '\n' {
-			e.w.WriteByte('\n')
-		}
-		e.failed = false
-	}
 	for _, s := range spans {
 		line, err := json.Marshal(jsonSpanOf(s))
 		if err != nil {
 			return fmt.Errorf("export: JSONL exporter: %w", err)
 		}
-		e.w.Write(line)
-		e.w.WriteByte('\n')
+		e.line = e.line[:0]
+		if e.partial {
+			e.line = append(e.line, '\n') // end the cut line first
+		}
+		lead := len(e.line)
+		e.line = append(append(e.line, line...), '\n')
+		n, err := e.w.Write(e.line)
+		if err != nil {
+			if n > 0 {
+				// Within a line unless only the lead, or everything,
+				// was written.
+				e.partial = n > lead && n < len(e.line)
+			}
+			return fmt.Errorf("export: JSONL exporter: %w", err)
+		}
+		e.partial = false
 	}
-	if err := e.w.Flush(); err != nil {
-		e.failed = true
-		return fmt.Errorf("export: JSONL exporter: %w", err)
+	if cap(e.line) > 1<<20 {
+		e.line = nil // do not keep one huge span's buffer
 	}
 	return nil
 }
 
-// Shutdown flushes the output and, for a file exporter, closes the file.
-// Later calls do nothing.
+// Shutdown closes the file of a file exporter, after syncing it. Later calls
+// do nothing.
 func (e *JSONLExporter) Shutdown(context.Context) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -95,11 +100,10 @@ func (e *JSONLExporter) Shutdown(context.Context) error {
 		return nil
 	}
 	e.closed = true
-	err := e.w.Flush()
-	if e.file != nil {
-		err = errors.Join(err, e.file.Sync(), e.file.Close())
+	if e.file == nil {
+		return nil
 	}
-	if err != nil {
+	if err := errors.Join(e.file.Sync(), e.file.Close()); err != nil {
 		return fmt.Errorf("export: JSONL exporter: %w", err)
 	}
 	return nil
@@ -228,17 +232,3 @@ func jsonFloat(f float64) any {
 }
 
 var _ sdktrace.SpanExporter = (*JSONLExporter)(nil)
-
-// lastByteWriter remembers the last byte its writer took.
-type lastByteWriter struct {
-	w    io.Writer
-	last byte
-}
-
-func (l *lastByteWriter) Write(p []byte) (int, error) {
-	n, err := l.w.Write(p)
-	if n > 0 {
-		l.last = p[n-1]
-	}
-	return n, err
-}

@@ -2,6 +2,7 @@ package export
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -9,11 +10,13 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
 	"github.com/tracekit-go/tracekit/semconv"
 )
@@ -203,5 +206,97 @@ func TestJSONLExporterRecovers(t *testing.T) {
 		if json.Unmarshal([]byte(l), &m) != nil {
 			t.Errorf("line %d %q is not a JSON object", i+1, l)
 		}
+	}
+}
+
+// writeRecorder records each Write it is given.
+type writeRecorder struct {
+	mu     sync.Mutex
+	writes [][]byte
+}
+
+func (w *writeRecorder) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.writes = append(w.writes, bytes.Clone(p))
+	return len(p), nil
+}
+
+// bigSpans returns n spans of trace t, each with an attribute of size bytes.
+func bigSpans(t byte, n, size int) []sdktrace.ReadOnlySpan {
+	var stubs []tracetest.SpanStub
+	for i := range n {
+		stubs = append(stubs, stub(t, byte(i+1), 0, "big", 0, 1, semconv.PromptContentKey(0).String(strings.Repeat("x", size))))
+	}
+	return snapshots(stubs...)
+}
+
+// TestJSONLWritesEachLineWhole checks that the JSONL exporter hands each
+// line, however long, to its writer in a single Write, so that writers
+// appending to one O_APPEND file cannot interleave within a line (a buffered
+// writer would split long lines into chunks).
+func TestJSONLWritesEachLineWhole(t *testing.T) {
+	w := &writeRecorder{}
+	e := NewJSONLExporter(w)
+	ctx := context.Background()
+	if err := e.ExportSpans(ctx, bigSpans(1, 3, 20000)); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.ExportSpans(ctx, bigSpans(2, 1, 10)); err != nil {
+		t.Fatal(err)
+	}
+	if len(w.writes) != 4 {
+		t.Fatalf("%d writes for 4 spans, want 4", len(w.writes))
+	}
+	for i, p := range w.writes {
+		if !bytes.HasSuffix(p, []byte("\n")) || bytes.Count(p, []byte("\n")) != 1 || !json.Valid(p) {
+			t.Errorf("write %d (%d bytes) is not one whole JSON line", i+1, len(p))
+		}
+	}
+}
+
+// TestFileExportersSharingAFileKeepLinesWhole has two file exporters (as two
+// processes, or two Setup calls with WithFile on one path) append long lines
+// to the same file at the same time, and checks that every line of the file
+// is a whole JSON object.
+func TestFileExportersSharingAFileKeepLinesWhole(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "spans.jsonl")
+	var wg sync.WaitGroup
+	for w := range 2 {
+		e, err := NewFileExporter(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wg.Go(func() {
+			for i := range 20 {
+				if err := e.ExportSpans(context.Background(), bigSpans(byte(w*100+i), 4, 20000)); err != nil {
+					t.Error(err)
+				}
+			}
+			if err := e.Shutdown(context.Background()); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	sc.Buffer(nil, 1<<22)
+	n := 0
+	for sc.Scan() {
+		n++
+		if !json.Valid(sc.Bytes()) {
+			t.Errorf("line %d is not a whole JSON object", n)
+		}
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if n != 2*20*4 {
+		t.Errorf("%d lines, want %d", n, 2*20*4)
 	}
 }

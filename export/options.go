@@ -46,22 +46,22 @@ type destination struct {
 	endpoint string     // OTLP
 	otlp     otlpConfig // OTLP
 	w        io.Writer  // console
-	path     string     // file
+	console  []ConsoleOption
+	path     string // file
 	exporter sdktrace.SpanExporter
 }
 
 type config struct {
-	serviceName    string
-	resource       *resource.Resource
-	dests          []destination
-	readers        []metric.Reader
-	sampler        sdktrace.Sampler
-	processors     []sdktrace.SpanProcessor
-	simple         bool
-	attrLimit      int // 0: env or default
-	maxQueue       int // 0: env or default
-	batchTimeout   time.Duration
-	consoleOptions []ConsoleOption
+	serviceName  string
+	resources    []*resource.Resource // merged in order
+	dests        []destination
+	readers      []metric.Reader
+	sampler      sdktrace.Sampler
+	processors   []sdktrace.SpanProcessor
+	simple       bool
+	attrLimit    int           // 0: env or default
+	maxQueue     int           // 0: env or default
+	batchTimeout time.Duration // 0: env or default
 }
 
 // hasDestination reports whether an option named an exporter or reader.
@@ -75,9 +75,14 @@ func WithServiceName(name string) Option {
 
 // WithResource merges res over the default resource (the SDK attributes,
 // OTEL_RESOURCE_ATTRIBUTES and OTEL_SERVICE_NAME); [WithServiceName], when
-// given, still sets service.name.
+// given, still sets service.name. Given more than once, the resources are
+// merged in order, a later one's attributes winning over an earlier one's.
 func WithResource(res *resource.Resource) Option {
-	return optionFunc(func(c *config) { c.resource = res })
+	return optionFunc(func(c *config) {
+		if res != nil {
+			c.resources = append(c.resources, res)
+		}
+	})
 }
 
 // WithOTLPGRPC exports spans and metrics with OTLP over gRPC to endpoint.
@@ -120,12 +125,13 @@ func withOTLP(kind exporterKind, endpoint string, opts []OTLPOption) Option {
 }
 
 // WithConsole prints every finished trace to w (standard error if w is nil)
-// as an indented tree (see [NewConsoleExporter]). Spans only: metrics are not
-// printed.
+// as an indented tree (see [NewConsoleExporter]), configured by opts. Spans
+// only: metrics are not printed. Each WithConsole is a console exporter of
+// its own, with its own options.
 func WithConsole(w io.Writer, opts ...ConsoleOption) Option {
+	opts = append([]ConsoleOption(nil), opts...)
 	return optionFunc(func(c *config) {
-		c.dests = append(c.dests, destination{kind: kindConsole, w: w})
-		c.consoleOptions = append(c.consoleOptions, opts...)
+		c.dests = append(c.dests, destination{kind: kindConsole, w: w, console: opts})
 	})
 }
 
@@ -193,20 +199,18 @@ func WithSimpleProcessor() Option {
 
 // WithAttributeCountLimit sets the maximum number of attributes per span,
 // overriding OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT and [DefaultAttributeCountLimit].
-// A negative n means no limit; zero means the default.
+// A negative n means no limit; zero leaves the limit to
+// OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT, else the default, as if the option were
+// not given.
 func WithAttributeCountLimit(n int) Option {
-	return optionFunc(func(c *config) {
-		if n == 0 {
-			n = DefaultAttributeCountLimit
-		}
-		c.attrLimit = n
-	})
+	return optionFunc(func(c *config) { c.attrLimit = n })
 }
 
 // WithMaxQueueSize sets how many ended spans each exporter may have waiting
 // for export; beyond it new spans are dropped and the drop is reported
 // through otel.Handle. It overrides OTEL_BSP_MAX_QUEUE_SIZE and
-// [DefaultMaxQueueSize].
+// [DefaultMaxQueueSize]. A value that is not positive, here or in the
+// variable, is ignored.
 func WithMaxQueueSize(n int) Option {
 	return optionFunc(func(c *config) {
 		if n > 0 {
@@ -216,7 +220,8 @@ func WithMaxQueueSize(n int) Option {
 }
 
 // WithBatchTimeout sets the longest time an ended span waits before its batch
-// is exported, overriding OTEL_BSP_SCHEDULE_DELAY (default 5s).
+// is exported, overriding OTEL_BSP_SCHEDULE_DELAY (in milliseconds; default
+// 5s). A value that is not positive, here or in the variable, is ignored.
 func WithBatchTimeout(d time.Duration) Option {
 	return optionFunc(func(c *config) {
 		if d > 0 {
@@ -237,7 +242,8 @@ type otlpConfig struct {
 }
 
 // WithHeaders sends headers (gRPC metadata for OTLP gRPC) with every export.
-// They replace the headers of OTEL_EXPORTER_OTLP_[TRACES_|METRICS_]HEADERS.
+// They replace the headers of OTEL_EXPORTER_OTLP_[TRACES_|METRICS_]HEADERS
+// (which must still be well-formed: see the package documentation).
 func WithHeaders(headers map[string]string) OTLPOption {
 	return func(c *otlpConfig) {
 		if c.headers == nil {

@@ -76,6 +76,57 @@ func envInsecure(signal string) bool {
 	return insecure
 }
 
+// checkEnvHeaders checks OTEL_EXPORTER_OTLP_HEADERS and
+// OTEL_EXPORTER_OTLP_<signal>_HEADERS as the OTLP exporters will parse them:
+// comma-separated name=value pairs, each name a token and each value
+// %-encoded. The exporters skip a malformed pair, so that its header is not
+// sent, and log it with its value, which may be an API key: call this before
+// creating one. Errors name the variable and, when valid, the header, never
+// a value.
+func checkEnvHeaders(signal string) error {
+	for _, key := range [2]string{"OTEL_EXPORTER_OTLP_HEADERS", "OTEL_EXPORTER_OTLP_" + signal + "_HEADERS"} {
+		v := strings.TrimSpace(os.Getenv(key))
+		if v == "" {
+			continue
+		}
+		for i, pair := range strings.Split(v, ",") {
+			if strings.TrimSpace(pair) == "" {
+				continue // an empty entry (a trailing comma): nothing to send, nothing to leak
+			}
+			name, value, ok := strings.Cut(pair, "=")
+			if !ok {
+				return fmt.Errorf("%s: entry %d is not name=value (entries are separated by commas)", key, i+1)
+			}
+			name = strings.TrimSpace(name)
+			if !validHeaderName(name) {
+				return fmt.Errorf("%s: entry %d: invalid header name: want letters, digits and !#$%%&'*+-.^_`|~ before the '='", key, i+1)
+			}
+			if _, err := url.PathUnescape(value); err != nil {
+				return fmt.Errorf("%s: header %q: invalid %%-escape in the value (write %%25 for %%)", key, name)
+			}
+		}
+	}
+	return nil
+}
+
+// validHeaderName reports whether name is an HTTP token, as the OTLP
+// exporters require of a header name.
+func validHeaderName(name string) bool {
+	if name == "" {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+		case strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0:
+		default:
+			return false
+		}
+	}
+	return true
+}
+
 // withPath returns u's string form with the signal path appended to its path.
 func withPath(u *url.URL, signal string) string {
 	c := *u
@@ -86,6 +137,9 @@ func withPath(u *url.URL, signal string) string {
 
 func newGRPCSpanExporter(ctx context.Context, endpoint string, o otlpConfig) (sdktrace.SpanExporter, error) {
 	var opts []otlptracegrpc.Option
+	if err := checkEnvHeaders("TRACES"); err != nil {
+		return nil, err
+	}
 	u, err := resolveEndpoint(endpoint, o.insecure, "TRACES")
 	switch {
 	case err != nil:
@@ -112,6 +166,9 @@ func newGRPCSpanExporter(ctx context.Context, endpoint string, o otlpConfig) (sd
 
 func newGRPCMetricExporter(ctx context.Context, endpoint string, o otlpConfig) (metric.Exporter, error) {
 	var opts []otlpmetricgrpc.Option
+	if err := checkEnvHeaders("METRICS"); err != nil {
+		return nil, err
+	}
 	u, err := resolveEndpoint(endpoint, o.insecure, "METRICS")
 	switch {
 	case err != nil:
@@ -138,6 +195,9 @@ func newGRPCMetricExporter(ctx context.Context, endpoint string, o otlpConfig) (
 
 func newHTTPSpanExporter(ctx context.Context, endpoint string, o otlpConfig) (sdktrace.SpanExporter, error) {
 	var opts []otlptracehttp.Option
+	if err := checkEnvHeaders("TRACES"); err != nil {
+		return nil, err
+	}
 	u, err := resolveEndpoint(endpoint, o.insecure, "TRACES")
 	switch {
 	case err != nil:
@@ -164,6 +224,9 @@ func newHTTPSpanExporter(ctx context.Context, endpoint string, o otlpConfig) (sd
 
 func newHTTPMetricExporter(ctx context.Context, endpoint string, o otlpConfig) (metric.Exporter, error) {
 	var opts []otlpmetrichttp.Option
+	if err := checkEnvHeaders("METRICS"); err != nil {
+		return nil, err
+	}
 	u, err := resolveEndpoint(endpoint, o.insecure, "METRICS")
 	switch {
 	case err != nil:

@@ -28,6 +28,13 @@ type queueGuard struct {
 	inflight   atomic.Int64
 	dropped    atomic.Int64
 	lastReport atomic.Int64 // unix nanoseconds; 0 = never
+
+	// From Shutdown on, failed exports are recorded for Shutdown to return:
+	// the batch processor only hands them to otel.Handle.
+	closing  atomic.Bool
+	mu       sync.Mutex
+	lost     int   // spans whose export failed since closing
+	firstErr error // the first such failure
 }
 
 func (g *queueGuard) admit() bool {
@@ -41,6 +48,29 @@ func (g *queueGuard) admit() bool {
 }
 
 func (g *queueGuard) done(n int) { g.inflight.Add(-int64(n)) }
+
+// failed records n spans whose export failed with err, if shutting down.
+func (g *queueGuard) failed(n int, err error) {
+	if !g.closing.Load() {
+		return
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.lost += n
+	if g.firstErr == nil {
+		g.firstErr = err
+	}
+}
+
+// lostErr returns the export failures recorded since shutdown began.
+func (g *queueGuard) lostErr() error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.lost == 0 {
+		return nil
+	}
+	return fmt.Errorf("%s: %d span(s) not exported at shutdown: %w", g.name, g.lost, g.firstErr)
+}
 
 // report reports the drops counted since the last report, at most once every
 // dropReportEvery unless force is true.
@@ -75,6 +105,14 @@ func (p *guardedProcessor) OnEnd(s sdktrace.ReadOnlySpan) {
 	p.SpanProcessor.OnEnd(s)
 }
 
+// Shutdown exports the spans still queued and shuts the exporter down, and
+// returns the failures of those last exports with the processor's error.
+func (p *guardedProcessor) Shutdown(ctx context.Context) error {
+	p.g.closing.Store(true)
+	err := p.SpanProcessor.Shutdown(ctx)
+	return errors.Join(err, p.g.lostErr())
+}
+
 // guardedExporter tells the guard when spans have left the pipeline.
 type guardedExporter struct {
 	sdktrace.SpanExporter
@@ -83,6 +121,9 @@ type guardedExporter struct {
 
 func (e *guardedExporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnlySpan) error {
 	err := e.SpanExporter.ExportSpans(ctx, spans)
+	if err != nil {
+		e.g.failed(len(spans), err)
+	}
 	e.g.done(len(spans))
 	e.g.report(false)
 	return err
@@ -95,13 +136,26 @@ func (e *guardedExporter) Shutdown(ctx context.Context) error {
 }
 
 // newBatchProcessor returns a bounded batch span processor around e whose
-// drops are reported through otel.Handle.
+// drops are reported through otel.Handle, and whose export failures at
+// shutdown are returned by Shutdown.
+//
+// queue is positive. The batch size is OTEL_BSP_MAX_EXPORT_BATCH_SIZE when
+// positive (the SDK would panic on a negative one), at most queue; the
+// timeout is timeout when positive, else OTEL_BSP_SCHEDULE_DELAY when
+// positive (the SDK would export in a busy loop on zero or less), else the
+// SDK's default.
 func newBatchProcessor(name string, e sdktrace.SpanExporter, queue int, timeout time.Duration) sdktrace.SpanProcessor {
 	g := &queueGuard{name: name, limit: int64(queue)}
-	batch := min(envInt(envBSPMaxExportBatch, sdktrace.DefaultMaxExportBatchSize), queue)
+	batch := sdktrace.DefaultMaxExportBatchSize
+	if n := envInt(envBSPMaxExportBatch, 0); n > 0 {
+		batch = n
+	}
+	if timeout <= 0 && envSet(envBSPScheduleDelay) && envInt(envBSPScheduleDelay, 0) <= 0 {
+		timeout = sdktrace.DefaultScheduleDelay * time.Millisecond
+	}
 	opts := []sdktrace.BatchSpanProcessorOption{
 		sdktrace.WithMaxQueueSize(queue),
-		sdktrace.WithMaxExportBatchSize(batch),
+		sdktrace.WithMaxExportBatchSize(min(batch, queue)),
 	}
 	if timeout > 0 {
 		opts = append(opts, sdktrace.WithBatchTimeout(timeout))

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -36,6 +37,11 @@ const (
 	envAttrCountLimit     = "OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT"
 	envBSPMaxQueue        = "OTEL_BSP_MAX_QUEUE_SIZE"
 	envBSPMaxExportBatch  = "OTEL_BSP_MAX_EXPORT_BATCH_SIZE"
+	envBSPScheduleDelay   = "OTEL_BSP_SCHEDULE_DELAY"
+	envMetricsProducers   = "OTEL_METRICS_PRODUCERS"
+	// envXResource is the SDK's experimental flag that adds
+	// service.instance.id to its default resource.
+	envXResource = "OTEL_GO_X_RESOURCE"
 )
 
 // Providers are the tracer and meter providers built by [New].
@@ -46,7 +52,8 @@ type Providers struct {
 	MeterProvider *sdkmetric.MeterProvider
 
 	once sync.Once
-	err  error
+	done chan struct{} // closed when the shutdown has finished
+	err  error         // its result, set before done is closed
 
 	// The MeterProvider's readers, shut down side by side.
 	metricReaders []sdkmetric.Reader
@@ -56,11 +63,36 @@ type Providers struct {
 	readers   int
 }
 
-// Shutdown flushes and stops both providers, giving up when ctx is done.
-// Only the first call does anything; later calls return its result.
+// Shutdown flushes and stops both providers, giving up when ctx is done. It
+// returns an error when the final export of spans or metrics failed (the
+// spans or metrics are lost) and, wrapping ctx.Err(), when ctx was done
+// first.
+//
+// The work is done once, with the context of the first call. Every call,
+// concurrent or later, waits until that work has finished or its own ctx is
+// done, whichever comes first; once the work has finished, every call
+// returns its result.
 func (p *Providers) Shutdown(ctx context.Context) error {
-	p.once.Do(func() { p.err = p.shutdown(ctx) })
-	return p.err
+	p.once.Do(func() {
+		p.done = make(chan struct{})
+		go func() {
+			p.err = p.shutdown(ctx)
+			close(p.done)
+		}()
+	})
+	select {
+	case <-p.done:
+		return p.err
+	case <-ctx.Done():
+		select {
+		case <-p.done: // both ready: the result is worth more
+			return p.err
+		default:
+		}
+		// Both providers honour ctx; this also covers an exporter that
+		// does not.
+		return fmt.Errorf("export: shutdown: %w", ctx.Err())
+	}
 }
 
 func (p *Providers) shutdown(ctx context.Context) error {
@@ -68,15 +100,7 @@ func (p *Providers) shutdown(ctx context.Context) error {
 	var terr, merr error
 	wg.Go(func() { terr = p.TracerProvider.Shutdown(ctx) })
 	wg.Go(func() { merr = p.shutdownMeters(ctx) })
-	done := make(chan struct{})
-	go func() { wg.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-ctx.Done():
-		// Both providers honour ctx; this only guards against an exporter
-		// that does not.
-		return fmt.Errorf("export: shutdown: %w", ctx.Err())
-	}
+	wg.Wait()
 	if err := errors.Join(terr, merr); err != nil {
 		return fmt.Errorf("export: shutdown: %w", err)
 	}
@@ -104,10 +128,19 @@ func (p *Providers) shutdownMeters(ctx context.Context) error {
 
 // Setup builds a TracerProvider and a MeterProvider as described in the
 // package documentation, registers them as the OpenTelemetry globals
-// together with the W3C trace-context and baggage propagator, and returns a
-// function that flushes and shuts both down. Call it when the program ends,
-// with a context that bounds how long it may take; it is safe to call more
-// than once.
+// (otel.SetTracerProvider, otel.SetMeterProvider) together with the W3C
+// trace-context and baggage propagator (otel.SetTextMapPropagator), and
+// returns a function that flushes and shuts both down ([Providers.Shutdown]).
+// Call it when the program ends, with a context that bounds how long it may
+// take; it is safe to call more than once, and from several goroutines.
+//
+// The shutdown function does not unregister the providers: the globals keep
+// pointing at them, and what is recorded after it is dropped. Calling Setup
+// again registers the new providers in place of the previous ones (tracekit's
+// instrumentations switch to them on their next call; tracers and meters
+// obtained earlier keep the providers they came from). The previous
+// providers keep running until their own shutdown function is called: call
+// each one. If Setup fails, it registers nothing and leaves nothing running.
 //
 // To build the providers without registering them, use [New].
 func Setup(ctx context.Context, opts ...Option) (shutdown func(context.Context) error, err error) {
@@ -126,7 +159,10 @@ func Setup(ctx context.Context, opts ...Option) (shutdown func(context.Context) 
 
 // New builds the providers Setup would, without registering them anywhere.
 // Pass them to the instrumentations with their WithTracerProvider and
-// WithMeterProvider options, and call [Providers.Shutdown] at the end.
+// WithMeterProvider options, and call [Providers.Shutdown] at the end. If
+// New fails, it shuts down the exporters and readers it had set up (those
+// given by [WithSpanExporter] and [WithMetricReader] included), so that
+// nothing keeps running.
 //
 // With OTEL_SDK_DISABLED=true the providers record nothing and export
 // nothing.
@@ -181,20 +217,14 @@ func New(ctx context.Context, opts ...Option) (*Providers, error) {
 }
 
 func (c *config) buildResource(ctx context.Context) (*resource.Resource, error) {
-	// resource.Default holds the SDK attributes and a default service.name,
-	// and the environment as it was when first called: read it again.
-	env, err := resource.New(ctx, resource.WithFromEnv())
+	res, err := defaultResource(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("export: resource: %w", err)
 	}
-	res, err := resource.Merge(resource.Default(), env)
-	if err != nil {
-		return nil, fmt.Errorf("export: resource: %w", err)
-	}
-	if c.resource != nil {
+	for _, r := range c.resources {
 		// A schema URL conflict still merges the attributes (schemaless):
 		// keep them rather than fail over a semconv version.
-		if res, err = resource.Merge(res, c.resource); err != nil && !errors.Is(err, resource.ErrSchemaURLConflict) {
+		if res, err = resource.Merge(res, r); err != nil && !errors.Is(err, resource.ErrSchemaURLConflict) {
 			return nil, fmt.Errorf("export: resource: %w", err)
 		}
 	}
@@ -205,6 +235,31 @@ func (c *config) buildResource(ctx context.Context) (*resource.Resource, error) 
 		}
 	}
 	return res, nil
+}
+
+// defaultResource returns what resource.Default returns on its first call,
+// from the environment as it is now: resource.Default keeps the environment
+// of its first call for the life of the process. That is a default
+// service.name, then OTEL_RESOURCE_ATTRIBUTES and OTEL_SERVICE_NAME, then
+// the SDK's telemetry.sdk.* attributes (and, with the SDK's experimental
+// OTEL_GO_X_RESOURCE=true, a service.instance.id).
+func defaultResource(ctx context.Context) (*resource.Resource, error) {
+	first := resource.WithAttributes(semconv.KeyServiceName.String(defaultServiceName()))
+	if strings.EqualFold(os.Getenv(envXResource), "true") {
+		// The SDK's default service.name and a service.instance.id.
+		first = resource.WithService()
+	}
+	return resource.New(ctx, first, resource.WithFromEnv(), resource.WithTelemetrySDK())
+}
+
+// defaultServiceName is the SDK's default service.name,
+// "unknown_service:" and the name of the executable.
+func defaultServiceName() string {
+	exe, err := os.Executable()
+	if err != nil {
+		return "unknown_service:go"
+	}
+	return "unknown_service:" + filepath.Base(exe)
 }
 
 // spanLimits returns the SDK limits (which read the OTEL_SPAN_* variables)
@@ -234,10 +289,9 @@ func (c *config) queueSize() int {
 // builder creates the exporters and readers of a config.
 type builder struct {
 	cfg        *config
-	processors []sdktrace.SpanProcessor
+	processors []sdktrace.SpanProcessor // each owns its exporter
 	readers    []sdkmetric.Reader
-	names      []string                // of the span exporters
-	exporters  []sdktrace.SpanExporter // to shut down if build fails
+	names      []string // of the span exporters
 }
 
 func (b *builder) build(ctx context.Context) error {
@@ -279,7 +333,7 @@ func (b *builder) addDestination(ctx context.Context, d *destination) error {
 		if w == nil {
 			w = os.Stderr
 		}
-		b.addSpanExporter("console", NewConsoleExporter(w, b.cfg.consoleOptions...))
+		b.addSpanExporter("console", NewConsoleExporter(w, d.console...))
 	case kindFile:
 		e, err := NewFileExporter(d.path)
 		if err != nil {
@@ -293,7 +347,6 @@ func (b *builder) addDestination(ctx context.Context, d *destination) error {
 }
 
 func (b *builder) addSpanExporter(name string, e sdktrace.SpanExporter) {
-	b.exporters = append(b.exporters, e)
 	b.names = append(b.names, name)
 	if b.cfg.simple {
 		b.processors = append(b.processors, sdktrace.NewSimpleSpanProcessor(e))
@@ -302,20 +355,20 @@ func (b *builder) addSpanExporter(name string, e sdktrace.SpanExporter) {
 	b.processors = append(b.processors, newBatchProcessor(name, e, b.cfg.queueSize(), b.cfg.batchTimeout))
 }
 
-// abort releases what a failed build created.
+// abort releases what a failed build created: the span processors (whose
+// batch processors run a goroutine each) with their exporters, and the
+// metric readers with theirs.
 func (b *builder) abort() {
 	ctx, cancel := context.WithCancel(context.Background())
-	cancel() // do not wait for anything
-	for _, e := range b.exporters {
-		_ = e.Shutdown(ctx)
-	}
+	cancel() // wait for nothing: no span or metric was recorded
+	_ = fanout(b.processors).Shutdown(ctx)
 	for _, r := range b.readers {
 		_ = r.Shutdown(ctx)
 	}
 }
 
 // exporterNames returns the comma-separated names of an OTEL_*_EXPORTER
-// variable, lower-cased, without empty entries.
+// variable, trimmed and lower-cased, without empty entries.
 func exporterNames(key string) []string {
 	var names []string
 	for n := range strings.SplitSeq(os.Getenv(key), ",") {
@@ -330,111 +383,132 @@ func exporterNames(key string) []string {
 // of the package documentation).
 func (b *builder) tracesFromEnv(ctx context.Context) error {
 	names := exporterNames(envTracesExporter)
-	if len(names) == 0 && !envSet(envOTLPEndpoint) && !envSet(envOTLPTracesEndpoint) {
-		b.addSpanExporter("console", NewConsoleExporter(os.Stderr, b.cfg.consoleOptions...))
-		return nil
-	}
-	if len(names) == 0 || (len(names) == 1 && names[0] != "console") {
-		// otlp (the default), none, or anything registered with
-		// autoexport.RegisterSpanExporter.
-		e, err := autoexport.NewSpanExporter(ctx)
-		if err != nil {
-			return fmt.Errorf("export: traces from environment (%s=%q): %w", envTracesExporter, os.Getenv(envTracesExporter), err)
+	if len(names) == 0 {
+		if !envSet(envOTLPEndpoint) && !envSet(envOTLPTracesEndpoint) {
+			b.addSpanExporter("console", NewConsoleExporter(os.Stderr))
+			return nil
 		}
-		if !autoexport.IsNoneSpanExporter(e) {
-			name := "otlp"
-			if len(names) == 1 {
-				name = names[0]
-			}
-			b.addSpanExporter("env:"+name, e)
-		}
-		return nil
+		names = []string{"otlp"} // the default exporter
 	}
-	// "console", or a list: autoexport takes a single name, so combine
-	// otlp, console and none here.
 	for _, n := range names {
 		switch n {
 		case "none":
 		case "console":
-			b.addSpanExporter("console", NewConsoleExporter(os.Stderr, b.cfg.consoleOptions...))
+			b.addSpanExporter("console", NewConsoleExporter(os.Stderr))
 		case "otlp":
-			var (
-				e   sdktrace.SpanExporter
-				err error
-			)
-			switch p := protocol(envOTLPTracesProtocol); p {
-			case "grpc":
-				e, err = newGRPCSpanExporter(ctx, "", otlpConfig{})
-			case "http/protobuf":
-				e, err = newHTTPSpanExporter(ctx, "", otlpConfig{})
-			default:
-				err = fmt.Errorf("%s=%q: want grpc or http/protobuf", envOTLPProtocol, p)
-			}
+			e, err := envSpanExporter(ctx)
 			if err != nil {
 				return fmt.Errorf("export: traces from environment: %w", err)
 			}
 			b.addSpanExporter("env:otlp", e)
 		default:
-			return fmt.Errorf("export: %s=%q: %q can only be used alone; otlp, console and none combine", envTracesExporter, os.Getenv(envTracesExporter), n)
+			if len(names) > 1 {
+				return fmt.Errorf("export: %s=%q: %q can only be used alone; otlp, console and none combine", envTracesExporter, os.Getenv(envTracesExporter), n)
+			}
+			// A name registered with autoexport.RegisterSpanExporter.
+			e, err := autoexport.NewSpanExporter(ctx)
+			if err != nil {
+				return fmt.Errorf("export: traces from environment (%s=%q): %w%s", envTracesExporter, os.Getenv(envTracesExporter), err, asWritten(envTracesExporter, n))
+			}
+			if !autoexport.IsNoneSpanExporter(e) {
+				b.addSpanExporter("env:"+n, e)
+			}
 		}
 	}
 	return nil
-}
-
-// protocol returns the OTLP protocol of a signal: its own variable, else
-// OTEL_EXPORTER_OTLP_PROTOCOL, else http/protobuf.
-func protocol(signalKey string) string {
-	for _, k := range []string{signalKey, envOTLPProtocol} {
-		if v := strings.TrimSpace(os.Getenv(k)); v != "" {
-			return v
-		}
-	}
-	return "http/protobuf"
 }
 
 // metricsFromEnv configures metric export from the environment: nothing
 // unless OTEL_METRICS_EXPORTER or an OTLP endpoint is set.
 func (b *builder) metricsFromEnv(ctx context.Context) error {
 	names := exporterNames(envMetricsExporter)
-	if len(names) == 0 && !envSet(envOTLPEndpoint) && !envSet(envOTLPMetricsEndpt) {
-		return nil
-	}
-	if len(names) <= 1 {
-		// A single name (or none: otlp) is autoexport's job.
-		r, err := autoexport.NewMetricReader(ctx)
-		if err != nil {
-			return fmt.Errorf("export: metrics from environment (%s=%q): %w", envMetricsExporter, os.Getenv(envMetricsExporter), err)
+	if len(names) == 0 {
+		if !envSet(envOTLPEndpoint) && !envSet(envOTLPMetricsEndpt) {
+			return nil
 		}
-		if !autoexport.IsNoneMetricReader(r) {
-			b.readers = append(b.readers, r)
-		}
-		return nil
+		names = []string{"otlp"} // the default exporter
 	}
 	for _, n := range names {
-		switch n {
-		case "none":
-		case "otlp":
-			var (
-				e   sdkmetric.Exporter
-				err error
-			)
-			switch p := protocol(envOTLPMetricsProto); p {
-			case "grpc":
-				e, err = newGRPCMetricExporter(ctx, "", otlpConfig{})
-			case "http/protobuf":
-				e, err = newHTTPMetricExporter(ctx, "", otlpConfig{})
-			default:
-				err = fmt.Errorf("%s=%q: want grpc or http/protobuf", envOTLPProtocol, p)
-			}
+		switch {
+		case n == "none":
+		case n == "otlp" && (len(names) > 1 || !envSet(envMetricsProducers)):
+			e, err := envMetricExporter(ctx)
 			if err != nil {
 				return fmt.Errorf("export: metrics from environment: %w", err)
 			}
 			b.readers = append(b.readers, sdkmetric.NewPeriodicReader(e))
-		default:
+		case len(names) > 1:
 			return fmt.Errorf("export: %s=%q: %q can only be used alone; otlp and none combine", envMetricsExporter, os.Getenv(envMetricsExporter), n)
+		default:
+			// console (the SDK's stdout exporter), prometheus, a name
+			// registered with autoexport.RegisterMetricReader, or otlp
+			// with OTEL_METRICS_PRODUCERS, which only autoexport handles.
+			if n == "otlp" {
+				if err := checkEnvHeaders("METRICS"); err != nil {
+					return fmt.Errorf("export: metrics from environment: %w", err)
+				}
+			}
+			r, err := autoexport.NewMetricReader(ctx)
+			if err != nil {
+				return fmt.Errorf("export: metrics from environment (%s=%q): %w%s", envMetricsExporter, os.Getenv(envMetricsExporter), err, asWritten(envMetricsExporter, n))
+			}
+			if !autoexport.IsNoneMetricReader(r) {
+				b.readers = append(b.readers, r)
+			}
 		}
 	}
 	return nil
+}
+
+// asWritten returns a hint for an autoexport error when the variable key
+// holds name other than exactly: autoexport reads it as written.
+func asWritten(key, name string) string {
+	if v := os.Getenv(key); v == "" || v == name {
+		return ""
+	}
+	return fmt.Sprintf(" (autoexport reads %s as written: try %q)", key, name)
+}
+
+// envSpanExporter returns the OTLP span exporter of the environment's
+// protocol.
+func envSpanExporter(ctx context.Context) (sdktrace.SpanExporter, error) {
+	switch p, key := protocol(envOTLPTracesProtocol); p {
+	case "grpc":
+		return newGRPCSpanExporter(ctx, "", otlpConfig{})
+	case "http/protobuf":
+		return newHTTPSpanExporter(ctx, "", otlpConfig{})
+	default:
+		return nil, badProtocol(key)
+	}
+}
+
+// envMetricExporter returns the OTLP metric exporter of the environment's
+// protocol.
+func envMetricExporter(ctx context.Context) (sdkmetric.Exporter, error) {
+	switch p, key := protocol(envOTLPMetricsProto); p {
+	case "grpc":
+		return newGRPCMetricExporter(ctx, "", otlpConfig{})
+	case "http/protobuf":
+		return newHTTPMetricExporter(ctx, "", otlpConfig{})
+	default:
+		return nil, badProtocol(key)
+	}
+}
+
+// protocol returns the OTLP protocol of a signal, trimmed and lower-cased,
+// and the variable it comes from: the signal's own, else
+// OTEL_EXPORTER_OTLP_PROTOCOL, else none (http/protobuf).
+func protocol(signalKey string) (proto, key string) {
+	for _, k := range [...]string{signalKey, envOTLPProtocol} {
+		if v := strings.ToLower(strings.TrimSpace(os.Getenv(k))); v != "" {
+			return v, k
+		}
+	}
+	return "http/protobuf", ""
+}
+
+func badProtocol(key string) error {
+	return fmt.Errorf("%s=%q: unknown OTLP protocol: want grpc or http/protobuf", key, os.Getenv(key))
 }
 
 func envSet(key string) bool { return strings.TrimSpace(os.Getenv(key)) != "" }
