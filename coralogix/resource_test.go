@@ -22,6 +22,13 @@ func TestResourceCarriesApplicationAndSubsystem(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	checkResource(t, rcv, opts, map[string]string{"cx.application.name": "shop", "cx.subsystem.name": "assistant"})
+}
+
+// checkResource sends one span with opts to rcv and checks its resource
+// has the attributes want.
+func checkResource(t *testing.T, rcv *exporttest.Receiver, opts []export.Option, want map[string]string) {
+	t.Helper()
 	p, err := export.New(context.Background(), opts...)
 	if err != nil {
 		t.Fatal(err)
@@ -37,9 +44,9 @@ func TestResourceCarriesApplicationAndSubsystem(t *testing.T) {
 	if len(rs) == 0 {
 		t.Fatal("no spans received")
 	}
-	for k, want := range map[string]string{"cx.application.name": "shop", "cx.subsystem.name": "assistant"} {
-		if got := attr(rs[0].Resource.Attributes, k); got != want {
-			t.Errorf("resource attribute %s = %q, want %q", k, got, want)
+	for k, w := range want {
+		if got := attr(rs[0].Resource.Attributes, k); got != w {
+			t.Errorf("resource attribute %s = %q, want %q", k, got, w)
 		}
 	}
 }
@@ -56,24 +63,5 @@ func TestResourceNamesDoNotOverrideUser(t *testing.T) {
 		t.Fatal(err)
 	}
 	opts = append(opts, export.WithResource(resource.NewSchemaless(attribute.String("cx.application.name", "my-app"))))
-	p, err := export.New(context.Background(), opts...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, s := p.TracerProvider.Tracer("t").Start(context.Background(), "x")
-	s.End()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := p.Shutdown(ctx); err != nil {
-		t.Fatal(err)
-	}
-	rs := rcv.ResourceSpans()
-	if len(rs) == 0 {
-		t.Fatal("no spans received")
-	}
-	for k, want := range map[string]string{"cx.application.name": "my-app", "cx.subsystem.name": "env-sub", "team": "ai"} {
-		if got := attr(rs[0].Resource.Attributes, k); got != want {
-			t.Errorf("resource attribute %s = %q, want %q", k, got, want)
-		}
-	}
+	checkResource(t, rcv, opts, map[string]string{"cx.application.name": "my-app", "cx.subsystem.name": "env-sub", "team": "ai"})
 }
