@@ -14,6 +14,7 @@ import (
 )
 
 func agentRequest(c *genai.Call, p *bedrockagentruntime.InvokeAgentInput) {
+	c.Operation = genai.OpInvokeAgent
 	r := &c.Request
 	r.AgentID = aws.ToString(p.AgentId)
 	r.AgentAliasID = aws.ToString(p.AgentAliasId)

@@ -31,6 +31,25 @@ const (
 	famTextPrompt
 )
 
+// vendor returns the vendor of a family's models as their Bedrock model ids
+// name it (the prefix of "anthropic.claude-..."); "" for the families whose
+// body format several vendors share.
+func (f family) vendor() string {
+	switch f {
+	case famClaude:
+		return "anthropic"
+	case famLlama:
+		return "meta"
+	case famTitan, famNova:
+		return "amazon"
+	case famMistral:
+		return "mistral"
+	case famCohere:
+		return "cohere"
+	}
+	return ""
+}
+
 // familyOf picks the family from a model id: a bare id
 // ("anthropic.claude-3-5-sonnet-20240620-v1:0"), a cross-region inference
 // profile ("us.", "eu.", "apac.", "global." ... prefixes) or an ARN (whose
@@ -133,15 +152,22 @@ func resolveTextPrompt(fam family, js string) family {
 // invokeRequest fills the request part of c from an InvokeModel body and
 // returns the family. The body is copied once; attribute strings alias the
 // copy, never the caller's buffer.
+//
+// A Titan Text call is a text completion; the others are chats. When the
+// model id tells no family, the body's family gives the model's vendor.
 func invokeRequest(c *genai.Call, body []byte, capture bool) family {
 	fam := familyOf(c.Request.Model)
+	if len(body) > 0 && fam == famUnknown {
+		fam = familyOfBody(string(body), strings.HasPrefix(c.Request.Model, "arn:"))
+		c.Request.ModelVendor = fam.vendor()
+	}
+	if fam == famTitan {
+		c.Operation = genai.OpTextCompletion
+	}
 	if len(body) == 0 {
 		return fam
 	}
 	js := string(body)
-	if fam == famUnknown {
-		fam = familyOfBody(js, strings.HasPrefix(c.Request.Model, "arn:"))
-	}
 	switch fam {
 	case famClaude:
 		claudeRequest(c, js, capture)

@@ -22,6 +22,7 @@ import (
 
 	"github.com/tracekit-go/tracekit/internal/genai"
 	"github.com/tracekit-go/tracekit/internal/instr"
+	"github.com/tracekit-go/tracekit/semconv"
 )
 
 // Middleware ids. They are unique per stack, which is what makes installing
@@ -164,6 +165,9 @@ func (m initMW) HandleInitialize(ctx context.Context, in middleware.InitializeIn
 		if err == nil {
 			st.fromMetadata(md)
 		}
+		if st.server {
+			st.serverFromMetadata(md)
+		}
 		st.afterCall(out.Result, err)
 		st.recycle()
 		return out, md, err
@@ -213,6 +217,37 @@ func (st *callState) fromMetadata(md middleware.Metadata) {
 	}
 }
 
+// serverFromMetadata notes the server of a Converse or InvokeModel call
+// from the raw response in its metadata (see noteServer).
+func (st *callState) serverFromMetadata(md middleware.Metadata) {
+	defer instr.Guard()
+	if resp, ok := awsmiddleware.GetRawResponse(md).(*smithyhttp.Response); ok && resp != nil && resp.Response != nil {
+		st.noteServer(resp.Response)
+	}
+}
+
+// noteServer records in the call the server that answered resp (the
+// endpoint the SDK resolved), for the conventions that record it (st.server:
+// OTel GenAI). mu held, or the state not shared yet.
+func (st *callState) noteServer(resp *http.Response) {
+	if resp.Request == nil || resp.Request.URL == nil {
+		return
+	}
+	u := resp.Request.URL
+	c := &st.call
+	c.ServerAddress, c.ServerPort, c.ImplicitPort = u.Hostname(), 0, 0
+	switch p := u.Port(); p {
+	case "", "443":
+		if u.Scheme == "http" && p == "" {
+			c.ImplicitPort = 80
+		} else {
+			c.ImplicitPort = 443
+		}
+	default:
+		c.ServerPort, _ = strconv.Atoi(p)
+	}
+}
+
 // deserMW sees the raw HTTP response of every attempt.
 type deserMW struct{}
 
@@ -251,6 +286,10 @@ type callState struct {
 	op      opKind
 	fam     family
 	capture bool
+	// server: the conventions record the server the SDK resolved (OTel
+	// GenAI's server.address and server.port; see noteServer).
+	server bool
+	render semconv.Renderer
 	// params is the typed input when content is not captured: an error
 	// message that quotes the prompt loses it (see withholdErr).
 	params any
@@ -328,6 +367,8 @@ func (h *hooks) begin(ctx context.Context, params any) (st *callState) {
 	res := h.in.Resolved()
 	st = statePool.Get().(*callState) // zero: recycle clears it
 	st.op, st.capture = op, res.Capture
+	st.server = res.Renderer.RecordsLateServer()
+	st.render = res.Renderer
 	if !res.Capture {
 		st.params = params
 	}
@@ -464,6 +505,9 @@ func (st *callState) endLocked() {
 		}
 	}
 	st.withholdErr()
+	if st.server && c.ServerAddress != "" {
+		st.span.SetAttributes(st.render.LateServer(nil, c)...)
+	}
 	st.span.End(c)
 	st.spent = true
 }
@@ -504,6 +548,9 @@ func (st *callState) onResponse(ctx context.Context, resp *http.Response) {
 	defer st.mu.Unlock()
 	if st.ended || st.teeing {
 		return
+	}
+	if st.server {
+		st.noteServer(resp)
 	}
 	ok := resp.StatusCode >= 200 && resp.StatusCode <= 299
 	if ok && st.op == opConverseStream {

@@ -444,7 +444,7 @@ func (s *Span) End() {
 					// The message quotes credentials (an AWS
 					// signature error, a header): the exception
 					// event gets the scrubbed one.
-					s.span.AddEvent("exception", trace.WithAttributes(
+					s.span.AddEvent(semconv.EventException, trace.WithAttributes(
 						semconv.KeyExceptionType.String(fmt.Sprintf("%T", s.err)),
 						semconv.KeyExceptionMessage.String(s.scrub(msg))))
 				} else {

@@ -353,7 +353,8 @@ func parseResponsesResponse(body string, c *genai.Call, content bool) {
 
 // outputItem adds one output item of a response to the completion: a
 // message's text to text, a reasoning item's summary and text to reasoning
-// (content, both), a function call to the tool calls.
+// (content, both), a function call to the tool calls, a built-in tool's call
+// to the server tool calls (content).
 func outputItem(it gjson.Result, ch *genai.Choice, text, reasoning *joiner, content bool) {
 	var typ, id, callID, name, args, parts, summary gjson.Result
 	it.ForEach(func(k, v gjson.Result) bool {
@@ -402,6 +403,16 @@ func outputItem(it gjson.Result, ch *genai.Choice, text, reasoning *joiner, cont
 		})
 	case "function_call", "custom_tool_call":
 		ch.ToolCalls = append(ch.ToolCalls, responsesToolCall(typ.Str, callID.Str, id.Str, name.Str, args, content))
+	case "web_search_call", "file_search_call", "code_interpreter_call", "image_generation_call", "mcp_call":
+		if !content {
+			return // only the output messages show them, which are content
+		}
+		tool := strings.TrimSuffix(typ.Str, "_call")
+		tc := genai.ToolCall{ID: id.Str, Type: tool, Name: tool}
+		if tool == "mcp" && name.Str != "" {
+			tc.Name = name.Str
+		}
+		ch.ServerToolCalls = append(ch.ServerToolCalls, tc)
 	}
 }
 

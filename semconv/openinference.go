@@ -23,11 +23,13 @@ func oiRequest(dst []attribute.KeyValue, c *genai.Call, capture bool) []attribut
 			}
 		}
 	} else {
-		dst = append(dst,
-			KeyOISpanKind.String(OISpanKindLLM),
-			KeyOILLMSystem.String(oiSystem(c)),
-			KeyOILLMProvider.String(oiProvider(c)),
-		)
+		kind := OISpanKindLLM
+		if c.Operation == genai.OpInvokeAgent {
+			kind = OISpanKindAgent
+		}
+		dst = append(dst, KeyOISpanKind.String(kind))
+		dst = appendString(dst, KeyOILLMSystem, oiSystem(c))
+		dst = append(dst, KeyOILLMProvider.String(oiProvider(c)))
 		dst = appendString(dst, KeyOIModelName, r.Model)
 		for i := range r.Messages {
 			m := &r.Messages[i]
@@ -85,10 +87,11 @@ func oiResponse(dst []attribute.KeyValue, c *genai.Call, capture bool) []attribu
 		}
 	}
 	u := &r.Usage
-	dst = appendInt(dst, KeyOITokensPrompt, u.InputTokens)
+	in := inputWithCache(c) // the prompt count includes cached tokens
+	dst = appendInt(dst, KeyOITokensPrompt, in)
 	dst = appendInt(dst, KeyOITokensCompletion, u.OutputTokens)
-	if u.InputTokens.Set || u.OutputTokens.Set {
-		dst = append(dst, KeyOITokensTotal.Int64(u.InputTokens.V+u.OutputTokens.V))
+	if in.Set || u.OutputTokens.Set {
+		dst = append(dst, KeyOITokensTotal.Int64(in.V+u.OutputTokens.V))
 	}
 	dst = appendInt(dst, KeyOITokensCacheRead, u.CacheReadInputTokens)
 	dst = appendInt(dst, KeyOITokensCacheWrite, u.CacheWriteInputTokens)
@@ -135,29 +138,43 @@ func oiProvider(c *genai.Call) string {
 
 // oiSystem returns llm.system: the API shape for OpenAI, the model vendor
 // for Bedrock (anthropic, meta, amazon, mistralai, cohere, ai21, deepseek),
-// as OpenInference's Bedrock instrumentation does.
+// as OpenInference's Bedrock instrumentation does. A Bedrock model id that
+// names no vendor (an application inference profile, provisioned or
+// imported model ARN) takes the vendor the request body was read as; ""
+// (no attribute) when that is unknown too.
 func oiSystem(c *genai.Call) string {
 	if c.Provider != genai.ProviderBedrock {
 		return c.Provider
 	}
-	id := c.Request.Model
+	v := bedrockVendor(c.Request.Model)
+	if v == "" {
+		v = c.Request.ModelVendor
+	}
+	if v == "mistral" {
+		return "mistralai"
+	}
+	return v
+}
+
+// bedrockVendor returns the vendor prefix of a Bedrock model id ("anthropic"
+// for "us.anthropic.claude-..." or a foundation-model or inference-profile
+// ARN of it); "" when the id has none.
+func bedrockVendor(id string) string {
 	if i := strings.LastIndexByte(id, '/'); i >= 0 { // ARN
 		id = id[i+1:]
 	}
-	parts := strings.Split(id, ".")
-	for len(parts) > 1 {
-		switch parts[0] {
-		case "us", "eu", "apac", "global", "us-gov", "ca", "jp", "au":
-			parts = parts[1:] // cross-region inference profile
-			continue
-		case "mistral":
-			return "mistralai"
-		case "":
-			return "amazon"
+	for {
+		dot := strings.IndexByte(id, '.')
+		if dot <= 0 {
+			return ""
 		}
-		return parts[0]
+		switch p := id[:dot]; p {
+		case "us", "eu", "apac", "global", "us-gov", "ca", "jp", "au":
+			id = id[dot+1:] // cross-region inference profile
+		default:
+			return p
+		}
 	}
-	return "amazon"
 }
 
 // invocationParamsJSON renders llm.invocation_parameters: the request

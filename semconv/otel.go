@@ -253,6 +253,24 @@ func appendToolCallPart(b []byte, tc *genai.ToolCall) []byte {
 	return p.close()
 }
 
+// appendServerToolCallPart appends a ServerToolCallPart: a built-in tool
+// the provider ran, its details an object with the tool's type.
+func appendServerToolCallPart(b []byte, tc *genai.ToolCall) []byte {
+	var p jsonObject
+	p.open(b)
+	p.str("type", "server_tool_call")
+	if tc.ID != "" {
+		p.str("id", tc.ID)
+	}
+	p.str("name", tc.Name)
+	p.key("server_tool_call")
+	var d jsonObject
+	d.open(p.b)
+	d.str("type", tc.Type)
+	p.b = d.close()
+	return p.close()
+}
+
 // outputMessagesJSON renders gen_ai.output.messages: one OutputMessage per
 // choice, with the finish reason normalized to the convention's enum.
 func outputMessagesJSON(b []byte, choices []genai.Choice) []byte {
@@ -271,6 +289,13 @@ func outputMessagesJSON(b []byte, choices []genai.Choice) []byte {
 		if ch.Reasoning != "" {
 			o.b = appendReasoningPart(o.b, ch.Reasoning)
 			parts++
+		}
+		for j := range ch.ServerToolCalls {
+			if parts > 0 {
+				o.b = append(o.b, ',')
+			}
+			parts++
+			o.b = appendServerToolCallPart(o.b, &ch.ServerToolCalls[j])
 		}
 		if ch.HasContent {
 			if parts > 0 {
@@ -295,18 +320,32 @@ func outputMessagesJSON(b []byte, choices []genai.Choice) []byte {
 
 // normalizeFinishReason maps provider finish reasons to the values of the
 // OTel output-message schema (stop, length, content_filter, tool_call,
-// error); other values pass through.
+// error). Covered: OpenAI chat and completions (and the OpenAI-compatible
+// APIs: Mistral, AI21 Jamba, DeepSeek, gpt-oss), the Responses API (status
+// and incomplete reason), Anthropic Claude, Bedrock Converse and Nova,
+// Llama, Titan Text and Cohere Command R. Other values pass through: Claude's
+// pause_turn (a long turn paused, to be resumed: none of the enum's),
+// Titan's RAG_QUERY_WHEN_RAG_DISABLED, a response still in_progress or
+// queued.
 func normalizeFinishReason(r string) string {
 	switch r {
-	case "", "error":
+	case "", "error", "failed", "cancelled", // no reason (the choice never finished); Responses statuses
+		"ERROR", "USER_CANCEL", // Cohere: generation failed or cancelled
+		"malformed_model_output", "malformed_tool_use", // Converse: unusable output
+		"insufficient_system_resource": // DeepSeek
 		return "error"
-	case "stop", "end_turn", "stop_sequence", "COMPLETE", "FINISH", "eos_token", "completed":
+	case "stop", "end_turn", "stop_sequence", "COMPLETE", "FINISH", "eos_token", "completed",
+		"STOP_SEQUENCE",                 // Cohere
+		"FINISHED", "STOP_CRITERIA_MET": // Titan Text
 		return "stop"
-	case "length", "max_tokens", "LENGTH", "MAX_TOKENS", "incomplete", "max_output_tokens", "model_context_window_exceeded":
+	case "length", "max_tokens", "LENGTH", "MAX_TOKENS", "incomplete", "max_output_tokens", "model_context_window_exceeded",
+		"model_length", // Mistral: the model's context length
+		"ERROR_LIMIT":  // Cohere: the model's context limit was reached
 		return "length"
 	case "tool_calls", "tool_use", "function_call", "TOOL_CALL":
 		return "tool_call"
-	case "content_filter", "content_filtered", "guardrail_intervened", "CONTENT_FILTERED", "ERROR_TOXIC", "refusal":
+	case "content_filter", "content_filtered", "guardrail_intervened", "CONTENT_FILTERED", "refusal",
+		"ERROR_TOXIC": // Cohere: the reply was found toxic
 		return "content_filter"
 	}
 	return r

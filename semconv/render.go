@@ -72,8 +72,10 @@ func (r Renderer) conv() Convention {
 
 // SpanName returns the span name of a call. Tracekit's names win when it is
 // selected ("bedrock.<api>" for Bedrock, "<operation> <model>" otherwise);
-// OTel GenAI names every span "<operation> <model>"; OpenInference alone
-// names embeddings "CreateEmbeddings".
+// OTel GenAI names every span "<operation> <model>", except an agent
+// invocation, "invoke_agent" (the agent's name, which the span name would
+// carry, is not known); OpenInference alone names embeddings
+// "CreateEmbeddings".
 func (r Renderer) SpanName(c *genai.Call) string {
 	conv := r.conv()
 	if conv.Has(Tracekit) && c.Provider == genai.ProviderBedrock && c.API != "" {
@@ -81,6 +83,9 @@ func (r Renderer) SpanName(c *genai.Call) string {
 	}
 	if conv == OpenInference && c.Operation == genai.OpEmbeddings {
 		return "CreateEmbeddings"
+	}
+	if c.Operation == genai.OpInvokeAgent {
+		return genai.OpInvokeAgent
 	}
 	if c.Request.Model == "" {
 		return c.Operation
@@ -119,16 +124,13 @@ func (r Renderer) Response(dst []attribute.KeyValue, c *genai.Call) []attribute.
 	return dst
 }
 
-// InputTokens is the input token count a call's gen_ai.usage.input_tokens and
-// its input token metric point carry: the provider's count, except with OTel
-// GenAI and without Tracekit (whose llm-tracekit value shares the key), where
-// a Bedrock count, which leaves out the tokens read from or written to the
-// prompt cache, has them added back: OTel GenAI counts every input token,
-// cached ones included (cache_read is a subset of it).
-func (r Renderer) InputTokens(c *genai.Call) genai.Int {
+// inputWithCache is every input token of a call, the cached ones included:
+// a Bedrock count leaves out the tokens read from or written to the prompt
+// cache, which are added back; other providers' counts include them already.
+func inputWithCache(c *genai.Call) genai.Int {
 	u := &c.Response.Usage
 	in := u.InputTokens
-	if conv := r.conv(); !conv.Has(OTelGenAI) || conv.Has(Tracekit) || c.Provider != genai.ProviderBedrock || !in.Set {
+	if c.Provider != genai.ProviderBedrock || !in.Set {
 		return in
 	}
 	if u.CacheReadInputTokens.Set {
@@ -140,12 +142,72 @@ func (r Renderer) InputTokens(c *genai.Call) genai.Int {
 	return in
 }
 
+// InputTokens is the input token count a call's gen_ai.usage.input_tokens and
+// its input token metric point carry: the provider's count, except with OTel
+// GenAI and without Tracekit (whose llm-tracekit value shares the key), where
+// a Bedrock count, which leaves out the tokens read from or written to the
+// prompt cache, has them added back: OTel GenAI counts every input token,
+// cached ones included (cache_read is a subset of it).
+func (r Renderer) InputTokens(c *genai.Call) genai.Int {
+	if conv := r.conv(); !conv.Has(OTelGenAI) || conv.Has(Tracekit) {
+		return c.Response.Usage.InputTokens
+	}
+	return inputWithCache(c)
+}
+
+// EventException is the name of the span event that records the failure of
+// a call (OpenTelemetry's exception event).
+const EventException = "exception"
+
+// Exception appends to dst the attributes of the exception span event of a
+// failed call, with message as exception.message (the span status's
+// description: the error's message once scrubbed of credentials and of
+// withheld content), and reports whether the selected conventions record
+// the event: OTel GenAI and OpenInference do (status Error plus an
+// exception event), llm-tracekit records none. c.Err must be set.
+func (r Renderer) Exception(dst []attribute.KeyValue, c *genai.Call, message string) ([]attribute.KeyValue, bool) {
+	if r.conv()&(OTelGenAI|OpenInference) == 0 || c.Err == nil {
+		return dst, false
+	}
+	dst = appendString(dst, KeyExceptionType, c.Err.Type)
+	dst = appendString(dst, KeyExceptionMessage, message)
+	return dst, true
+}
+
+// RecordsLateServer reports whether the selected conventions record the
+// server of a call whose endpoint is resolved only after its span started
+// (a Bedrock call: the SDK resolves its endpoint below the middleware that
+// starts the span). OTel GenAI does (server.address is recommended,
+// server.port required with it); llm-tracekit records no server on Bedrock
+// spans and metrics, and OpenInference has no such attribute. A provider
+// fills the record's server fields only when it does, so that Tracekit's
+// spans and metric points stay as they are.
+func (r Renderer) RecordsLateServer() bool { return r.conv().Has(OTelGenAI) }
+
+// LateServer appends server.address and server.port (the explicit port, or
+// the scheme's default one) of a call whose endpoint was learnt after its
+// span started (see RecordsLateServer) to dst, when the record has them.
+func (r Renderer) LateServer(dst []attribute.KeyValue, c *genai.Call) []attribute.KeyValue {
+	if !r.RecordsLateServer() || c.ServerAddress == "" {
+		return dst
+	}
+	dst = append(dst, KeyServerAddress.String(c.ServerAddress))
+	if c.ServerPort > 0 {
+		return append(dst, KeyServerPort.Int(c.ServerPort))
+	}
+	return appendImplicitPort(dst, c)
+}
+
 // Metric appends the attributes of the gen_ai.client.* data points of a call
 // to dst (without gen_ai.token.type). Metric names are the same in every
 // convention; their attributes follow the selected conventions.
 func (r Renderer) Metric(dst []attribute.KeyValue, c *genai.Call) []attribute.KeyValue {
 	conv := r.conv()
-	dst = append(dst, KeyOperationName.String(c.Operation))
+	op := c.Operation
+	if conv.Has(Tracekit) {
+		op = tracekitOperation(c)
+	}
+	dst = append(dst, KeyOperationName.String(op))
 	if conv.Has(Tracekit) || conv == OpenInference {
 		dst = append(dst, KeySystem.String(c.Provider))
 	}

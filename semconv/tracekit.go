@@ -12,7 +12,7 @@ const apiChatCompletions = "chat.completions"
 func tracekitRequest(dst []attribute.KeyValue, c *genai.Call, capture bool) []attribute.KeyValue {
 	r := &c.Request
 	dst = append(dst,
-		KeyOperationName.String(c.Operation),
+		KeyOperationName.String(tracekitOperation(c)),
 		KeySystem.String(c.Provider),
 	)
 	dst = appendShared(dst, c)
@@ -35,6 +35,23 @@ func tracekitRequest(dst []attribute.KeyValue, c *genai.Call, capture bool) []at
 		dst = appendString(dst, toolParams.at(i), t.Parameters)
 	}
 	return dst
+}
+
+// tracekitOperation returns the gen_ai.operation.name of a call in
+// llm-tracekit's convention, which names every Bedrock call chat: its agent
+// invocations and its Titan Text completions too.
+func tracekitOperation(c *genai.Call) string {
+	switch op := c.Operation; op {
+	case genai.OpInvokeAgent:
+		return genai.OpChat
+	case genai.OpTextCompletion:
+		if c.Provider == genai.ProviderBedrock {
+			return genai.OpChat
+		}
+		return op
+	default:
+		return op
+	}
 }
 
 // appendShared appends the request attributes whose keys Tracekit and OTel

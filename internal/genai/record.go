@@ -12,6 +12,9 @@ const (
 	OpChat           = "chat"
 	OpEmbeddings     = "embeddings"
 	OpTextCompletion = "text_completion"
+	// OpInvokeAgent is a call to a remote agent service (a Bedrock agent's
+	// InvokeAgent).
+	OpInvokeAgent = "invoke_agent"
 )
 
 // Providers, as in gen_ai.system.
@@ -48,7 +51,10 @@ const (
 // Call is everything known about one LLM call (one HTTP attempt for OpenAI,
 // one SDK operation for Bedrock).
 type Call struct {
-	// Operation is OpChat, OpEmbeddings or OpTextCompletion.
+	// Operation is OpChat, OpEmbeddings, OpTextCompletion or OpInvokeAgent.
+	// It names what the call is (a Bedrock Titan Text InvokeModel is a text
+	// completion, an InvokeAgent an agent invocation); conventions that name
+	// such calls otherwise (llm-tracekit's "chat") map it.
 	Operation string
 	// Provider is ProviderOpenAI or ProviderBedrock.
 	Provider string
@@ -88,6 +94,13 @@ type Call struct {
 // Request holds the request parameters and the prompt.
 type Request struct {
 	Model string
+	// ModelVendor is the vendor of the model when the provider learnt it
+	// from the request rather than from the model id (a Bedrock
+	// application inference profile, provisioned or imported model ARN,
+	// whose body is read as Anthropic's, Meta's, ...): the model id prefix
+	// of that vendor on Bedrock ("anthropic", "meta", "amazon", "mistral",
+	// "cohere"). "" when unknown or when the model id tells.
+	ModelVendor string
 	// ModelLearnt is set when the request named no model and Model was
 	// learnt from the response (a Bedrock agent's foundation model): spans
 	// record it as the request model, metric points (as llm-tracekit's) only
@@ -165,6 +178,13 @@ type Choice struct {
 	Content      string
 	HasContent   bool
 	ToolCalls    []ToolCall
+	// ServerToolCalls are the calls of built-in tools the provider ran
+	// itself (Responses API web_search_call, file_search_call,
+	// code_interpreter_call, image_generation_call and mcp_call items),
+	// recorded only when content is captured: Type is the tool's type
+	// ("web_search", "mcp", ...), Name the tool's name (its type, or an MCP
+	// server's tool), ID the item's id. Their arguments are not recorded.
+	ServerToolCalls []ToolCall
 	// Reasoning is the model's reasoning (thinking) text that came with the
 	// answer, when the provider returns it (content: captured only).
 	Reasoning string

@@ -139,7 +139,9 @@ func (s *Span) end(call *genai.Call, at time.Time) {
 	cost, priced := s.res.pricing.costOf(call)
 	if s.span.IsRecording() {
 		if call.Err != nil {
-			s.span.SetStatus(codes.Error, ScrubError(call.Err.Message))
+			msg := ScrubError(call.Err.Message)
+			s.span.SetStatus(codes.Error, msg)
+			s.exceptionEvent(call, msg, at)
 			*p = append((*p)[:0], semconv.ErrorType(call.Err.Type))
 			if call.Response.ID != "" {
 				// The server answered and then failed (a Responses
@@ -163,6 +165,23 @@ func (s *Span) end(call *genai.Call, at time.Time) {
 	used = max(used, s.res.metrics.record(s.ctx, call, elapsed.Seconds(), (*p)[:0]))
 	if priced {
 		used = max(used, s.res.metrics.recordCost(s.ctx, call, cost, (*p)[:0]))
+	}
+}
+
+// exceptionEvent adds the exception event of a failed call when the
+// conventions record one (not llm-tracekit's: Tracekit alone adds none),
+// with msg, the status description, as its message; dated at when it is
+// set (the call ended then), else now.
+func (s *Span) exceptionEvent(call *genai.Call, msg string, at time.Time) {
+	var buf [2]attribute.KeyValue
+	kv, ok := s.res.Renderer.Exception(buf[:0], call, msg)
+	if !ok {
+		return
+	}
+	if at.IsZero() {
+		s.span.AddEvent(semconv.EventException, trace.WithAttributes(kv...))
+	} else {
+		s.span.AddEvent(semconv.EventException, trace.WithAttributes(kv...), trace.WithTimestamp(at))
 	}
 }
 
