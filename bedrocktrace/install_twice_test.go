@@ -7,6 +7,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockagentruntime"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime"
+	"github.com/aws/smithy-go/middleware"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
 )
 
 // TestInstallTwiceOptionsCombine: installed on an aws.Config and again on a
@@ -80,5 +82,37 @@ func TestWithAgentRuntimeTracing(t *testing.T) {
 	_ = out.GetStream().Close()
 	if n := len(e.spans()); n != 1 {
 		t.Fatalf("%d spans, want 1", n)
+	}
+}
+
+// TestPerCallOptionCombinedOnce: a call-level WithTracing value reused for
+// many calls over a traced client combines its options with the client's
+// once: every call's stack gets the same combined installation (one
+// configuration, resolved once), not a new one per call.
+func TestPerCallOptionCombinedOnce(t *testing.T) {
+	client := WithTracing(WithCaptureContent(false))
+	per := WithTracing(WithCaptureContent(true))
+	var got []*hooks
+	for range 3 {
+		var o bedrockruntime.Options
+		client(&o)
+		per(&o)
+		s := middleware.NewStack("Converse", smithyhttp.NewStackRequest)
+		for _, f := range o.APIOptions {
+			if err := f(s); err != nil {
+				t.Fatal(err)
+			}
+		}
+		m, ok := s.Initialize.Get(initID)
+		if !ok {
+			t.Fatal("not installed")
+		}
+		got = append(got, m.(initMW).h)
+	}
+	if got[0] != got[1] || got[1] != got[2] {
+		t.Error("each call got a combined installation of its own")
+	}
+	if r := got[0].in.Resolved(); !r.Capture {
+		t.Error("the call's option (capture on) did not win over the client's")
 	}
 }

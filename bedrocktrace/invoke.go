@@ -157,17 +157,17 @@ func resolveTextPrompt(fam family, js string) family {
 // model id tells no family, the body's family gives the model's vendor.
 func invokeRequest(c *genai.Call, body []byte, capture bool) family {
 	fam := familyOf(c.Request.Model)
-	if len(body) > 0 && fam == famUnknown {
-		fam = familyOfBody(string(body), strings.HasPrefix(c.Request.Model, "arn:"))
+	js := string(body) // the one copy
+	if js != "" && fam == famUnknown {
+		fam = familyOfBody(js, strings.HasPrefix(c.Request.Model, "arn:"))
 		c.Request.ModelVendor = fam.vendor()
 	}
 	if fam == famTitan {
 		c.Operation = genai.OpTextCompletion
 	}
-	if len(body) == 0 {
+	if js == "" {
 		return fam
 	}
-	js := string(body)
 	switch fam {
 	case famClaude:
 		claudeRequest(c, js, capture)

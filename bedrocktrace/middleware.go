@@ -43,14 +43,19 @@ func AppendMiddlewares(apiOptions *[]func(*middleware.Stack) error, opts ...Opti
 	if apiOptions == nil {
 		return
 	}
-	h := &hooks{in: pkg.New(opts...), opts: append([]Option(nil), opts...)}
-	*apiOptions = append(*apiOptions, h.install)
+	*apiOptions = append(*apiOptions, newHooks(opts).install)
+}
+
+// newHooks returns an installation with opts.
+func newHooks(opts []Option) *hooks {
+	return &hooks{in: pkg.New(opts...), opts: append([]Option(nil), opts...)}
 }
 
 // WithTracing returns a bedrockruntime option that installs the tracing
 // middlewares, for bedrockruntime.NewFromConfig or for a single call.
 func WithTracing(opts ...Option) func(*bedrockruntime.Options) {
-	return func(o *bedrockruntime.Options) { AppendMiddlewares(&o.APIOptions, opts...) }
+	h := newHooks(opts) // one installation however often the option is applied
+	return func(o *bedrockruntime.Options) { o.APIOptions = append(o.APIOptions, h.install) }
 }
 
 // WithAgentRuntimeTracing returns a bedrockagentruntime option that installs
@@ -58,7 +63,8 @@ func WithTracing(opts ...Option) func(*bedrockruntime.Options) {
 // NewAgentRuntimeFromConfig) or for a single call: WithTracing's
 // counterpart for Bedrock Agent Runtime clients.
 func WithAgentRuntimeTracing(opts ...Option) func(*bedrockagentruntime.Options) {
-	return func(o *bedrockagentruntime.Options) { AppendMiddlewares(&o.APIOptions, opts...) }
+	h := newHooks(opts)
+	return func(o *bedrockagentruntime.Options) { o.APIOptions = append(o.APIOptions, h.install) }
 }
 
 // NewFromConfig returns a traced bedrockruntime client: it is

@@ -136,10 +136,13 @@ func hasQueryKey(query, key string) bool {
 }
 
 // bedrockVPCEndpoint reports whether host (in lower case) is an interface VPC
-// endpoint of Amazon Bedrock's runtime: vpce-<id>.<service><region>.vpce.amazonaws.com.
+// endpoint of Amazon Bedrock's runtime: vpce-<id>.<service><region>.vpce.amazonaws.com
+// (.com.cn in China).
 func bedrockVPCEndpoint(host string) bool {
-	const vpce = ".vpce.amazonaws.com"
-	rest, ok := strings.CutSuffix(host, vpce)
+	rest, ok := strings.CutSuffix(host, ".vpce.amazonaws.com")
+	if !ok {
+		rest, ok = strings.CutSuffix(host, ".vpce.amazonaws.com.cn") // the China partition
+	}
 	if !ok || !strings.HasPrefix(rest, "vpce-") {
 		return false
 	}

@@ -241,6 +241,8 @@ func TestHostingOf(t *testing.T) {
 		{"vpce-0a1b2c3d-4e5f6a7b.bedrock-runtime.us-east-1.vpce.amazonaws.com", "/openai/v1/chat/completions", "", "aws.bedrock"},
 		{"VPCE-0a1b.Bedrock-Mantle.eu-west-1.VPCE.amazonaws.com.", "/v1/chat/completions", "", "aws.bedrock"},
 		{"vpce-0a1b.bedrock-runtime-fips.us-east-1.vpce.amazonaws.com", "/v1/chat/completions", "", "aws.bedrock"},
+		{"vpce-0a1b.bedrock-runtime.cn-north-1.vpce.amazonaws.com.cn", "/v1/chat/completions", "", "aws.bedrock"},
+		{"vpce-0a1b.bedrock-runtime.cn-north-1.vpce.amazonaws.com.cn.evil", "/v1/chat/completions", "", ""},
 		{"vpce-0a1b.bedrock-agent.us-east-1.vpce.amazonaws.com", "/v1/chat/completions", "", ""},
 		{"vpce-0a1b.bedrock-runtime.vpce.amazonaws.com", "/v1/chat/completions", "", ""},
 		{"vpce-0a1b.bedrock-runtime.us-east-1.x.vpce.amazonaws.com", "/v1/chat/completions", "", ""},

@@ -3,6 +3,7 @@ package openaitrace
 import (
 	"context"
 	"errors"
+	"net/http"
 	"net/http/httptest"
 	"sync"
 	"testing"
@@ -72,5 +73,34 @@ func TestInstalledTwiceOptionsReported(t *testing.T) {
 	defer mu.Unlock()
 	if len(handled) != 1 || !errors.Is(handled[0], errIgnoredOptions) {
 		t.Errorf("reported %v, want errIgnoredOptions once", handled)
+	}
+}
+
+// TestNewClientWithTracingOutermost: a WithTracing given to NewClient after
+// another middleware is still installed outermost, as NewClient promises:
+// a middleware that calls next twice (hedging, say) makes one SDK call,
+// traced once.
+func TestNewClientWithTracingOutermost(t *testing.T) {
+	srv := httptest.NewServer(jsonHandler(200, chatResponseJSON))
+	defer srv.Close()
+	rec := tracetest.NewSpanRecorder()
+	twice := option.WithMiddleware(func(r *http.Request, next option.MiddlewareNext) (*http.Response, error) {
+		r2 := r.Clone(r.Context())
+		if r.GetBody != nil {
+			r2.Body, _ = r.GetBody()
+		}
+		resp, err := next(r)
+		if err == nil {
+			resp.Body.Close()
+		}
+		return next(r2)
+	})
+	client := NewClient(option.WithBaseURL(srv.URL), option.WithAPIKey("k"), option.WithMaxRetries(0), twice,
+		WithTracing(WithTracerProvider(sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec)))))
+	if _, err := client.Chat.Completions.New(context.Background(), chatParams()); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(rec.Ended()); n != 1 {
+		t.Fatalf("%d spans for one SDK call; tracing is not the outermost middleware", n)
 	}
 }

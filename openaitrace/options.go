@@ -119,17 +119,20 @@ func (s switchable[C]) Apply(cfg C) error {
 
 // NewClient returns openai.NewClient(opts...) with tracing installed as its
 // outermost middleware. Configure tracing itself with Instrument, or with
-// WithTracing(opts...) among opts: NewClient then installs that one, as
-// given, and no other.
+// WithTracing(opts...) among opts: NewClient then installs that one (the
+// first, if several), outermost, and no other.
 func NewClient(opts ...option.RequestOption) openai.Client {
+	all := make([]option.RequestOption, 1, len(opts)+1)
 	for _, o := range opts {
-		if _, ok := o.(interface{ tracekitTracing() }); ok {
-			return openai.NewClient(opts...)
+		if _, ok := o.(interface{ tracekitTracing() }); ok && all[0] == nil {
+			all[0] = o
+			continue
 		}
+		all = append(all, o)
 	}
-	all := make([]option.RequestOption, 0, len(opts)+1)
-	all = append(all, WithTracing())
-	all = append(all, opts...)
+	if all[0] == nil {
+		all[0] = WithTracing()
+	}
 	return openai.NewClient(all...)
 }
 

@@ -159,6 +159,10 @@ func (r Renderer) InputTokens(c *genai.Call) genai.Int {
 // a call (OpenTelemetry's exception event).
 const EventException = "exception"
 
+// RecordsException reports whether the selected conventions record the
+// exception event of a failed call (see Exception).
+func (r Renderer) RecordsException() bool { return r.conv()&(OTelGenAI|OpenInference) != 0 }
+
 // Exception appends to dst the attributes of the exception span event of a
 // failed call, with message as exception.message (the span status's
 // description: the error's message once scrubbed of credentials and of

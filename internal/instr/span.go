@@ -173,6 +173,9 @@ func (s *Span) end(call *genai.Call, at time.Time) {
 // with msg, the status description, as its message; dated at when it is
 // set (the call ended then), else now.
 func (s *Span) exceptionEvent(call *genai.Call, msg string, at time.Time) {
+	if !s.res.Renderer.RecordsException() {
+		return // before buf, which escapes: Tracekit's failed calls allocate nothing more
+	}
 	var buf [2]attribute.KeyValue
 	kv, ok := s.res.Renderer.Exception(buf[:0], call, msg)
 	if !ok {

@@ -84,3 +84,26 @@ func TestFailedCallExceptionEvent(t *testing.T) {
 		}
 	}
 }
+
+// TestTracekitFailedCallAllocs: the exception event of the other
+// conventions costs a failed call nothing with Tracekit alone (its
+// attribute buffer, which escapes, is not even declared).
+func TestTracekitFailedCallAllocs(t *testing.T) {
+	if raceEnabled {
+		t.Skip("allocation counts vary under the race detector")
+	}
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(tracetest.NewSpanRecorder()), sdktrace.WithSampler(sdktrace.AlwaysSample()))
+	r := NewPackage("scope", "v").New(WithTracerProvider(tp)).Resolved()
+	ctx := context.Background()
+	err := &genai.Error{Type: "ValidationException", Message: "bad input"}
+	n := testing.AllocsPerRun(500, func() {
+		call := &genai.Call{Operation: genai.OpChat, Provider: genai.ProviderBedrock, API: "converse",
+			Request: genai.Request{Model: "m"}, TimeToFirstChunk: -1}
+		_, s := r.Start(ctx, call)
+		call.Err = err
+		s.End(call)
+	})
+	if n > 9 {
+		t.Errorf("allocs per failed call with Tracekit: %v, want 9 (as before the exception event)", n)
+	}
+}
