@@ -8,6 +8,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockagentruntime"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime"
+	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 
@@ -46,19 +47,23 @@ func familyCaseNamed(t *testing.T, name string) familyCase {
 
 // metricOperations returns the gen_ai.operation.name of every
 // gen_ai.client.operation.duration point.
-func metricOperations(e *env) []string {
-	var ops []string
+func metricOperations(e *env) []string { return durationAttr(e, semconv.KeyOperationName) }
+
+// durationAttr returns the attribute key of every
+// gen_ai.client.operation.duration point ("" when it has none).
+func durationAttr(e *env, key attribute.Key) []string {
+	var out []string
 	for _, sm := range e.metrics().ScopeMetrics {
 		for _, m := range sm.Metrics {
 			if h, ok := m.Data.(metricdata.Histogram[float64]); ok && m.Name == semconv.MetricOperationDuration {
 				for _, p := range h.DataPoints {
-					v, _ := p.Attributes.Value(semconv.KeyOperationName)
-					ops = append(ops, v.AsString())
+					v, _ := p.Attributes.Value(key)
+					out = append(out, v.AsString())
 				}
 			}
 		}
 	}
-	return ops
+	return out
 }
 
 // TestInvokeAgentOperationPerConvention: an InvokeAgent call is an
@@ -271,20 +276,7 @@ func TestOpenInferenceSystemFromBody(t *testing.T) {
 
 // metricServers returns the server.address of every
 // gen_ai.client.operation.duration point ("" when it has none).
-func metricServers(e *env) []string {
-	var out []string
-	for _, sm := range e.metrics().ScopeMetrics {
-		for _, m := range sm.Metrics {
-			if h, ok := m.Data.(metricdata.Histogram[float64]); ok && m.Name == semconv.MetricOperationDuration {
-				for _, p := range h.DataPoints {
-					v, _ := p.Attributes.Value(semconv.KeyServerAddress)
-					out = append(out, v.AsString())
-				}
-			}
-		}
-	}
-	return out
-}
+func metricServers(e *env) []string { return durationAttr(e, semconv.KeyServerAddress) }
 
 // TestServerAddressOTelOnly: with OTel GenAI selected, Bedrock spans and
 // metric points carry server.address and server.port of the endpoint the
