@@ -154,6 +154,9 @@ type claudeBody struct {
 	text      textJoiner
 	reasoning textJoiner // thinking blocks (an answer's)
 	calls     []genai.ToolCall
+	// parts are the text, image and document blocks in order, when there is
+	// an image or a document (and content is captured).
+	parts []genai.Part
 }
 
 // scanClaudeContent reads the content value at the cursor: it appends one
@@ -166,9 +169,13 @@ func scanClaudeContent(d *jscan.Scanner, dst []genai.Message, body *claudeBody, 
 		body.str = d.Str()
 		return dst
 	}
+	from := *d // the content, for a second pass when it has media
+	media := false
 	d.Each(func() {
 		b := scanClaudeBlock(d, capture)
 		switch b.typ {
+		case "image", "document":
+			media = true
 		case "text":
 			body.text.add(b.text)
 		case "thinking":
@@ -189,7 +196,85 @@ func scanClaudeContent(d *jscan.Scanner, dst []genai.Message, body *claudeBody, 
 			dst = append(dst, m)
 		}
 	})
+	if media && capture && !d.Bad() {
+		body.parts = claudeParts(&from)
+	}
 	return dst
+}
+
+// claudeParts reads a block list (the scanner at it) as the record's parts:
+// text blocks, and image and document blocks (base64, text or URL sources,
+// or files uploaded beforehand); other blocks are left out.
+func claudeParts(d *jscan.Scanner) []genai.Part {
+	var parts []genai.Part
+	d.Each(func() {
+		if !d.Obj() {
+			return
+		}
+		var typ, text, srcType, mime, data, url, fileID string
+		var seen, srcSeen uint8
+		// first reports whether this is the first member of its name
+		// (bit) in the block or, src, in its source.
+		first := func(set *uint8, bit uint8) bool {
+			if *set&bit != 0 {
+				return false
+			}
+			*set |= bit
+			return true
+		}
+		for k, ok := d.Key(); ok; k, ok = d.Key() {
+			switch {
+			case k == "type" && first(&seen, 1):
+				typ = d.Str()
+			case k == "text" && first(&seen, 2):
+				text = d.Str()
+			case k == "source" && first(&seen, 4):
+				if !d.Obj() {
+					continue
+				}
+				for k, ok := d.Key(); ok; k, ok = d.Key() {
+					switch {
+					case k == "type" && first(&srcSeen, 1):
+						srcType = d.Str()
+					case k == "media_type" && first(&srcSeen, 2):
+						mime = d.Str()
+					case k == "data" && first(&srcSeen, 4):
+						data = d.Str()
+					case k == "url" && first(&srcSeen, 8):
+						url = d.Str()
+					case k == "file_id" && first(&srcSeen, 16):
+						fileID = d.Str()
+					}
+				}
+			}
+		}
+		modality := genai.ModalityImage
+		switch typ {
+		case "text":
+			parts = append(parts, genai.Part{Kind: genai.PartText, Text: text})
+			return
+		case "document":
+			modality = genai.ModalityDocument
+		case "image":
+		default:
+			return
+		}
+		p := genai.Part{Modality: modality, MimeType: mime}
+		switch srcType {
+		case "base64":
+			p.Kind, p.Data = genai.PartBlob, data
+		case "text":
+			p.Kind, p.Bytes = genai.PartBlob, []byte(data)
+		case "url":
+			p.Kind, p.URI = genai.PartURI, url
+		case "file":
+			p.Kind, p.FileID = genai.PartFile, fileID
+		default:
+			return
+		}
+		parts = append(parts, p)
+	})
+	return parts
 }
 
 // finishClaudeMessage flattens a Claude message as llm-tracekit does, given
@@ -206,8 +291,8 @@ func finishClaudeMessage(dst []genai.Message, start int, role string, body *clau
 		}
 		return append(dst, m)
 	}
-	if body.text.n > 0 || len(body.calls) > 0 || role == "assistant" {
-		m := genai.Message{Role: role, ToolCalls: body.calls}
+	if body.text.n > 0 || len(body.calls) > 0 || role == "assistant" || body.parts != nil {
+		m := genai.Message{Role: role, ToolCalls: body.calls, Parts: body.parts}
 		if body.text.n > 0 && capture {
 			m.Content, m.HasContent = body.text.String(), true
 		}

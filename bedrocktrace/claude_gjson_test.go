@@ -127,19 +127,69 @@ func gjsonAppendClaudeMessage(dst []genai.Message, role string, content gjson.Re
 		}
 		return true
 	})
-	if text.n > 0 || len(calls) > 0 || (role == "assistant") {
-		m := genai.Message{Role: role, ToolCalls: calls}
+	var parts []genai.Part
+	if capture {
+		parts = gjsonClaudeParts(content)
+	}
+	if text.n > 0 || len(calls) > 0 || role == "assistant" || parts != nil {
+		m := genai.Message{Role: role, ToolCalls: calls, Parts: parts}
 		if text.n > 0 && capture {
 			m.Content, m.HasContent = text.String(), true
 		}
-		if role == "assistant" || text.n > 0 || len(calls) > 0 {
-			dst = append(dst, m)
-		}
+		dst = append(dst, m)
 	}
 	if len(dst) == start {
 		dst = append(dst, genai.Message{Role: role})
 	}
 	return dst
+}
+
+// gjsonClaudeParts returns the parts of a block list that has an image or
+// a document block (nil otherwise): text blocks, and image and document
+// blocks with a base64, text, url or file source.
+func gjsonClaudeParts(content gjson.Result) []genai.Part {
+	media := false
+	content.ForEach(func(_, b gjson.Result) bool {
+		switch b.Get("type").Str {
+		case "image", "document":
+			media = true
+		}
+		return true
+	})
+	if !media {
+		return nil
+	}
+	var parts []genai.Part
+	content.ForEach(func(_, b gjson.Result) bool {
+		modality := genai.ModalityImage
+		switch b.Get("type").Str {
+		case "text":
+			parts = append(parts, genai.Part{Kind: genai.PartText, Text: b.Get("text").Str})
+			return true
+		case "document":
+			modality = genai.ModalityDocument
+		case "image":
+		default:
+			return true
+		}
+		src := b.Get("source")
+		p := genai.Part{Modality: modality, MimeType: src.Get("media_type").Str}
+		switch src.Get("type").Str {
+		case "base64":
+			p.Kind, p.Data = genai.PartBlob, src.Get("data").Str
+		case "text":
+			p.Kind, p.Bytes = genai.PartBlob, []byte(src.Get("data").Str)
+		case "url":
+			p.Kind, p.URI = genai.PartURI, src.Get("url").Str
+		case "file":
+			p.Kind, p.FileID = genai.PartFile, src.Get("file_id").Str
+		default:
+			return true
+		}
+		parts = append(parts, p)
+		return true
+	})
+	return parts
 }
 
 // claudeResponse reads a Claude response body in one pass over its top level.

@@ -186,8 +186,12 @@ func appendConverseMessage(dst []genai.Message, role string, blocks []types.Cont
 	start := len(dst)
 	var text textJoiner
 	var calls []genai.ToolCall
+	media := false
 	for _, b := range blocks {
 		switch b := b.(type) {
+		case *types.ContentBlockMemberImage, *types.ContentBlockMemberDocument,
+			*types.ContentBlockMemberVideo, *types.ContentBlockMemberAudio:
+			media = true
 		case *types.ContentBlockMemberText:
 			text.add(captured(b.Value, capture))
 		case *types.ContentBlockMemberCitationsContent:
@@ -218,15 +222,19 @@ func appendConverseMessage(dst []genai.Message, role string, blocks []types.Cont
 			dst = append(dst, m)
 		}
 	}
+	var parts []genai.Part
+	if media && capture {
+		parts = converseMessageParts(blocks)
+	}
 	if role == "assistant" {
-		m := genai.Message{Role: role, ToolCalls: calls}
+		m := genai.Message{Role: role, ToolCalls: calls, Parts: parts}
 		if text.n > 0 {
 			m.Content, m.HasContent = text.String(), capture
 		}
 		return append(dst, m)
 	}
-	if text.n > 0 || len(calls) > 0 {
-		m := genai.Message{Role: role, ToolCalls: calls}
+	if text.n > 0 || len(calls) > 0 || parts != nil {
+		m := genai.Message{Role: role, ToolCalls: calls, Parts: parts}
 		if text.n > 0 {
 			m.Content, m.HasContent = text.String(), capture
 		}
@@ -236,6 +244,141 @@ func appendConverseMessage(dst []genai.Message, role string, blocks []types.Cont
 		dst = append(dst, genai.Message{Role: role})
 	}
 	return dst
+}
+
+// converseMessageParts returns the text and media blocks of a message as the
+// record's parts, in order: text (as appendConverseMessage joins it),
+// images, documents, videos and audio, inline (bytes or text) or in S3.
+func converseMessageParts(blocks []types.ContentBlock) []genai.Part {
+	var parts []genai.Part
+	text := func(s string) { parts = append(parts, genai.Part{Kind: genai.PartText, Text: s}) }
+	for _, b := range blocks {
+		switch b := b.(type) {
+		case *types.ContentBlockMemberText:
+			text(b.Value)
+		case *types.ContentBlockMemberCitationsContent:
+			for _, g := range b.Value.Content {
+				if t, ok := g.(*types.CitationGeneratedContentMemberText); ok {
+					text(t.Value)
+				}
+			}
+		case *types.ContentBlockMemberGuardContent:
+			if t, ok := b.Value.(*types.GuardrailConverseContentBlockMemberText); ok {
+				text(aws.ToString(t.Value.Text))
+			}
+		case *types.ContentBlockMemberImage:
+			p := genai.Part{Modality: genai.ModalityImage, MimeType: formatMime(genai.ModalityImage, string(b.Value.Format))}
+			switch src := b.Value.Source.(type) {
+			case *types.ImageSourceMemberBytes:
+				p.Kind, p.Bytes = genai.PartBlob, src.Value
+			case *types.ImageSourceMemberS3Location:
+				p.Kind, p.URI = genai.PartURI, aws.ToString(src.Value.Uri)
+			}
+			parts = appendMedia(parts, p)
+		case *types.ContentBlockMemberDocument:
+			p := genai.Part{Modality: genai.ModalityDocument, MimeType: formatMime(genai.ModalityDocument, string(b.Value.Format))}
+			switch src := b.Value.Source.(type) {
+			case *types.DocumentSourceMemberBytes:
+				p.Kind, p.Bytes = genai.PartBlob, src.Value
+			case *types.DocumentSourceMemberS3Location:
+				p.Kind, p.URI = genai.PartURI, aws.ToString(src.Value.Uri)
+			case *types.DocumentSourceMemberText:
+				p.Kind, p.Bytes = genai.PartBlob, []byte(src.Value)
+			}
+			parts = appendMedia(parts, p)
+		case *types.ContentBlockMemberVideo:
+			p := genai.Part{Modality: genai.ModalityVideo, MimeType: formatMime(genai.ModalityVideo, string(b.Value.Format))}
+			switch src := b.Value.Source.(type) {
+			case *types.VideoSourceMemberBytes:
+				p.Kind, p.Bytes = genai.PartBlob, src.Value
+			case *types.VideoSourceMemberS3Location:
+				p.Kind, p.URI = genai.PartURI, aws.ToString(src.Value.Uri)
+			}
+			parts = appendMedia(parts, p)
+		case *types.ContentBlockMemberAudio:
+			p := genai.Part{Modality: genai.ModalityAudio, MimeType: formatMime(genai.ModalityAudio, string(b.Value.Format))}
+			switch src := b.Value.Source.(type) {
+			case *types.AudioSourceMemberBytes:
+				p.Kind, p.Bytes = genai.PartBlob, src.Value
+			case *types.AudioSourceMemberS3Location:
+				p.Kind, p.URI = genai.PartURI, aws.ToString(src.Value.Uri)
+			}
+			parts = appendMedia(parts, p)
+		}
+	}
+	return parts
+}
+
+// appendMedia appends a media part whose source was understood (a part of
+// an unknown source has no kind and is left out).
+func appendMedia(parts []genai.Part, p genai.Part) []genai.Part {
+	if p.Kind == "" {
+		return parts
+	}
+	return append(parts, p)
+}
+
+// formatMime returns the media type of a Bedrock image, document, video or
+// audio format name (as Converse and Nova name them); "" when unknown.
+func formatMime(modality, format string) string {
+	format = strings.ToLower(format)
+	switch modality {
+	case genai.ModalityImage:
+		switch format {
+		case "png", "jpeg", "gif", "webp":
+			return "image/" + format
+		case "jpg":
+			return "image/jpeg"
+		}
+	case genai.ModalityDocument:
+		switch format {
+		case "pdf":
+			return "application/pdf"
+		case "csv":
+			return "text/csv"
+		case "doc":
+			return "application/msword"
+		case "docx":
+			return "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+		case "xls":
+			return "application/vnd.ms-excel"
+		case "xlsx":
+			return "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+		case "html":
+			return "text/html"
+		case "txt":
+			return "text/plain"
+		case "md":
+			return "text/markdown"
+		}
+	case genai.ModalityVideo:
+		switch format {
+		case "mp4", "webm", "mpeg":
+			return "video/" + format
+		case "mpg":
+			return "video/mpeg"
+		case "mov":
+			return "video/quicktime"
+		case "mkv":
+			return "video/x-matroska"
+		case "flv":
+			return "video/x-flv"
+		case "wmv":
+			return "video/x-ms-wmv"
+		case "three_gp":
+			return "video/3gpp"
+		}
+	case genai.ModalityAudio:
+		switch format {
+		case "mp3", "mpeg", "mpga":
+			return "audio/mpeg"
+		case "wav", "flac", "ogg", "opus", "aac", "webm":
+			return "audio/" + format
+		case "mp4", "m4a":
+			return "audio/mp4"
+		}
+	}
+	return ""
 }
 
 // captured is s when content is captured, else "" (the joiner still counts

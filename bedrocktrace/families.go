@@ -138,9 +138,12 @@ func appendConverseJSONMessage(dst []genai.Message, role string, content gjson.R
 	start := len(dst)
 	var text textJoiner
 	var calls []genai.ToolCall
+	media := false
 	content.ForEach(func(_, b gjson.Result) bool {
 		if t := b.Get("text"); t.Exists() {
 			text.add(t.Str)
+		} else if novaMedia(b).Exists() {
+			media = true
 		} else if tu := b.Get("toolUse"); tu.Exists() {
 			tc := genai.ToolCall{ID: tu.Get("toolUseId").Str, Type: "function", Name: tu.Get("name").Str}
 			if capture {
@@ -170,8 +173,12 @@ func appendConverseJSONMessage(dst []genai.Message, role string, content gjson.R
 		}
 		return true
 	})
-	if role == "assistant" || text.n > 0 || len(calls) > 0 {
-		m := genai.Message{Role: role, ToolCalls: calls}
+	var parts []genai.Part
+	if media && capture {
+		parts = novaParts(content)
+	}
+	if role == "assistant" || text.n > 0 || len(calls) > 0 || parts != nil {
+		m := genai.Message{Role: role, ToolCalls: calls, Parts: parts}
 		if text.n > 0 && capture {
 			m.Content, m.HasContent = text.String(), true
 		}
@@ -181,6 +188,62 @@ func appendConverseJSONMessage(dst []genai.Message, role string, content gjson.R
 		dst = append(dst, genai.Message{Role: role})
 	}
 	return dst
+}
+
+// novaModalities are the members of a Converse-shaped JSON content block
+// that hold media, and their modalities.
+var novaModalities = [...][2]string{
+	{"image", genai.ModalityImage},
+	{"document", genai.ModalityDocument},
+	{"video", genai.ModalityVideo},
+	{"audio", genai.ModalityAudio},
+}
+
+// novaMedia returns the image, document, video or audio member of a content
+// block (a Result that does not exist for other blocks).
+func novaMedia(b gjson.Result) gjson.Result {
+	_, v := novaMediaOf(b)
+	return v
+}
+
+func novaMediaOf(b gjson.Result) (modality string, v gjson.Result) {
+	for _, m := range novaModalities {
+		if v := b.Get(m[0]); v.Exists() {
+			return m[1], v
+		}
+	}
+	return "", gjson.Result{}
+}
+
+// novaParts reads a Converse-shaped JSON block list as the record's parts:
+// text blocks, and image, document, video and audio blocks (base64 bytes or
+// an S3 location).
+func novaParts(content gjson.Result) []genai.Part {
+	var parts []genai.Part
+	content.ForEach(func(_, b gjson.Result) bool {
+		if t := b.Get("text"); t.Exists() {
+			parts = append(parts, genai.Part{Kind: genai.PartText, Text: t.Str})
+			return true
+		}
+		modality, v := novaMediaOf(b)
+		if modality == "" {
+			return true
+		}
+		p := genai.Part{Modality: modality, MimeType: formatMime(modality, v.Get("format").Str)}
+		src := v.Get("source")
+		if data := src.Get("bytes"); data.Type == gjson.String {
+			p.Kind, p.Data = genai.PartBlob, data.Str
+		} else if uri := src.Get("s3Location.uri"); uri.Type == gjson.String {
+			p.Kind, p.URI = genai.PartURI, uri.Str
+		} else if text := src.Get("text"); text.Type == gjson.String {
+			p.Kind, p.Bytes = genai.PartBlob, []byte(text.Str)
+		} else {
+			return true
+		}
+		parts = append(parts, p)
+		return true
+	})
+	return parts
 }
 
 func novaResponse(c *genai.Call, js string, capture bool) {

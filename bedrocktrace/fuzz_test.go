@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/protocol/eventstream"
 
 	"github.com/tracekit-go/tracekit/internal/genai"
+	"github.com/tracekit-go/tracekit/semconv"
 )
 
 // fuzzFamily runs the request, response and stream-chunk parsers of one
@@ -28,6 +29,9 @@ func fuzzFamily(f *testing.F, fam family, model string) {
 	}
 	f.Add([]byte(`{`))
 	f.Add([]byte(`null`))
+	for _, seed := range mediaSeeds[fam] {
+		f.Add([]byte(seed))
+	}
 	f.Fuzz(func(t *testing.T, body []byte) {
 		for _, capture := range []bool{true, false} {
 			c := genai.Call{Request: genai.Request{Model: model}}
@@ -45,7 +49,15 @@ func fuzzFamily(f *testing.F, fam family, model string) {
 			if a.size > maxStreamContent {
 				t.Fatalf("stream buffered %d bytes", a.size)
 			}
+			all := semconv.Renderer{Conventions: semconv.Tracekit | semconv.OTelGenAI | semconv.OpenInference, Capture: capture}
+			all.Request(nil, &c)
+			all.Response(nil, &c)
 			if !capture {
+				for _, m := range c.Request.Messages {
+					if m.Parts != nil || m.Content != "" {
+						t.Fatalf("prompt content kept without capture: %+v", m)
+					}
+				}
 				for _, ch := range c.Response.Choices {
 					if ch.Content != "" {
 						t.Fatal("content kept without capture")
@@ -54,6 +66,15 @@ func fuzzFamily(f *testing.F, fam family, model string) {
 			}
 		}
 	})
+}
+
+// mediaSeeds are request bodies with image, document and video blocks.
+var mediaSeeds = map[family][]string{
+	famClaude: {`{"messages":[{"role":"user","content":[{"type":"image","source":{"type":"url","url":"https://x/c.jpg"}},` +
+		`{"type":"document","source":{"type":"base64","media_type":"application/pdf","data":"JVBERi0="}},{"type":"document","source":{"type":"text","data":"t"}},` +
+		`{"type":"image","source":{"type":"file","file_id":"f"}},{"type":"image","source":7},{"type":"text","text":"What?"}]}]}`},
+	famNova: {`{"messages":[{"role":"user","content":[{"image":{"format":"jpeg","source":{"bytes":"/9j/4A=="}}},` +
+		`{"video":{"format":"mp4","source":{"s3Location":{"uri":"s3://clips/b.mp4"}}}},{"document":{"format":"txt","source":{"text":"t"}}},{"audio":{}},{"text":"Describe."}]}]}`},
 }
 
 func FuzzClaude(f *testing.F)   { fuzzFamily(f, famClaude, "anthropic.claude-3-5-sonnet-20240620-v1:0") }

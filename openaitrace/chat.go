@@ -110,7 +110,7 @@ func scanChatMessage(d *jscan.Scanner, content bool) genai.Message {
 			msg.Role = d.Str()
 		case "content":
 			if content {
-				msg.Content, msg.HasContent = scanTextContent(d, "text", "refusal")
+				msg.Content, msg.HasContent = scanTextContent(d, &msg.Parts, "text", "refusal")
 			}
 		case "tool_call_id":
 			msg.ToolCallID = d.Str()
@@ -124,8 +124,10 @@ func scanChatMessage(d *jscan.Scanner, content bool) genai.Message {
 // scanTextContent reads a content value: a string as is, and the text of an
 // array of parts joined; parts of other types (images, audio, files) are not
 // text. A part's text is its member named after its type, when that type is
-// one of partKeys (the first member of each name counts).
-func scanTextContent(d *jscan.Scanner, partKeys ...string) (string, bool) {
+// one of partKeys (the first member of each name counts). When parts is not
+// nil and the array has an image, audio or file part, *parts is set to all
+// its parts in order (a second pass over the array, for those messages only).
+func scanTextContent(d *jscan.Scanner, parts *[]genai.Part, partKeys ...string) (string, bool) {
 	switch d.Kind() {
 	case jscan.KindString:
 		return d.Str(), true
@@ -134,6 +136,8 @@ func scanTextContent(d *jscan.Scanner, partKeys ...string) (string, bool) {
 		d.Skip()
 		return "", false
 	}
+	from := *d // the array, for the second pass
+	media := false
 	d.Arr()
 	var b strings.Builder
 	found := false
@@ -176,8 +180,164 @@ func scanTextContent(d *jscan.Scanner, partKeys ...string) (string, bool) {
 				break
 			}
 		}
+		switch typ {
+		case "image_url", "input_audio", "file":
+			media = true
+		}
+	}
+	if media && parts != nil && !d.Bad() {
+		*parts = scanChatParts(&from, partKeys)
 	}
 	return b.String(), found
+}
+
+// scanChatParts reads an array of content parts (the scanner at it) as the
+// record's parts: text parts (their text as scanTextContent reads it), and
+// image_url, input_audio and file parts; others are left out, as is a media
+// part without its data. As everywhere here, the first member of a name
+// counts.
+func scanChatParts(d *jscan.Scanner, partKeys []string) []genai.Part {
+	var parts []genai.Part
+	d.Arr()
+	for d.Elem() {
+		switch d.Kind() {
+		case jscan.KindString:
+			parts = append(parts, genai.Part{Kind: genai.PartText, Text: d.Str()})
+			continue
+		case jscan.KindObject:
+		default:
+			d.Skip()
+			continue
+		}
+		d.Obj()
+		var typ, url, audio, format, fileID, fileData string
+		var texts [2]string
+		var seen uint8 // bits: type, image_url, input_audio, file, texts
+		for k, ok := d.Key(); ok; k, ok = d.Key() {
+			bit := uint8(0)
+			switch k {
+			case "type":
+				bit = 1
+			case "image_url":
+				bit = 2
+			case "input_audio":
+				bit = 4
+			case "file":
+				bit = 8
+			}
+			if bit != 0 {
+				if seen&bit != 0 {
+					continue
+				}
+				seen |= bit
+			}
+			switch k {
+			case "type":
+				typ = d.Str()
+				continue
+			case "image_url":
+				// {"url": ...}; a bare string is taken as the URL.
+				if d.Kind() == jscan.KindString {
+					url = d.Str()
+				} else {
+					firstMembers(d, "url", &url, "", nil)
+				}
+				continue
+			case "input_audio":
+				firstMembers(d, "data", &audio, "format", &format)
+				continue
+			case "file":
+				firstMembers(d, "file_id", &fileID, "file_data", &fileData)
+				continue
+			}
+			for i, key := range partKeys[:min(len(partKeys), 2)] {
+				if k == key && seen&(16<<i) == 0 {
+					seen |= 16 << i
+					texts[i] = d.Str()
+					break
+				}
+			}
+		}
+		var p genai.Part
+		switch typ {
+		case "image_url":
+			p = urlPart(url, genai.ModalityImage)
+		case "input_audio":
+			if audio != "" {
+				p = genai.Part{Kind: genai.PartBlob, Modality: genai.ModalityAudio, MimeType: audioMime(format), Data: audio}
+			}
+		case "file":
+			if fileID != "" {
+				p = genai.Part{Kind: genai.PartFile, Modality: genai.ModalityDocument, FileID: fileID}
+			} else {
+				p = urlPart(fileData, genai.ModalityDocument)
+			}
+		default:
+			for i, key := range partKeys[:min(len(partKeys), 2)] {
+				if typ == key {
+					p = genai.Part{Kind: genai.PartText, Text: texts[i]}
+					break
+				}
+			}
+		}
+		if p.Kind != "" {
+			parts = append(parts, p)
+		}
+	}
+	return parts
+}
+
+// firstMembers reads the object at the cursor and the string values of the
+// first members named k1 and k2 (k2 "": one name only); anything else is
+// skipped.
+func firstMembers(d *jscan.Scanner, k1 string, v1 *string, k2 string, v2 *string) {
+	if !d.Obj() {
+		return
+	}
+	var seen1, seen2 bool
+	for k, ok := d.Key(); ok; k, ok = d.Key() {
+		switch {
+		case k == k1 && !seen1:
+			seen1, *v1 = true, d.Str()
+		case k2 != "" && k == k2 && !seen2:
+			seen2, *v2 = true, d.Str()
+		}
+	}
+}
+
+// audioMime returns the media type of an input audio format ("wav",
+// "mp3"); "" when there is none.
+func audioMime(format string) string {
+	switch format {
+	case "":
+		return ""
+	case "mp3":
+		return "audio/mpeg"
+	}
+	return "audio/" + format
+}
+
+// urlPart is the part of a URL given for an image or a file: the data of a
+// data URL as a blob (its media type, when it names one, tells the
+// modality), any other URL as a reference. Data that is not a URL (bare
+// base64) is a blob. An empty URL gives no part (Kind "").
+func urlPart(url, modality string) genai.Part {
+	if url == "" {
+		return genai.Part{}
+	}
+	if m, data, b64, ok := genai.DataURL(url); ok {
+		if mod := genai.ModalityOf(m); mod != "" {
+			modality = mod
+		}
+		if b64 {
+			return genai.Part{Kind: genai.PartBlob, Modality: modality, MimeType: m, Data: data}
+		}
+		return genai.Part{Kind: genai.PartURI, Modality: modality, MimeType: m, URI: url}
+	}
+	if strings.Contains(url, "://") {
+		return genai.Part{Kind: genai.PartURI, Modality: modality, URI: url}
+	}
+	return genai.Part{Kind: genai.PartBlob, Modality: modality, Data: url}
 }
 
 // scanToolCalls reads a tool_calls array.
@@ -302,7 +462,7 @@ func scanChatChoice(d *jscan.Scanner, content bool) genai.Choice {
 						c.Role = d.Str()
 					case "content":
 						if content {
-							c.Content, c.HasContent = scanTextContent(d, "text")
+							c.Content, c.HasContent = scanTextContent(d, nil, "text")
 						}
 					case "refusal":
 						refusal = d.Str()

@@ -99,6 +99,7 @@ func gjsonParseChatMessage(m gjson.Result, content bool) genai.Message {
 		case "content":
 			if content {
 				msg.Content, msg.HasContent = gjsonTextContent(v, "text", "refusal")
+				msg.Parts = gjsonChatParts(v, "text", "refusal")
 			}
 		case "tool_call_id":
 			msg.ToolCallID = v.Str
@@ -108,6 +109,75 @@ func gjsonParseChatMessage(m gjson.Result, content bool) genai.Message {
 		return true
 	})
 	return msg
+}
+
+// gjsonChatParts returns the parts of an array content that has an
+// image_url, input_audio or file part (nil otherwise): text parts, and those
+// with their data (the first member of each name counts, as gjson's Get
+// reads it).
+func gjsonChatParts(v gjson.Result, partKeys ...string) []genai.Part {
+	if !v.IsArray() {
+		return nil
+	}
+	media := false
+	eachElem(v, func(part gjson.Result) bool {
+		if part.IsObject() {
+			switch part.Get("type").Str {
+			case "image_url", "input_audio", "file":
+				media = true
+			}
+		}
+		return true
+	})
+	if !media {
+		return nil
+	}
+	var parts []genai.Part
+	eachElem(v, func(part gjson.Result) bool {
+		if part.Type == gjson.String {
+			parts = append(parts, genai.Part{Kind: genai.PartText, Text: part.Str})
+			return true
+		}
+		if !part.IsObject() {
+			return true
+		}
+		var p genai.Part
+		switch typ := part.Get("type").Str; typ {
+		case "image_url":
+			iu := part.Get("image_url")
+			url := iu.Get("url").Str
+			if iu.Type == gjson.String {
+				url = iu.Str
+			}
+			p = urlPart(url, genai.ModalityImage)
+		case "input_audio":
+			// Get("a").Get("b"), not Get("a.b"), which would look into
+			// later members named a too.
+			a := part.Get("input_audio")
+			if data := a.Get("data").Str; data != "" {
+				p = genai.Part{Kind: genai.PartBlob, Modality: genai.ModalityAudio, MimeType: audioMime(a.Get("format").Str), Data: data}
+			}
+		case "file":
+			f := part.Get("file")
+			if id := f.Get("file_id").Str; id != "" {
+				p = genai.Part{Kind: genai.PartFile, Modality: genai.ModalityDocument, FileID: id}
+			} else {
+				p = urlPart(f.Get("file_data").Str, genai.ModalityDocument)
+			}
+		default:
+			for _, key := range partKeys {
+				if typ == key {
+					p = genai.Part{Kind: genai.PartText, Text: part.Get(key).Str}
+					break
+				}
+			}
+		}
+		if p.Kind != "" {
+			parts = append(parts, p)
+		}
+		return true
+	})
+	return parts
 }
 
 // gjsonTextContent returns a string content as is, and the text of an array of
@@ -426,6 +496,8 @@ func chatOracleSeeds() []string {
 		`{"model":"m\u00e9","messages":[{"role":"user","content":"a \"quoted\" \\ line\nnext"}],"temperature":1e-2,"seed":-3,"n":2.0}`,
 		`{"response_format":{"type":"a","type":"b"},"response_format":"text","stop":["x",1,null],"stop":"y","stream":true,"max_tokens":7}`,
 		`{"messages":[{"content":[{"text":"t1","type":"text"},{"type":"refusal","refusal":"no"},"raw",{"type":"text","text":"a","text":"b"},7,[1],{"type":"image_url"}]}]}`,
+		`{"messages":[{"role":"user","content":[{"type":"text","text":"see"},{"type":"image_url","image_url":{"url":"https://x/a.png","url":"https://x/b.png"}},{"image_url":"data:image/png;base64,iVBO","type":"image_url","type":"text"},`+
+			`{"type":"input_audio","input_audio":{"format":"wav","data":"UklG"}},{"type":"input_audio","input_audio":{"data":""}},{"type":"file","file":{"file_data":"data:application/pdf;base64,JVBE"},"file":{"file_id":"f2"}},{"type":"file","file":{"file_id":"file-1","filename":"a.pdf"}},{"type":"file","file":7}]}]}`,
 		`{"choices":[{"message":{"content":null,"refusal":"sorry"}},{"finish_reason":"length","message":"x"},3],"usage":{"prompt_tokens":1,"prompt_tokens_details":{"cached_tokens":null,"cached_tokens":4},"completion_tokens_details":{"reasoning_tokens":2}}}`,
 		`{"choices":[{"message":{"role":"assistant","tool_calls":[{"id":"c1","type":"function","function":{"name":"f","arguments":"{\"a\":1}"}},{"custom":{"name":"g","input":"x"}},"bad"]}}]}`,
 		`{"tools":[{"type":"function","function":{"name":"f","description":"d","parameters":{"type":"object","properties":{"a":{"type":"string","enum":["}","]","\""]}}}}},{"function":"x"},5]}`,

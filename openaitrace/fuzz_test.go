@@ -18,6 +18,9 @@ func chatRequestSeeds() []string {
 		`{"messages":[{"role":"user","content":[{"type":"text","text":"a"},{"type":"image_url","image_url":{"url":"x"}}]}],"model":"gpt-4o","max_completion_tokens":5,"response_format":{"type":"json_schema"},"safety_identifier":"s"}`,
 		`{"messages":[{"role":"tool","tool_call_id":"call_1","content":"ok"}],"model":"m","tools":[{"type":"custom","custom":{"name":"grep"}}]}`,
 		`{"model":1,"messages":{"role":"user"},"temperature":"hot","tools":null}`,
+		`{"messages":[{"role":"user","content":[{"type":"text","text":"see \u00e9"},{"type":"image_url","image_url":{"url":"https://u:p@x/a.png?sig=s3cr3t&v=1#f"}},` +
+			`{"type":"image_url","image_url":"data:image/png;base64,iVBO"},{"type":"input_audio","input_audio":{"data":"UklG","format":"mp3"}},` +
+			`{"type":"file","file":{"file_id":"file-1"}},{"type":"file","file":{"file_data":"JVBE"}}]}],"model":"gpt-4o"}`,
 		`[]`, `{`, ``,
 	}
 }
@@ -33,6 +36,16 @@ func FuzzParseChatRequest(f *testing.F) {
 		var c genai.Call
 		parseChatRequest(body, &c, true)
 		_ = semconv.RequestAttrs(nil, &c, true)
+		all := semconv.Renderer{Conventions: semconv.Tracekit | semconv.OTelGenAI | semconv.OpenInference, Capture: true}
+		for _, kv := range all.Request(nil, &c) {
+			switch kv.Key {
+			case semconv.KeyInputMessages, semconv.KeySystemInstructions, semconv.KeyToolDefinitions,
+				semconv.KeyOIInputValue, semconv.KeyOIInvocationParameters:
+				if !json.Valid([]byte(kv.Value.AsString())) {
+					t.Errorf("%s is not JSON: %s", kv.Key, kv.Value.AsString())
+				}
+			}
+		}
 		top, ok := exactMembers(body)
 		if !ok {
 			return

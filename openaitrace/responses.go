@@ -154,7 +154,7 @@ func appendInputItems(msgs []genai.Message, items gjson.Result, content bool) []
 			}
 			msg := genai.Message{Role: responsesRole(role.Str)}
 			if content {
-				msg.Content, msg.HasContent = responsesText(contentV)
+				msg.Content, msg.HasContent = responsesText(contentV, &msg.Parts)
 			}
 			msgs = append(msgs, msg)
 			merge = -1
@@ -170,7 +170,7 @@ func appendInputItems(msgs []genai.Message, items gjson.Result, content bool) []
 		case "function_call_output", "custom_tool_call_output":
 			msg := genai.Message{Role: "tool", ToolCallID: callID.Str}
 			if content {
-				msg.Content, msg.HasContent = responsesText(output)
+				msg.Content, msg.HasContent = responsesText(output, nil)
 			}
 			msgs = append(msgs, msg)
 			merge = -1
@@ -198,13 +198,15 @@ func responsesRole(role string) string {
 
 // responsesText returns a string content as is, and the text parts of a
 // part list joined (input_text, output_text, text, refusal); image, file and
-// audio parts are not text.
-func responsesText(v gjson.Result) (string, bool) {
+// audio parts are not text. When parts is not nil and the list has an image,
+// file or audio part, *parts is set to all its parts in order.
+func responsesText(v gjson.Result, parts *[]genai.Part) (string, bool) {
 	switch {
 	case v.Type == gjson.String:
 		return v.Str, true
 	case v.IsArray():
 		var j joiner
+		media := false
 		eachElem(v, func(part gjson.Result) bool {
 			if part.Type == gjson.String {
 				j.add(part.Str)
@@ -213,12 +215,55 @@ func responsesText(v gjson.Result) (string, bool) {
 			switch typ, text := partText(part); typ {
 			case "input_text", "output_text", "text", "refusal":
 				j.add(text)
+			case "input_image", "input_file", "input_audio":
+				media = true
 			}
 			return true
 		})
+		if media && parts != nil {
+			*parts = responsesParts(v)
+		}
 		return j.String(), j.n > 0
 	}
 	return "", false
+}
+
+// responsesParts reads a part list as the record's parts: text parts, and
+// input_image, input_file and input_audio parts; others are left out.
+func responsesParts(v gjson.Result) []genai.Part {
+	var parts []genai.Part
+	eachElem(v, func(part gjson.Result) bool {
+		if part.Type == gjson.String {
+			parts = append(parts, genai.Part{Kind: genai.PartText, Text: part.Str})
+			return true
+		}
+		switch typ, text := partText(part); typ {
+		case "input_text", "output_text", "text", "refusal":
+			parts = append(parts, genai.Part{Kind: genai.PartText, Text: text})
+		case "input_image":
+			if id := part.Get("file_id").Str; id != "" {
+				parts = appendPart(parts, genai.Part{Kind: genai.PartFile, Modality: genai.ModalityImage, FileID: id})
+			} else {
+				parts = appendPart(parts, urlPart(part.Get("image_url").Str, genai.ModalityImage))
+			}
+		case "input_file":
+			switch {
+			case part.Get("file_id").Str != "":
+				parts = appendPart(parts, genai.Part{Kind: genai.PartFile, Modality: genai.ModalityDocument, FileID: part.Get("file_id").Str})
+			case part.Get("file_url").Str != "":
+				parts = appendPart(parts, urlPart(part.Get("file_url").Str, genai.ModalityDocument))
+			default:
+				parts = appendPart(parts, urlPart(part.Get("file_data").Str, genai.ModalityDocument))
+			}
+		case "input_audio":
+			if a := part.Get("input_audio"); a.Get("data").Str != "" {
+				parts = append(parts, genai.Part{Kind: genai.PartBlob, Modality: genai.ModalityAudio,
+					MimeType: audioMime(a.Get("format").Str), Data: a.Get("data").Str})
+			}
+		}
+		return true
+	})
+	return parts
 }
 
 // partText returns the type of a content part and its text: the refusal of
@@ -240,6 +285,14 @@ func partText(part gjson.Result) (typ, text string) {
 		return t.Str, refusal.Str
 	}
 	return t.Str, txt.Str
+}
+
+// appendPart appends a media part unless it has no kind (no data).
+func appendPart(parts []genai.Part, p genai.Part) []genai.Part {
+	if p.Kind == "" {
+		return parts
+	}
+	return append(parts, p)
 }
 
 // joiner concatenates strings, without copying when there is only one.

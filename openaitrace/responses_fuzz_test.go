@@ -22,13 +22,16 @@ func render(c *genai.Call, capture bool) {
 	semconv.RequestAttrs(nil, c, capture)
 	semconv.ResponseAttrs(nil, c, capture)
 	semconv.MetricAttrs(nil, c)
+	all := semconv.Renderer{Conventions: semconv.Tracekit | semconv.OTelGenAI | semconv.OpenInference, Capture: capture}
+	all.Request(nil, c)
+	all.Response(nil, c)
 }
 
 // checkNoContent fails when a record made with capture off holds content.
 func checkNoContent(t *testing.T, c *genai.Call) {
 	t.Helper()
 	for _, m := range c.Request.Messages {
-		if m.HasContent || m.Content != "" {
+		if m.HasContent || m.Content != "" || m.Parts != nil {
 			t.Fatalf("content with capture off: %+v", m)
 		}
 		for _, tc := range m.ToolCalls {
@@ -75,6 +78,9 @@ func FuzzResponsesRequest(f *testing.F) {
 		`{"type":"custom_tool_call","call_id":"c","name":"sql","input":"SELECT 1"},{"type":"custom_tool_call_output","call_id":"c","output":[{"type":"input_text","text":"1"}]}],` +
 		`"instructions":[{"role":"system","content":"x"}],"tools":[{"type":"function","function":{"name":"n","parameters":{}}}],"max_output_tokens":9,"temperature":0,"top_p":1,"safety_identifier":"s"}`)
 	f.Add(`{"input":[1,"a",null,{"role":3},{"type":"function_call"}],"conversation":7,"tools":[1,{"type":1}]}`)
+	f.Add(`{"input":[{"role":"user","content":[{"type":"input_text","text":"Compare "},{"type":"input_image","image_url":"https://example.com/a.png"},` +
+		`{"type":"input_image","file_id":"file-img1"},{"type":"input_file","file_data":"data:application/pdf;base64,JVBERi0=","filename":"a.pdf"},` +
+		`{"type":"input_file","file_url":"https://example.com/b.pdf"},{"type":"input_audio","input_audio":{"data":"UklGRg==","format":"wav"}},{"type":"input_image"}]}]}`)
 	f.Fuzz(func(t *testing.T, body string) {
 		var on, off genai.Call
 		parseResponsesRequest(body, &on, true)

@@ -1,6 +1,8 @@
 package semconv
 
 import (
+	"strconv"
+
 	"go.opentelemetry.io/otel/attribute"
 	otelsemconv "go.opentelemetry.io/otel/semconv/v1.41.0"
 )
@@ -67,3 +69,23 @@ var (
 	oiEmbedText    = newKeyTable("embedding.embeddings.", ".embedding.text")
 	oiEmbedVector  = newKeyTable("embedding.embeddings.", ".embedding.vector")
 )
+
+// OpenInference message content types (message_content.type).
+const (
+	OIContentText  = "text"
+	OIContentImage = "image"
+)
+
+// Suffixes of a prompt message's content keys, below
+// llm.input_messages.<i>.message.contents.<k>.
+const (
+	oiContentType     = ".message_content.type"
+	oiContentText     = ".message_content.text"
+	oiContentImageURL = ".message_content.image.image.url"
+)
+
+// oiInContentKey returns llm.input_messages.<i>.message.contents.<k> with a
+// suffix (built on use: only messages with media have them).
+func oiInContentKey(i, k int, suffix string) attribute.Key {
+	return attribute.Key("llm.input_messages." + strconv.Itoa(i) + ".message.contents." + strconv.Itoa(k) + suffix)
+}

@@ -1,11 +1,13 @@
 package semconv
 
 import (
+	"encoding/base64"
 	"strings"
 
 	"go.opentelemetry.io/otel/attribute"
 
 	"github.com/tracekit-go/tracekit/internal/genai"
+	"github.com/tracekit-go/tracekit/internal/safeurl"
 )
 
 // OpenInference (Arize Phoenix).
@@ -34,7 +36,9 @@ func oiRequest(dst []attribute.KeyValue, c *genai.Call, capture bool) []attribut
 		for i := range r.Messages {
 			m := &r.Messages[i]
 			dst = append(dst, oiInRole.at(i).String(m.Role))
-			if capture && m.HasContent {
+			if capture && len(m.Parts) > 0 && m.ToolCallID == "" {
+				dst = appendOIContents(dst, i, m.Parts)
+			} else if capture && m.HasContent {
 				dst = append(dst, oiInContent.at(i).String(m.Content))
 			}
 			dst = appendString(dst, oiInToolCallID.at(i), m.ToolCallID)
@@ -286,4 +290,54 @@ func oiMessagesJSON(b []byte, msgs []genai.Message) []byte {
 		b = o.close()
 	}
 	return append(b, ']')
+}
+
+// appendOIContents appends a prompt message's parts as its
+// message.contents: text, and images by URL (a data URL for inline data up
+// to MaxInlineData); audio, video and documents by their modality only.
+func appendOIContents(dst []attribute.KeyValue, i int, parts []genai.Part) []attribute.KeyValue {
+	for k := range parts {
+		p := &parts[k]
+		switch {
+		case p.Kind == genai.PartText:
+			dst = append(dst,
+				oiInContentKey(i, k, oiContentType).String(OIContentText),
+				oiInContentKey(i, k, oiContentText).String(p.Text))
+		case p.Modality == genai.ModalityImage:
+			dst = append(dst, oiInContentKey(i, k, oiContentType).String(OIContentImage))
+			if url := oiImageURL(p); url != "" {
+				dst = append(dst, oiInContentKey(i, k, oiContentImageURL).String(url))
+			}
+		default:
+			modality := p.Modality
+			if modality == "" {
+				modality = genai.ModalityDocument
+			}
+			dst = append(dst, oiInContentKey(i, k, oiContentType).String(modality))
+		}
+	}
+	return dst
+}
+
+// oiImageURL is the URL of an image part: its URI (credentials removed),
+// or its inline data as a data URL; "" for a file id or data above
+// MaxInlineData.
+func oiImageURL(p *genai.Part) string {
+	switch p.Kind {
+	case genai.PartURI:
+		return safeurl.Media(p.URI)
+	case genai.PartBlob:
+		if inlineDataLen(p) > MaxInlineData {
+			return ""
+		}
+		b := append([]byte("data:"), p.MimeType...)
+		b = append(b, ";base64,"...)
+		if p.Bytes != nil {
+			b = base64.StdEncoding.AppendEncode(b, p.Bytes)
+		} else {
+			b = append(b, p.Data...)
+		}
+		return string(b)
+	}
+	return ""
 }

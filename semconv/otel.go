@@ -1,9 +1,12 @@
 package semconv
 
 import (
+	"encoding/base64"
+
 	"go.opentelemetry.io/otel/attribute"
 
 	"github.com/tracekit-go/tracekit/internal/genai"
+	"github.com/tracekit-go/tracekit/internal/safeurl"
 )
 
 // OpenTelemetry GenAI semantic conventions v1.41.0.
@@ -221,6 +224,11 @@ func inputMessagesJSON(b []byte, msgs []genai.Message) []byte {
 				p.b = append(p.b, "null"...)
 			}
 			o.b = p.close()
+		} else if len(m.Parts) > 0 {
+			for j := range m.Parts {
+				sep()
+				o.b = appendPart(o.b, &m.Parts[j])
+			}
 		} else if m.HasContent {
 			sep()
 			o.b = appendTextPart(o.b, m.Content)
@@ -236,6 +244,63 @@ func inputMessagesJSON(b []byte, msgs []genai.Message) []byte {
 		return nil
 	}
 	return append(b, ']')
+}
+
+// MaxInlineData is the largest inline media data (an image, audio, a
+// document sent in the request, base64-encoded) that a span records, in
+// bytes of base64: 32,000, OpenInference's default. Larger data is left
+// out (the part is recorded without it), so that one call's attachments do
+// not make its span, and the export batch it travels in, too large to
+// send.
+const MaxInlineData = 32000
+
+// inlineDataLen is the length of a blob part's data in base64.
+func inlineDataLen(p *genai.Part) int {
+	if p.Bytes != nil {
+		return base64.StdEncoding.EncodedLen(len(p.Bytes))
+	}
+	return len(p.Data)
+}
+
+// appendInlineData appends a blob part's data in base64, as a JSON string.
+func appendInlineData(b []byte, p *genai.Part) []byte {
+	if p.Bytes == nil {
+		return appendJSONString(b, p.Data)
+	}
+	b = append(b, '"')
+	b = base64.StdEncoding.AppendEncode(b, p.Bytes)
+	return append(b, '"')
+}
+
+// appendPart appends a content part: text, or a blob (inline data, left
+// out above MaxInlineData), uri (credentials removed) or file part.
+func appendPart(b []byte, p *genai.Part) []byte {
+	if p.Kind == genai.PartText {
+		return appendTextPart(b, p.Text)
+	}
+	var o jsonObject
+	o.open(b)
+	o.str("type", p.Kind)
+	modality := p.Modality
+	if modality == "" {
+		modality = genai.ModalityDocument
+	}
+	o.str("modality", modality)
+	if p.MimeType != "" {
+		o.str("mime_type", p.MimeType)
+	}
+	switch p.Kind {
+	case genai.PartBlob:
+		if inlineDataLen(p) <= MaxInlineData {
+			o.key("content")
+			o.b = appendInlineData(o.b, p)
+		}
+	case genai.PartURI:
+		o.str("uri", safeurl.Media(p.URI))
+	case genai.PartFile:
+		o.str("file_id", p.FileID)
+	}
+	return o.close()
 }
 
 func appendToolCallPart(b []byte, tc *genai.ToolCall) []byte {

@@ -7,6 +7,8 @@
 // same shape.
 package genai
 
+import "strings"
+
 // Operation names, as in gen_ai.operation.name.
 const (
 	OpChat           = "chat"
@@ -169,6 +171,90 @@ type Message struct {
 	// instructions field of the API (Bedrock Converse and Claude "system",
 	// Responses "instructions") rather than from the message list.
 	Instructions bool
+	// Parts is the message's content part by part, in order, when it has
+	// a part that is not text (an image, audio, a video, a document or a
+	// file); nil otherwise, and always nil when content is not captured.
+	// Content still holds the text parts joined, for conventions that
+	// record text only.
+	Parts []Part
+}
+
+// Part kinds, as in Part.Kind.
+const (
+	PartText = "text"
+	// PartBlob is data sent inline (Part.Data or Part.Bytes).
+	PartBlob = "blob"
+	// PartURI is data sent by reference to a URL or an object store URI.
+	PartURI = "uri"
+	// PartFile is a file uploaded to the provider beforehand (Part.FileID).
+	PartFile = "file"
+)
+
+// Modalities of the data of a part, as in Part.Modality.
+const (
+	ModalityImage    = "image"
+	ModalityAudio    = "audio"
+	ModalityVideo    = "video"
+	ModalityDocument = "document"
+)
+
+// Part is one part of a message's content.
+type Part struct {
+	// Kind is PartText, PartBlob, PartURI or PartFile.
+	Kind string
+	// Text is a text part's text.
+	Text string
+	// Modality is the kind of data of the other parts (a Modality
+	// constant); MimeType its media type when known ("image/png").
+	Modality string
+	MimeType string
+	// URI is a PartURI's reference (as sent: renderers remove credentials).
+	URI string
+	// FileID is a PartFile's identifier at the provider.
+	FileID string
+	// Data is a PartBlob's data in base64 (standard encoding) when it came
+	// encoded; Bytes is its raw data otherwise.
+	Data  string
+	Bytes []byte
+}
+
+// ModalityOf returns the modality of a media type: image, audio or video
+// for those top-level types, document for any other non-empty one.
+func ModalityOf(mime string) string {
+	top, _, _ := strings.Cut(mime, "/")
+	switch strings.ToLower(top) {
+	case "":
+		return ""
+	case "image":
+		return ModalityImage
+	case "audio":
+		return ModalityAudio
+	case "video":
+		return ModalityVideo
+	}
+	return ModalityDocument
+}
+
+// DataURL splits a data URL ("data:image/png;base64,iVBOR..."): its media
+// type and its data, and whether the data is base64. ok is false when s is
+// not a data URL.
+func DataURL(s string) (mime, data string, base64, ok bool) {
+	if len(s) < 5 || !strings.EqualFold(s[:5], "data:") {
+		return "", "", false, false
+	}
+	meta, data, found := strings.Cut(s[5:], ",")
+	if !found {
+		return "", "", false, false
+	}
+	mime, params, _ := strings.Cut(meta, ";")
+	for params != "" {
+		var p string
+		p, params, _ = strings.Cut(params, ";")
+		if strings.EqualFold(strings.TrimSpace(p), "base64") {
+			base64 = true
+		}
+	}
+	return strings.TrimSpace(mime), data, base64, true
 }
 
 // Choice is one completion the model returned.

@@ -212,6 +212,11 @@ func (r *Resolved) redactRequest(c *genai.Call) {
 		m := &c.Request.Messages[i]
 		m.Content = r.Redact(m.Content)
 		redactToolCalls(r, m.ToolCalls)
+		for j := range m.Parts {
+			p := &m.Parts[j]
+			p.Text = r.Redact(p.Text)
+			p.URI = r.Redact(p.URI)
+		}
 	}
 }
 

@@ -42,3 +42,74 @@ func Err(err error) error {
 	}
 	return err
 }
+
+// signedQueryKeys are the query parameters whose values are credentials in
+// signed URLs (AWS presigned URLs, Azure shared access signatures, Google
+// Cloud Storage and CloudFront signed URLs), compared without case. The
+// first four are the OpenTelemetry HTTP conventions' url.full list.
+var signedQueryKeys = [...]string{
+	"awsaccesskeyid", "signature", "sig", "x-goog-signature",
+	"x-goog-credential", "x-amz-signature", "x-amz-credential", "x-amz-security-token",
+}
+
+// Redacted replaces credentials in a URL recorded by Media.
+const Redacted = "REDACTED"
+
+// Media returns a URL that a prompt refers to (an image, a file) as it may
+// be recorded: its userinfo replaced as by Redact, and the values of the
+// signature and credential parameters of its query (X-Amz-Signature, sig,
+// ...) replaced by "REDACTED". A URL with neither is returned as is, without
+// allocating.
+func Media(raw string) string {
+	raw = Redact(raw)
+	q := strings.IndexByte(raw, '?')
+	if q < 0 {
+		return raw
+	}
+	query := raw[q+1:]
+	frag := ""
+	if i := strings.IndexByte(query, '#'); i >= 0 {
+		query, frag = query[:i], query[i:]
+	}
+	if !hasSignedKey(query) {
+		return raw
+	}
+	var b strings.Builder
+	b.Grow(len(raw))
+	b.WriteString(raw[:q+1])
+	for i, p := range strings.Split(query, "&") {
+		if i > 0 {
+			b.WriteByte('&')
+		}
+		k, _, hasValue := strings.Cut(p, "=")
+		if hasValue && isSignedKey(k) {
+			b.WriteString(k)
+			b.WriteString("=" + Redacted)
+			continue
+		}
+		b.WriteString(p)
+	}
+	b.WriteString(frag)
+	return b.String()
+}
+
+func hasSignedKey(query string) bool {
+	for query != "" {
+		var p string
+		p, query, _ = strings.Cut(query, "&")
+		k, _, hasValue := strings.Cut(p, "=")
+		if hasValue && isSignedKey(k) {
+			return true
+		}
+	}
+	return false
+}
+
+func isSignedKey(k string) bool {
+	for _, s := range signedQueryKeys {
+		if strings.EqualFold(k, s) {
+			return true
+		}
+	}
+	return false
+}
