@@ -219,3 +219,52 @@ func jsonString(s string) string {
 	_ = e.Encode(s)
 	return strings.TrimSuffix(b.String(), "\n")
 }
+
+// TestMultimodalErrorWithheld: with capture off, an API error that quotes
+// the image URL of the prompt loses it (the span's status and every
+// attribute); with capture on, a signed URL quoted in the error keeps its
+// address but not its signature.
+func TestMultimodalErrorWithheld(t *testing.T) {
+	const private = "https://example.com/private/scan-0042.png"
+	for _, tc := range []struct {
+		capture bool
+		url     string
+		gone    []string
+	}{
+		{false, private, []string{"scan-0042"}},
+		{true, signedImageURL, []string{"deadbeefcafe", "AKIAEXAMPLE"}},
+	} {
+		body := `{"error":{"message":"Error while downloading ` + tc.url + `.","type":"invalid_request_error","param":null,"code":"invalid_image_url"}}`
+		h := newHarnessWith(t, jsonHandler(400, body), tc.capture, &harnessConfig{tracing: []Option{WithConventions(semconv.Tracekit, semconv.OTelGenAI, semconv.OpenInference)}})
+		params := openai.ChatCompletionNewParams{
+			Model: "gpt-4o-mini",
+			Messages: []openai.ChatCompletionMessageParamUnion{openai.UserMessage([]openai.ChatCompletionContentPartUnionParam{
+				openai.TextContentPart("Read this."),
+				openai.ImageContentPart(openai.ChatCompletionContentPartImageImageURLParam{URL: tc.url}),
+			})},
+		}
+		if _, err := h.client.Chat.Completions.New(context.Background(), params, option.WithMaxRetries(0)); err == nil {
+			t.Fatal("no error")
+		}
+		s := h.onlySpan()
+		texts := []string{s.Status().Description}
+		for _, ev := range s.Events() {
+			for _, kv := range ev.Attributes {
+				texts = append(texts, kv.Value.String())
+			}
+		}
+		for _, kv := range s.Attributes() {
+			texts = append(texts, kv.Value.String())
+		}
+		for _, txt := range texts {
+			for _, g := range tc.gone {
+				if strings.Contains(txt, g) {
+					t.Errorf("capture %v: %q kept %s", tc.capture, txt, g)
+				}
+			}
+		}
+		if !strings.Contains(s.Status().Description, "Error while downloading") {
+			t.Errorf("capture %v: status %q", tc.capture, s.Status().Description)
+		}
+	}
+}

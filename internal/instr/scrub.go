@@ -12,8 +12,9 @@ import (
 // signature-mismatch message loses the canonical request and string-to-sign
 // it quotes (signed header values, the session token among them), and the
 // value after any credential marker (a session token, an Authorization
-// header, a SigV4 Credential= or Signature=, a bearer token, an api-key
-// header) is replaced by "[REDACTED]". Messages without any are returned as
+// header, a SigV4 Credential= or Signature=, a presigned URL's
+// X-Amz-Signature= or a SAS URL's sig=, a bearer token, an api-key header) is
+// replaced by "[REDACTED]". Messages without any are returned as
 // they are, without a copy.
 func ScrubError(msg string) string {
 	lower := asciiLower(msg) // same byte offsets as msg
@@ -61,6 +62,7 @@ var credentialMarkers = []string{
 	"x-amz-security-token:", "x-amz-security-token=",
 	"authorization:", "authorization=",
 	"credential=", "signature=",
+	"?sig=", "&sig=", // an Azure shared access signature in a quoted URL
 	"bearer ",
 	"api-key:", "api-key=", "x-api-key:",
 }
@@ -116,6 +118,17 @@ func ContentStrings(dst []string, c *genai.Call) []string {
 		dst = AppendContent(dst, m.Content)
 		for j := range m.ToolCalls {
 			dst = AppendContent(dst, m.ToolCalls[j].Arguments)
+		}
+		// A multimodal message's parts: each text part apart (an error may
+		// quote one), and the URLs, file ids and inline data it refers to
+		// (a rejected image URL is quoted with its signature).
+		for j := range m.Parts {
+			p := &m.Parts[j]
+			for _, s := range [...]string{p.Text, p.URI, p.FileID, p.Data} {
+				if s != "" {
+					dst = AppendContent(dst, s)
+				}
+			}
 		}
 	}
 	return dst

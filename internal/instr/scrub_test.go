@@ -17,12 +17,15 @@ func TestScrubError(t *testing.T) {
 		{"invalid token: Bearer sk-live-123", "invalid token: Bearer [REDACTED]"},
 		{"api-key: k1 and Api-Key=k2", "api-key: [REDACTED] and Api-Key=[REDACTED]"},
 		{"trailing marker signature=", "trailing marker signature="},
+		{"Error while downloading https://b.s3.amazonaws.com/k?X-Amz-Credential=AKIDTEST%2Fx&X-Amz-Signature=deadbeef now",
+			"Error while downloading https://b.s3.amazonaws.com/k?X-Amz-Credential=[REDACTED] now"},
+		{"Invalid image URL https://a.blob.core.windows.net/c/a.png?sv=1&sig=k1secret", "Invalid image URL https://a.blob.core.windows.net/c/a.png?sv=1&sig=[REDACTED]"},
 	} {
 		got := ScrubError(tc.in)
 		if got != tc.want {
 			t.Errorf("ScrubError(%q)\n got %q\nwant %q", tc.in, got, tc.want)
 		}
-		for _, secret := range []string{"SESSIONTOKEN", "AKIDTEST", "deadbeef", "sk-live", "k1", "k2"} {
+		for _, secret := range []string{"SESSIONTOKEN", "AKIDTEST", "deadbeef", "sk-live", "k1", "k2", "k1secret"} {
 			if strings.Contains(got, secret) {
 				t.Errorf("%q kept %s", got, secret)
 			}
