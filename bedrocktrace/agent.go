@@ -8,6 +8,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockagentruntime"
+	"github.com/aws/aws-sdk-go-v2/service/bedrockagentruntime/types"
 	"github.com/tidwall/gjson"
 
 	"github.com/tracekit-go/tracekit/internal/genai"
@@ -33,6 +34,45 @@ func agentRequest(c *genai.Call, p *bedrockagentruntime.InvokeAgentInput) {
 	r.Messages = []genai.Message{m}
 }
 
+// inlineAgentRequest fills the record of an InvokeInlineAgent call: the
+// agent is defined in the call (its foundation model, its instruction as
+// the system prompt, its action groups' functions as tools, its guardrail).
+func inlineAgentRequest(c *genai.Call, p *bedrockagentruntime.InvokeInlineAgentInput) {
+	c.Operation = genai.OpInvokeAgent
+	r := &c.Request
+	r.Model = aws.ToString(p.FoundationModel)
+	r.AgentName = aws.ToString(p.AgentName)
+	r.SessionID = aws.ToString(p.SessionId)
+	if p.InlineSessionState != nil {
+		if u := p.InlineSessionState.SessionAttributes["userId"]; u != "" {
+			r.User = u
+		} else {
+			r.User = p.InlineSessionState.SessionAttributes["user"]
+		}
+	}
+	if g := p.GuardrailConfiguration; g != nil {
+		r.GuardrailID = aws.ToString(g.GuardrailIdentifier)
+	}
+	msgs := make([]genai.Message, 0, 2)
+	if p.Instruction != nil {
+		msgs = append(msgs, genai.Message{Role: "system", Instructions: true, Content: *p.Instruction, HasContent: true})
+	}
+	m := genai.Message{Role: "user"}
+	if p.InputText != nil {
+		m.Content, m.HasContent = *p.InputText, true
+	}
+	r.Messages = append(msgs, m)
+	for _, g := range p.ActionGroups {
+		fs, ok := g.FunctionSchema.(*types.FunctionSchemaMemberFunctions)
+		if !ok {
+			continue
+		}
+		for _, f := range fs.Value {
+			r.Tools = append(r.Tools, genai.Tool{Type: "function", Name: aws.ToString(f.Name), Description: aws.ToString(f.Description)})
+		}
+	}
+}
+
 // agentAcc accumulates an InvokeAgent stream.
 type agentAcc struct {
 	text     []byte
@@ -47,10 +87,10 @@ type agentAcc struct {
 	finish   []string
 	history  []genai.Message
 	historyN int // how many histories were seen
-	// input is the request's message as built, before the span's start
-	// redacted it in place: the request is rendered (and redacted) again
+	// inputs are the request's messages as built, before the span's start
+	// redacted them in place: the request is rendered (and redacted) again
 	// at the end.
-	input genai.Message
+	inputs []genai.Message
 }
 
 func (a *agentAcc) chunk(b []byte, capture bool) {
@@ -328,11 +368,13 @@ func balanced(s string) string {
 func (a *agentAcc) into(c *genai.Call, capture bool) {
 	if a.historyN > 0 && len(a.history) > 0 {
 		c.Request.Messages = a.history
-	} else if len(c.Request.Messages) == 1 {
-		c.Request.Messages[0] = a.input // unredacted: UpdateRequest redacts it once, not twice
+	} else if len(c.Request.Messages) == len(a.inputs) {
+		copy(c.Request.Messages, a.inputs) // unredacted: UpdateRequest redacts them once, not twice
 	}
 	if a.model != "" {
-		c.Request.Model, c.Request.ModelLearnt = a.model, true
+		if c.Request.Model == "" || c.Request.ModelLearnt {
+			c.Request.Model, c.Request.ModelLearnt = a.model, true
+		}
 		c.Response.Model = a.model
 	}
 	c.Request.MaxTokens = a.maxLen

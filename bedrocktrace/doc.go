@@ -2,9 +2,10 @@
 // Go v2 (bedrockruntime and bedrockagentruntime) with OpenTelemetry.
 //
 // Each Converse, ConverseStream, InvokeModel, InvokeModelWithResponseStream
-// and agent-runtime InvokeAgent call gets one CLIENT span named
-// bedrock.converse, bedrock.converse_stream, bedrock.invoke_model,
-// bedrock.invoke_model_with_response_stream or bedrock.invoke_agent, with
+// and agent-runtime InvokeAgent and InvokeInlineAgent call gets one CLIENT
+// span named bedrock.converse, bedrock.converse_stream, bedrock.invoke_model,
+// bedrock.invoke_model_with_response_stream, bedrock.invoke_agent or
+// bedrock.invoke_inline_agent, with
 // gen_ai.system=aws.bedrock and the attributes of Coralogix llm-tracekit
 // (gen_ai.request.*, gen_ai.prompt.<i>.*, gen_ai.completion.<i>.*,
 // gen_ai.request.tools.<i>.*, gen_ai.usage.*), plus the

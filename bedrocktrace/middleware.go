@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -365,7 +366,7 @@ func (h *hooks) begin(ctx context.Context, params any) (st *callState) {
 		op = opInvoke
 	case *bedrockruntime.InvokeModelWithResponseStreamInput:
 		op = opInvokeStream
-	case *bedrockagentruntime.InvokeAgentInput:
+	case *bedrockagentruntime.InvokeAgentInput, *bedrockagentruntime.InvokeInlineAgentInput:
 		op = opAgent
 	default:
 		return nil
@@ -415,7 +416,12 @@ func (h *hooks) begin(ctx context.Context, params any) (st *callState) {
 		c.API = "invoke_agent"
 		c.Streaming = true
 		agentRequest(c, p)
-		st.agent = &agentAcc{input: c.Request.Messages[0]}
+		st.agent = &agentAcc{inputs: slices.Clone(c.Request.Messages)}
+	case *bedrockagentruntime.InvokeInlineAgentInput:
+		c.API = "invoke_inline_agent"
+		c.Streaming = true
+		inlineAgentRequest(c, p)
+		st.agent = &agentAcc{inputs: slices.Clone(c.Request.Messages)}
 	}
 	st.span = &st.spanMem
 	st.ctx = res.StartInto(ctx, c, st.span)
@@ -449,6 +455,10 @@ func (st *callState) afterCall(result any, err error) {
 			st.sdkErr = es.Err
 		}
 	case *bedrockagentruntime.InvokeAgentOutput:
+		if es := r.GetStream(); es != nil {
+			st.sdkErr = es.Err
+		}
+	case *bedrockagentruntime.InvokeInlineAgentOutput:
 		if es := r.GetStream(); es != nil {
 			st.sdkErr = es.Err
 		}
@@ -538,6 +548,8 @@ func (st *callState) withholdErr() {
 		invokeRequest(&full, p.Body, true)
 	case *bedrockagentruntime.InvokeAgentInput:
 		agentRequest(&full, p)
+	case *bedrockagentruntime.InvokeInlineAgentInput:
+		inlineAgentRequest(&full, p)
 	}
 	vals := instr.ContentStrings(nil, &full)
 	e.Message = instr.Withhold(e.Message, vals)

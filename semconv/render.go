@@ -85,6 +85,9 @@ func (r Renderer) SpanName(c *genai.Call) string {
 		return "CreateEmbeddings"
 	}
 	if c.Operation == genai.OpInvokeAgent {
+		if c.Request.AgentName != "" {
+			return genai.OpInvokeAgent + " " + c.Request.AgentName
+		}
 		return genai.OpInvokeAgent
 	}
 	if c.Request.Model == "" {

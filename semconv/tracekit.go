@@ -77,6 +77,7 @@ func appendShared(dst []attribute.KeyValue, c *genai.Call) []attribute.KeyValue 
 	}
 	dst = appendInt(dst, KeyEmbeddingDims, r.Dimensions)
 	dst = appendString(dst, KeyAgentID, r.AgentID)
+	dst = appendString(dst, KeyAgentName, r.AgentName)
 	dst = appendString(dst, KeyGuardrailID, r.GuardrailID)
 	return dst
 }

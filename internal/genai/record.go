@@ -139,6 +139,9 @@ type Request struct {
 	AgentAliasID string
 	SessionID    string
 	GuardrailID  string
+	// AgentName names an agent defined in the call itself (a Bedrock
+	// inline agent).
+	AgentName string
 
 	Messages []Message
 	Tools    []Tool
