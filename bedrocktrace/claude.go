@@ -264,7 +264,7 @@ func claudeParts(d *jscan.Scanner) []genai.Part {
 		case "base64":
 			p.Kind, p.Data = genai.PartBlob, data
 		case "text":
-			p.Kind, p.Bytes = genai.PartBlob, []byte(data)
+			p.Kind, p.Text = genai.PartBlob, data
 		case "url":
 			p.Kind, p.URI = genai.PartURI, url
 		case "file":

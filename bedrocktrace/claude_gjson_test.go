@@ -178,7 +178,7 @@ func gjsonClaudeParts(content gjson.Result) []genai.Part {
 		case "base64":
 			p.Kind, p.Data = genai.PartBlob, src.Get("data").Str
 		case "text":
-			p.Kind, p.Bytes = genai.PartBlob, []byte(src.Get("data").Str)
+			p.Kind, p.Text = genai.PartBlob, src.Get("data").Str
 		case "url":
 			p.Kind, p.URI = genai.PartURI, src.Get("url").Str
 		case "file":

@@ -283,7 +283,7 @@ func converseMessageParts(blocks []types.ContentBlock) []genai.Part {
 			case *types.DocumentSourceMemberS3Location:
 				p.Kind, p.URI = genai.PartURI, aws.ToString(src.Value.Uri)
 			case *types.DocumentSourceMemberText:
-				p.Kind, p.Bytes = genai.PartBlob, []byte(src.Value)
+				p.Kind, p.Text = genai.PartBlob, src.Value
 			}
 			parts = appendMedia(parts, p)
 		case *types.ContentBlockMemberVideo:

@@ -236,7 +236,7 @@ func novaParts(content gjson.Result) []genai.Part {
 		} else if uri := src.Get("s3Location.uri"); uri.Type == gjson.String {
 			p.Kind, p.URI = genai.PartURI, uri.Str
 		} else if text := src.Get("text"); text.Type == gjson.String {
-			p.Kind, p.Bytes = genai.PartBlob, []byte(text.Str)
+			p.Kind, p.Text = genai.PartBlob, text.Str
 		} else {
 			return true
 		}

@@ -2,6 +2,7 @@ package bedrocktrace
 
 import (
 	"context"
+	"encoding/base64"
 	"strings"
 	"testing"
 
@@ -10,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime/types"
 
 	"github.com/tracekit-go/tracekit/internal/schemacheck"
+	"github.com/tracekit-go/tracekit/redact"
 	"github.com/tracekit-go/tracekit/semconv"
 )
 
@@ -131,5 +133,32 @@ func TestInvokeModelMediaParts(t *testing.T) {
 	}
 	for _, err := range schemas.Errors() {
 		t.Error(err)
+	}
+}
+
+// TestMediaPartsRedacted: the redactor applies to the text parts of a
+// multimodal message and to the text of a text document, before it is
+// encoded as a blob.
+func TestMediaPartsRedacted(t *testing.T) {
+	e := newEnv(t)
+	e.extra = []Option{WithConventions(semconv.OTelGenAI), WithRedactor(redact.New())}
+	f := newFake(t, reply{body: converseReply})
+	in := &bedrockruntime.ConverseInput{
+		ModelId: aws.String("us.amazon.nova-pro-v1:0"),
+		Messages: []types.Message{{Role: types.ConversationRoleUser, Content: []types.ContentBlock{
+			&types.ContentBlockMemberText{Value: "mail bob@example.com: "},
+			&types.ContentBlockMemberDocument{Value: types.DocumentBlock{Format: types.DocumentFormatTxt, Name: aws.String("n"),
+				Source: &types.DocumentSourceMemberText{Value: "contact ann@example.org"}}},
+		}}},
+	}
+	if _, err := e.runtime(f.URL, true).Converse(context.Background(), in); err != nil {
+		t.Fatal(err)
+	}
+	got := attrsOf(e.oneSpan())["gen_ai.input.messages"].AsString()
+	doc := base64.StdEncoding.EncodeToString([]byte("contact " + redact.DefaultReplacement))
+	want := `[{"role":"user","parts":[{"type":"text","content":"mail ` + redact.DefaultReplacement + `: "},` +
+		`{"type":"blob","modality":"document","mime_type":"text/plain","content":"` + doc + `"}]}]`
+	if got != want {
+		t.Errorf("gen_ai.input.messages =\n%s\nwant\n%s", got, want)
 	}
 }

@@ -1,6 +1,7 @@
 package openaitrace
 
 import (
+	neturl "net/url"
 	"strings"
 
 	"github.com/tidwall/gjson"
@@ -128,6 +129,9 @@ func scanChatMessage(d *jscan.Scanner, content bool) genai.Message {
 // nil and the array has an image, audio or file part, *parts is set to all
 // its parts in order (a second pass over the array, for those messages only).
 func scanTextContent(d *jscan.Scanner, parts *[]genai.Part, partKeys ...string) (string, bool) {
+	if parts != nil {
+		*parts = nil // a repeated content member: the last one counts
+	}
 	switch d.Kind() {
 	case jscan.KindString:
 		return d.Str(), true
@@ -270,7 +274,7 @@ func scanChatParts(d *jscan.Scanner, partKeys []string) []genai.Part {
 			if fileID != "" {
 				p = genai.Part{Kind: genai.PartFile, Modality: genai.ModalityDocument, FileID: fileID}
 			} else {
-				p = urlPart(fileData, genai.ModalityDocument)
+				p = dataPart(fileData, genai.ModalityDocument)
 			}
 		default:
 			for i, key := range partKeys[:min(len(partKeys), 2)] {
@@ -319,25 +323,49 @@ func audioMime(format string) string {
 
 // urlPart is the part of a URL given for an image or a file: the data of a
 // data URL as a blob (its media type, when it names one, tells the
-// modality), any other URL as a reference. Data that is not a URL (bare
-// base64) is a blob. An empty URL gives no part (Kind "").
+// modality), any other URL as a reference (renderers remove its
+// credentials). An empty URL gives no part (Kind "").
 func urlPart(url, modality string) genai.Part {
 	if url == "" {
 		return genai.Part{}
 	}
-	if m, data, b64, ok := genai.DataURL(url); ok {
-		if mod := genai.ModalityOf(m); mod != "" {
-			modality = mod
-		}
-		if b64 {
-			return genai.Part{Kind: genai.PartBlob, Modality: modality, MimeType: m, Data: data}
-		}
-		return genai.Part{Kind: genai.PartURI, Modality: modality, MimeType: m, URI: url}
+	if p, ok := dataURLPart(url, modality); ok {
+		return p
 	}
-	if strings.Contains(url, "://") {
-		return genai.Part{Kind: genai.PartURI, Modality: modality, URI: url}
+	return genai.Part{Kind: genai.PartURI, Modality: modality, URI: url}
+}
+
+// dataPart is the part of file data: a data URL's data, or else the data
+// itself (base64), as a blob. Empty data gives no part (Kind "").
+func dataPart(data, modality string) genai.Part {
+	if data == "" {
+		return genai.Part{}
 	}
-	return genai.Part{Kind: genai.PartBlob, Modality: modality, Data: url}
+	if p, ok := dataURLPart(data, modality); ok {
+		return p
+	}
+	return genai.Part{Kind: genai.PartBlob, Modality: modality, Data: data}
+}
+
+// dataURLPart is the blob of a data URL; ok is false when s is not one. A
+// data URL that is not base64 holds text (percent-encoded), kept as text
+// for the redactor and encoded by the renderers.
+func dataURLPart(s, modality string) (genai.Part, bool) {
+	m, data, b64, ok := genai.DataURL(s)
+	if !ok {
+		return genai.Part{}, false
+	}
+	if mod := genai.ModalityOf(m); mod != "" {
+		modality = mod
+	}
+	p := genai.Part{Kind: genai.PartBlob, Modality: modality, MimeType: m, Data: data}
+	if !b64 {
+		if text, err := neturl.PathUnescape(data); err == nil {
+			data = text
+		}
+		p.Data, p.Text = "", data
+	}
+	return p, true
 }
 
 // scanToolCalls reads a tool_calls array.

@@ -162,7 +162,7 @@ func gjsonChatParts(v gjson.Result, partKeys ...string) []genai.Part {
 			if id := f.Get("file_id").Str; id != "" {
 				p = genai.Part{Kind: genai.PartFile, Modality: genai.ModalityDocument, FileID: id}
 			} else {
-				p = urlPart(f.Get("file_data").Str, genai.ModalityDocument)
+				p = dataPart(f.Get("file_data").Str, genai.ModalityDocument)
 			}
 		default:
 			for _, key := range partKeys {
@@ -496,6 +496,7 @@ func chatOracleSeeds() []string {
 		`{"model":"m\u00e9","messages":[{"role":"user","content":"a \"quoted\" \\ line\nnext"}],"temperature":1e-2,"seed":-3,"n":2.0}`,
 		`{"response_format":{"type":"a","type":"b"},"response_format":"text","stop":["x",1,null],"stop":"y","stream":true,"max_tokens":7}`,
 		`{"messages":[{"content":[{"text":"t1","type":"text"},{"type":"refusal","refusal":"no"},"raw",{"type":"text","text":"a","text":"b"},7,[1],{"type":"image_url"}]}]}`,
+		`{"messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"https://x/a.png"}}],"content":"hi"},{"content":[{"type":"file","file":{"file_data":"data:text/plain,a%20b"}}]}]}`,
 		`{"messages":[{"role":"user","content":[{"type":"text","text":"see"},{"type":"image_url","image_url":{"url":"https://x/a.png","url":"https://x/b.png"}},{"image_url":"data:image/png;base64,iVBO","type":"image_url","type":"text"},`+
 			`{"type":"input_audio","input_audio":{"format":"wav","data":"UklG"}},{"type":"input_audio","input_audio":{"data":""}},{"type":"file","file":{"file_data":"data:application/pdf;base64,JVBE"},"file":{"file_id":"f2"}},{"type":"file","file":{"file_id":"file-1","filename":"a.pdf"}},{"type":"file","file":7}]}]}`,
 		`{"choices":[{"message":{"content":null,"refusal":"sorry"}},{"finish_reason":"length","message":"x"},3],"usage":{"prompt_tokens":1,"prompt_tokens_details":{"cached_tokens":null,"cached_tokens":4},"completion_tokens_details":{"reasoning_tokens":2}}}`,

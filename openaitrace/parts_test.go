@@ -2,6 +2,7 @@ package openaitrace
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -266,5 +267,29 @@ func TestMultimodalErrorWithheld(t *testing.T) {
 		if !strings.Contains(s.Status().Description, "Error while downloading") {
 			t.Errorf("capture %v: status %q", tc.capture, s.Status().Description)
 		}
+	}
+}
+
+// TestMultimodalURLShapes: an image URL without a scheme is a reference
+// (its signature redacted), never inline data; a data URL that is not base64
+// is inline text, encoded and redacted like any text; a repeated content
+// member's last value counts, parts included.
+func TestMultimodalURLShapes(t *testing.T) {
+	body := `{"model":"gpt-4o-mini","messages":[` +
+		`{"role":"user","content":[{"type":"image_url","image_url":{"url":"//b.s3.amazonaws.com/a.png?X-Amz-Signature=s3cr3t"}},` +
+		`{"type":"file","file":{"file_data":"data:text/plain,mail%20ann@example.org"}}]},` +
+		`{"role":"user","content":[{"type":"image_url","image_url":{"url":"https://x/a.png"}}],"content":"hi"}]}`
+	h := newHarnessWith(t, jsonHandler(200, chatResponseJSON), true,
+		&harnessConfig{tracing: []Option{WithConventions(semconv.OTelGenAI), WithRedactor(redact.New())}})
+	if _, err := h.client.Chat.Completions.New(context.Background(), chatParams(), option.WithRequestBody("application/json", []byte(body))); err != nil {
+		t.Fatal(err)
+	}
+	got := attrs(h.onlySpan())["gen_ai.input.messages"].AsString()
+	redacted := base64.StdEncoding.EncodeToString([]byte("mail " + redact.DefaultReplacement))
+	want := `[{"role":"user","parts":[{"type":"uri","modality":"image","uri":"//b.s3.amazonaws.com/a.png?X-Amz-Signature=REDACTED"},` +
+		`{"type":"blob","modality":"document","mime_type":"text/plain","content":"` + redacted + `"}]},` +
+		`{"role":"user","parts":[{"type":"text","content":"hi"}]}]`
+	if got != want {
+		t.Errorf("gen_ai.input.messages =\n%s\nwant\n%s", got, want)
 	}
 }

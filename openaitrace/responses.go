@@ -253,7 +253,7 @@ func responsesParts(v gjson.Result) []genai.Part {
 			case part.Get("file_url").Str != "":
 				parts = appendPart(parts, urlPart(part.Get("file_url").Str, genai.ModalityDocument))
 			default:
-				parts = appendPart(parts, urlPart(part.Get("file_data").Str, genai.ModalityDocument))
+				parts = appendPart(parts, dataPart(part.Get("file_data").Str, genai.ModalityDocument))
 			}
 		case "input_audio":
 			if a := part.Get("input_audio"); a.Get("data").Str != "" {

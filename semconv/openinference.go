@@ -1,7 +1,6 @@
 package semconv
 
 import (
-	"encoding/base64"
 	"strings"
 
 	"go.opentelemetry.io/otel/attribute"
@@ -332,12 +331,7 @@ func oiImageURL(p *genai.Part) string {
 		}
 		b := append([]byte("data:"), p.MimeType...)
 		b = append(b, ";base64,"...)
-		if p.Bytes != nil {
-			b = base64.StdEncoding.AppendEncode(b, p.Bytes)
-		} else {
-			b = append(b, p.Data...)
-		}
-		return string(b)
+		return string(appendBase64(b, p))
 	}
 	return ""
 }

@@ -256,19 +256,33 @@ const MaxInlineData = 32000
 
 // inlineDataLen is the length of a blob part's data in base64.
 func inlineDataLen(p *genai.Part) int {
-	if p.Bytes != nil {
+	switch {
+	case p.Bytes != nil:
 		return base64.StdEncoding.EncodedLen(len(p.Bytes))
+	case p.Data == "" && p.Text != "":
+		return base64.StdEncoding.EncodedLen(len(p.Text))
 	}
 	return len(p.Data)
 }
 
+// appendBase64 appends a blob part's data in base64.
+func appendBase64(b []byte, p *genai.Part) []byte {
+	switch {
+	case p.Bytes != nil:
+		return base64.StdEncoding.AppendEncode(b, p.Bytes)
+	case p.Data == "" && p.Text != "":
+		return base64.StdEncoding.AppendEncode(b, []byte(p.Text))
+	}
+	return append(b, p.Data...)
+}
+
 // appendInlineData appends a blob part's data in base64, as a JSON string.
 func appendInlineData(b []byte, p *genai.Part) []byte {
-	if p.Bytes == nil {
-		return appendJSONString(b, p.Data)
+	if p.Bytes == nil && p.Text == "" {
+		return appendJSONString(b, p.Data) // as received: escape what needs it
 	}
 	b = append(b, '"')
-	b = base64.StdEncoding.AppendEncode(b, p.Bytes)
+	b = appendBase64(b, p)
 	return append(b, '"')
 }
 

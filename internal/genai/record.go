@@ -168,12 +168,12 @@ type Message struct {
 	// had any text at all (an empty string is still content).
 	Content    string
 	HasContent bool
-	ToolCallID string
-	ToolCalls  []ToolCall
 	// Instructions is true for a system message that came from a separate
 	// instructions field of the API (Bedrock Converse and Claude "system",
 	// Responses "instructions") rather than from the message list.
 	Instructions bool
+	ToolCallID   string
+	ToolCalls    []ToolCall
 	// Parts is the message's content part by part, in order, when it has
 	// a part that is not text (an image, audio, a video, a document or a
 	// file); nil otherwise, and always nil when content is not captured.
@@ -205,7 +205,9 @@ const (
 type Part struct {
 	// Kind is PartText, PartBlob, PartURI or PartFile.
 	Kind string
-	// Text is a text part's text.
+	// Text is a text part's text, or a PartBlob's data when that is text
+	// (a text document, a data URL that is not base64): content like any
+	// text (redacted), encoded by the renderers.
 	Text string
 	// Modality is the kind of data of the other parts (a Modality
 	// constant); MimeType its media type when known ("image/png").
@@ -216,7 +218,7 @@ type Part struct {
 	// FileID is a PartFile's identifier at the provider.
 	FileID string
 	// Data is a PartBlob's data in base64 (standard encoding) when it came
-	// encoded; Bytes is its raw data otherwise.
+	// encoded; Bytes is its raw data when it came as bytes.
 	Data  string
 	Bytes []byte
 }

@@ -44,12 +44,16 @@ func Err(err error) error {
 }
 
 // signedQueryKeys are the query parameters whose values are credentials in
-// signed URLs (AWS presigned URLs, Azure shared access signatures, Google
-// Cloud Storage and CloudFront signed URLs), compared without case. The
-// first four are the OpenTelemetry HTTP conventions' url.full list.
+// signed or keyed URLs (AWS presigned URLs, Azure shared access signatures,
+// Google Cloud Storage, CloudFront, Alibaba OSS and Tencent COS signed URLs,
+// Firebase download tokens, API keys), compared without case. The first four
+// are the OpenTelemetry HTTP conventions' url.full list.
 var signedQueryKeys = [...]string{
 	"awsaccesskeyid", "signature", "sig", "x-goog-signature",
 	"x-goog-credential", "x-amz-signature", "x-amz-credential", "x-amz-security-token",
+	"x-oss-signature", "x-oss-credential", "x-oss-security-token", "ossaccesskeyid", "security-token",
+	"q-signature", "x-cos-security-token",
+	"token", "access_token", "key", "api_key", "apikey", "api-key",
 }
 
 // Redacted replaces credentials in a URL recorded by Media.

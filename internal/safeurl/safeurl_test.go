@@ -42,6 +42,9 @@ func TestMedia(t *testing.T) {
 		{"https://user:pw@example.com/a.png", "https://xxxxx@example.com/a.png"},
 		{"https://example.com/a.png?signature", "https://example.com/a.png?signature"}, // no value
 		{"https://example.com/a.png?mysig=1", "https://example.com/a.png?mysig=1"},
+		{"https://firebasestorage.googleapis.com/v0/b/x/o/a.png?alt=media&token=5f2a", "https://firebasestorage.googleapis.com/v0/b/x/o/a.png?alt=media&token=REDACTED"},
+		{"https://maps.googleapis.com/maps/api/staticmap?center=Paris&key=AIzaSy", "https://maps.googleapis.com/maps/api/staticmap?center=Paris&key=REDACTED"},
+		{"https://b.oss-cn-hangzhou.aliyuncs.com/a.png?OSSAccessKeyId=STS.x&Signature=s&security-token=t", "https://b.oss-cn-hangzhou.aliyuncs.com/a.png?OSSAccessKeyId=REDACTED&Signature=REDACTED&security-token=REDACTED"},
 	} {
 		if got := Media(tc.in); got != tc.want {
 			t.Errorf("Media(%q) = %q, want %q", tc.in, got, tc.want)
