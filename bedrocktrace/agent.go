@@ -12,6 +12,7 @@ import (
 	"github.com/tidwall/gjson"
 
 	"github.com/tracekit-go/tracekit/internal/genai"
+	"github.com/tracekit-go/tracekit/internal/instr"
 )
 
 func agentRequest(c *genai.Call, p *bedrockagentruntime.InvokeAgentInput) {
@@ -71,6 +72,67 @@ func inlineAgentRequest(c *genai.Call, p *bedrockagentruntime.InvokeInlineAgentI
 			r.Tools = append(r.Tools, genai.Tool{Type: "function", Name: aws.ToString(f.Name), Description: aws.ToString(f.Description)})
 		}
 	}
+}
+
+// appendSessionContent appends to dst the content of an agent call's
+// session state: its conversation history's text and its prompt session
+// attributes (withheld from error messages when content is not captured).
+func appendSessionContent(dst []string, hist *types.ConversationHistory, promptAttrs map[string]string) []string {
+	if hist != nil {
+		for _, m := range hist.Messages {
+			for _, b := range m.Content {
+				if t, ok := b.(*types.ContentBlockMemberText); ok {
+					dst = instr.AppendContent(dst, t.Value)
+				}
+			}
+		}
+	}
+	for _, v := range promptAttrs {
+		dst = instr.AppendContent(dst, v)
+	}
+	return dst
+}
+
+// appendInlineAgentContent appends to dst the content an inline agent's
+// definition carries besides its instruction and question: its session's,
+// its collaborators' instructions, prompt templates and knowledge base
+// descriptions.
+func appendInlineAgentContent(dst []string, p *bedrockagentruntime.InvokeInlineAgentInput) []string {
+	if s := p.InlineSessionState; s != nil {
+		dst = appendSessionContent(dst, s.ConversationHistory, s.PromptSessionAttributes)
+	}
+	str := func(v *string) {
+		if v != nil {
+			dst = instr.AppendContent(dst, *v)
+		}
+	}
+	prompts := func(o *types.PromptOverrideConfiguration) {
+		if o != nil {
+			for _, c := range o.PromptConfigurations {
+				str(c.BasePromptTemplate)
+			}
+		}
+	}
+	kbs := func(list []types.KnowledgeBase) {
+		for _, kb := range list {
+			str(kb.Description)
+		}
+	}
+	collabConfigs := func(list []types.CollaboratorConfiguration) {
+		for _, c := range list {
+			str(c.CollaboratorInstruction)
+		}
+	}
+	prompts(p.PromptOverrideConfiguration)
+	kbs(p.KnowledgeBases)
+	collabConfigs(p.CollaboratorConfigurations)
+	for _, c := range p.Collaborators {
+		str(c.Instruction)
+		prompts(c.PromptOverrideConfiguration)
+		kbs(c.KnowledgeBases)
+		collabConfigs(c.CollaboratorConfigurations)
+	}
+	return dst
 }
 
 // agentAcc accumulates an InvokeAgent stream.
@@ -368,6 +430,12 @@ func balanced(s string) string {
 func (a *agentAcc) into(c *genai.Call, capture bool) {
 	if a.historyN > 0 && len(a.history) > 0 {
 		c.Request.Messages = a.history
+		if len(a.inputs) > 0 && a.inputs[0].Instructions {
+			// An inline agent's instruction stays its system prompt (and
+			// the history is never shorter than the prompt it replaces:
+			// no prompt attribute of the start is left behind).
+			c.Request.Messages = append([]genai.Message{a.inputs[0]}, a.history...)
+		}
 	} else if len(c.Request.Messages) == len(a.inputs) {
 		copy(c.Request.Messages, a.inputs) // unredacted: UpdateRequest redacts them once, not twice
 	}

@@ -157,3 +157,65 @@ func TestInvokeInlineAgentCaptureOffAndError(t *testing.T) {
 	a.want(t, map[string]any{"error.type": "ValidationException", "gen_ai.prompt.0.role": "system", "gen_ai.request.model": inlineModel})
 	a.none(t, "*.content")
 }
+
+// TestInvokeInlineAgentHistory: when a trace event gives the model's
+// prompt history, it replaces the question, after the agent's instruction,
+// and nothing of the prompt recorded at the start is left behind (the
+// history may hold fewer messages than the start's prompt).
+func TestInvokeInlineAgentHistory(t *testing.T) {
+	e := newEnv(t)
+	e.extra = []Option{WithConventions(semconv.Tracekit, semconv.OTelGenAI, semconv.OpenInference)}
+	frames := append([][]byte{agentTrace(t, "orchestrationTrace", modelInput(t, map[string]string{"role": "user", "content": "hi"}))}, inlineFrames(t)...)
+	f := newFake(t, reply{frames: frames})
+	out, err := e.agents(f.URL, true).InvokeInlineAgent(context.Background(), inlineAgentInput())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range out.GetStream().Events() {
+	}
+	_ = out.GetStream().Close()
+	a := attrsOf(e.oneSpan())
+	a.want(t, map[string]any{
+		"gen_ai.prompt.0.role":                 "system",
+		"gen_ai.prompt.0.content":              "You help travellers. Use the weather tool.",
+		"gen_ai.prompt.1.role":                 "user",
+		"gen_ai.prompt.1.content":              "hi",
+		"gen_ai.prompt.2.role":                 nil,
+		"llm.input_messages.1.message.content": "hi",
+		"llm.input_messages.2.message.role":    nil,
+		"gen_ai.request.model":                 inlineModel,
+		"gen_ai.input.messages":                `[{"role":"user","parts":[{"type":"text","content":"hi"}]}]`,
+		"gen_ai.output.messages":               `[{"role":"assistant","parts":[{"type":"text","content":"Sunny, 21°C."}],"finish_reason":"stop"}]`,
+	})
+	for k, v := range a {
+		if strings.Contains(v.String(), "what is the weather in Paris") {
+			t.Errorf("%s keeps the replaced question: %s", k, v.String())
+		}
+	}
+}
+
+// TestInvokeInlineAgentErrorWithheld: with capture off, an error that
+// quotes content of the agent's definition or session (a collaborator's
+// instruction, the conversation history, a prompt template) loses it.
+func TestInvokeInlineAgentErrorWithheld(t *testing.T) {
+	e := newEnv(t)
+	f := newFake(t, reply{status: 400, headers: map[string]string{"X-Amzn-Errortype": "ValidationException"},
+		body: `{"message":"collaborator instruction 'Escalate refunds for customer 4417' is invalid; history message 'my card was charged twice' too long; template 'Answer as a pirate' bad"}`})
+	in := inlineAgentInput()
+	in.Collaborators = []agtypes.Collaborator{{Instruction: aws.String("Escalate refunds for customer 4417"), FoundationModel: aws.String(inlineModel)}}
+	in.InlineSessionState.ConversationHistory = &agtypes.ConversationHistory{Messages: []agtypes.Message{{
+		Role: agtypes.ConversationRoleUser, Content: []agtypes.ContentBlock{&agtypes.ContentBlockMemberText{Value: "my card was charged twice"}}}}}
+	in.PromptOverrideConfiguration = &agtypes.PromptOverrideConfiguration{PromptConfigurations: []agtypes.PromptConfiguration{{BasePromptTemplate: aws.String("Answer as a pirate")}}}
+	if _, err := e.agents(f.URL, false).InvokeInlineAgent(context.Background(), in); err == nil {
+		t.Fatal("no error")
+	}
+	desc := e.oneSpan().Status().Description
+	for _, secret := range []string{"4417", "charged twice", "pirate"} {
+		if strings.Contains(desc, secret) {
+			t.Errorf("status %q keeps %q", desc, secret)
+		}
+	}
+	if !strings.Contains(desc, "collaborator instruction") {
+		t.Errorf("status %q", desc)
+	}
+}

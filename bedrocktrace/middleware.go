@@ -537,6 +537,7 @@ func (st *callState) withholdErr() {
 		return
 	}
 	var full genai.Call
+	var extra []string
 	switch p := st.params.(type) {
 	case *bedrockruntime.ConverseInput:
 		converseRequest(&full, p.ModelId, p.Messages, p.System, p.InferenceConfig, p.ToolConfig, p.RequestMetadata, true)
@@ -548,10 +549,14 @@ func (st *callState) withholdErr() {
 		invokeRequest(&full, p.Body, true)
 	case *bedrockagentruntime.InvokeAgentInput:
 		agentRequest(&full, p)
+		if s := p.SessionState; s != nil {
+			extra = appendSessionContent(extra, s.ConversationHistory, s.PromptSessionAttributes)
+		}
 	case *bedrockagentruntime.InvokeInlineAgentInput:
 		inlineAgentRequest(&full, p)
+		extra = appendInlineAgentContent(extra, p)
 	}
-	vals := instr.ContentStrings(nil, &full)
+	vals := instr.ContentStrings(extra, &full)
 	e.Message = instr.Withhold(e.Message, vals)
 	e.Type = instr.Withhold(e.Type, vals)
 }

@@ -336,13 +336,17 @@ func urlPart(url, modality string) genai.Part {
 }
 
 // dataPart is the part of file data: a data URL's data, or else the data
-// itself (base64), as a blob. Empty data gives no part (Kind "").
+// itself (base64), as a blob; a URL (some OpenAI-compatible gateways take
+// one) as a reference. Empty data gives no part (Kind "").
 func dataPart(data, modality string) genai.Part {
 	if data == "" {
 		return genai.Part{}
 	}
 	if p, ok := dataURLPart(data, modality); ok {
 		return p
+	}
+	if strings.Contains(data, "://") {
+		return genai.Part{Kind: genai.PartURI, Modality: modality, URI: data}
 	}
 	return genai.Part{Kind: genai.PartBlob, Modality: modality, Data: data}
 }
@@ -363,7 +367,9 @@ func dataURLPart(s, modality string) (genai.Part, bool) {
 		if text, err := neturl.PathUnescape(data); err == nil {
 			data = text
 		}
-		p.Data, p.Text = "", data
+		// URI keeps the URL as sent, which an error message would quote
+		// (a blob's URI is not rendered).
+		p.Data, p.Text, p.URI = "", data, s
 	}
 	return p, true
 }

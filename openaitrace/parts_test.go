@@ -293,3 +293,33 @@ func TestMultimodalURLShapes(t *testing.T) {
 		t.Errorf("gen_ai.input.messages =\n%s\nwant\n%s", got, want)
 	}
 }
+
+// TestMultimodalFileDataShapes: file data given as a URL is a reference
+// (its signature redacted), and with capture off an error quoting a data URL
+// as sent (percent-encoded) loses it.
+func TestMultimodalFileDataShapes(t *testing.T) {
+	const dataURL = "data:text/plain,patient%20Jane%20Roe%20diagnosis%20X"
+	body := `{"model":"gpt-4o-mini","messages":[{"role":"user","content":[{"type":"text","text":"Read."},` +
+		`{"type":"file","file":{"file_data":"https://b.s3.amazonaws.com/doc.pdf?X-Amz-Signature=deadbeefcafe&token=t0psecret"}},` +
+		`{"type":"file","file":{"file_data":"` + dataURL + `"}}]}]}`
+	h := newHarnessWith(t, jsonHandler(200, chatResponseJSON), true, &harnessConfig{tracing: []Option{WithConventions(semconv.OTelGenAI)}})
+	if _, err := h.client.Chat.Completions.New(context.Background(), chatParams(), option.WithRequestBody("application/json", []byte(body))); err != nil {
+		t.Fatal(err)
+	}
+	got := attrs(h.onlySpan())["gen_ai.input.messages"].AsString()
+	want := `[{"role":"user","parts":[{"type":"text","content":"Read."},` +
+		`{"type":"uri","modality":"document","uri":"https://b.s3.amazonaws.com/doc.pdf?X-Amz-Signature=REDACTED&token=REDACTED"},` +
+		`{"type":"blob","modality":"document","mime_type":"text/plain","content":"` + base64.StdEncoding.EncodeToString([]byte("patient Jane Roe diagnosis X")) + `"}]}]`
+	if got != want {
+		t.Errorf("gen_ai.input.messages =\n%s\nwant\n%s", got, want)
+	}
+
+	errBody := `{"error":{"message":"Invalid file data '` + dataURL + `'.","type":"invalid_request_error","param":null,"code":"invalid_file"}}`
+	h = newHarnessWith(t, jsonHandler(400, errBody), false, nil)
+	if _, err := h.client.Chat.Completions.New(context.Background(), chatParams(), option.WithRequestBody("application/json", []byte(body)), option.WithMaxRetries(0)); err == nil {
+		t.Fatal("no error")
+	}
+	if desc := h.onlySpan().Status().Description; strings.Contains(desc, "Jane") || !strings.Contains(desc, "Invalid file data") {
+		t.Errorf("capture off: status %q", desc)
+	}
+}

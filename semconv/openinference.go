@@ -103,7 +103,7 @@ func oiResponse(dst []attribute.KeyValue, c *genai.Call, capture bool) []attribu
 		if ch := &r.Choices[0]; len(r.Choices) == 1 && ch.HasContent && len(ch.ToolCalls) == 0 {
 			dst = append(dst, KeyOIOutputValue.String(ch.Content), KeyOIOutputMimeType.String(MimeText))
 		} else {
-			dst = append(dst, KeyOIOutputValue.String(string(outputMessagesJSON(nil, r.Choices))), KeyOIOutputMimeType.String(MimeJSON))
+			dst = append(dst, KeyOIOutputValue.String(string(outputMessagesJSON(nil, r.Choices, agentFinish(c)))), KeyOIOutputMimeType.String(MimeJSON))
 		}
 	}
 	return dst

@@ -88,9 +88,22 @@ func otelResponse(dst []attribute.KeyValue, c *genai.Call, capture, shared bool)
 		dst = appendString(dst, KeyOpenAIRespFP, r.SystemFingerprint)
 	}
 	if capture && len(r.Choices) > 0 {
-		dst = append(dst, KeyOutputMessages.String(string(outputMessagesJSON(nil, r.Choices))))
+		dst = append(dst, KeyOutputMessages.String(string(outputMessagesJSON(nil, r.Choices, agentFinish(c)))))
 	}
 	return dst
+}
+
+// agentFinish is the finish reason of an agent's answer, which has none of
+// its own: the stop reason of its last model step, or stop when the call
+// succeeded without one ("" for other calls, whose choices tell).
+func agentFinish(c *genai.Call) string {
+	if c.Operation != genai.OpInvokeAgent || c.Err != nil {
+		return ""
+	}
+	if fr := c.Response.FinishReasons; len(fr) > 0 {
+		return fr[len(fr)-1]
+	}
+	return "stop"
 }
 
 // appendImplicitPort appends server.port when server.address is set and the
@@ -351,8 +364,9 @@ func appendServerToolCallPart(b []byte, tc *genai.ToolCall) []byte {
 }
 
 // outputMessagesJSON renders gen_ai.output.messages: one OutputMessage per
-// choice, with the finish reason normalized to the convention's enum.
-func outputMessagesJSON(b []byte, choices []genai.Choice) []byte {
+// choice, with the finish reason normalized to the convention's enum
+// (fallback for a choice that has none, when not "").
+func outputMessagesJSON(b []byte, choices []genai.Choice, fallback string) []byte {
 	b = append(b, '[')
 	for i := range choices {
 		ch := &choices[i]
@@ -391,7 +405,11 @@ func outputMessagesJSON(b []byte, choices []genai.Choice) []byte {
 			o.b = appendToolCallPart(o.b, &ch.ToolCalls[j])
 		}
 		o.b = append(o.b, ']')
-		o.str("finish_reason", normalizeFinishReason(ch.FinishReason))
+		reason := ch.FinishReason
+		if reason == "" && fallback != "" {
+			reason = fallback
+		}
+		o.str("finish_reason", normalizeFinishReason(reason))
 		b = o.close()
 	}
 	return append(b, ']')

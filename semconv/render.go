@@ -73,9 +73,9 @@ func (r Renderer) conv() Convention {
 // SpanName returns the span name of a call. Tracekit's names win when it is
 // selected ("bedrock.<api>" for Bedrock, "<operation> <model>" otherwise);
 // OTel GenAI names every span "<operation> <model>", except an agent
-// invocation, "invoke_agent" (the agent's name, which the span name would
-// carry, is not known); OpenInference alone names embeddings
-// "CreateEmbeddings".
+// invocation, "invoke_agent <agent name>" (a Bedrock inline agent's), or
+// "invoke_agent" when the name is not known (a stored agent's id is not its
+// name); OpenInference alone names embeddings "CreateEmbeddings".
 func (r Renderer) SpanName(c *genai.Call) string {
 	conv := r.conv()
 	if conv.Has(Tracekit) && c.Provider == genai.ProviderBedrock && c.API != "" {

@@ -213,7 +213,9 @@ type Part struct {
 	// constant); MimeType its media type when known ("image/png").
 	Modality string
 	MimeType string
-	// URI is a PartURI's reference (as sent: renderers remove credentials).
+	// URI is a PartURI's reference (as sent: renderers remove credentials);
+	// for a PartBlob from a data URL that is not base64, that URL as sent
+	// (not rendered: error messages may quote it).
 	URI string
 	// FileID is a PartFile's identifier at the provider.
 	FileID string

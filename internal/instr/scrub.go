@@ -62,7 +62,12 @@ var credentialMarkers = []string{
 	"x-amz-security-token:", "x-amz-security-token=",
 	"authorization:", "authorization=",
 	"credential=", "signature=",
-	"?sig=", "&sig=", // an Azure shared access signature in a quoted URL
+	// signed and keyed URLs quoted in a message (as internal/safeurl
+	// redacts them in span attributes); query forms only, so that
+	// max_tokens= or a key= in prose stay readable
+	"?sig=", "&sig=", "?token=", "&token=", "?access_token=", "&access_token=",
+	"?key=", "&key=", "?api_key=", "&api_key=", "?apikey=", "&apikey=",
+	"security-token=", "ossaccesskeyid=", "q-signature=",
 	"bearer ",
 	"api-key:", "api-key=", "x-api-key:",
 }

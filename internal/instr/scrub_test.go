@@ -20,12 +20,15 @@ func TestScrubError(t *testing.T) {
 		{"Error while downloading https://b.s3.amazonaws.com/k?X-Amz-Credential=AKIDTEST%2Fx&X-Amz-Signature=deadbeef now",
 			"Error while downloading https://b.s3.amazonaws.com/k?X-Amz-Credential=[REDACTED] now"},
 		{"Invalid image URL https://a.blob.core.windows.net/c/a.png?sv=1&sig=k1secret", "Invalid image URL https://a.blob.core.windows.net/c/a.png?sv=1&sig=[REDACTED]"},
+		{"Error while downloading https://f.example/a.png?alt=media&token=k1tok.", "Error while downloading https://f.example/a.png?alt=media&token=[REDACTED]"},
+		{"bad https://maps.example/s?key=k1key&size=2 and max_tokens=5", "bad https://maps.example/s?key=[REDACTED] and max_tokens=5"},
+		{"oss https://b.oss.example/a?OSSAccessKeyId=STS.k1&security-token=k1sts", "oss https://b.oss.example/a?OSSAccessKeyId=[REDACTED]"},
 	} {
 		got := ScrubError(tc.in)
 		if got != tc.want {
 			t.Errorf("ScrubError(%q)\n got %q\nwant %q", tc.in, got, tc.want)
 		}
-		for _, secret := range []string{"SESSIONTOKEN", "AKIDTEST", "deadbeef", "sk-live", "k1", "k2", "k1secret"} {
+		for _, secret := range []string{"SESSIONTOKEN", "AKIDTEST", "deadbeef", "sk-live", "k1", "k2", "k1secret", "k1tok", "k1key", "k1sts"} {
 			if strings.Contains(got, secret) {
 				t.Errorf("%q kept %s", got, secret)
 			}
