@@ -22,17 +22,22 @@ func agentRequest(c *genai.Call, p *bedrockagentruntime.InvokeAgentInput) {
 	r.AgentAliasID = aws.ToString(p.AgentAliasId)
 	r.SessionID = aws.ToString(p.SessionId)
 	if p.SessionState != nil {
-		if u := p.SessionState.SessionAttributes["userId"]; u != "" {
-			r.User = u
-		} else {
-			r.User = p.SessionState.SessionAttributes["user"]
-		}
+		r.User = sessionUser(p.SessionState.SessionAttributes)
 	}
 	m := genai.Message{Role: "user"}
 	if p.InputText != nil {
 		m.Content, m.HasContent = *p.InputText, true
 	}
 	r.Messages = []genai.Message{m}
+}
+
+// sessionUser is the end user named by an agent session's attributes:
+// userId, else user.
+func sessionUser(attrs map[string]string) string {
+	if u := attrs["userId"]; u != "" {
+		return u
+	}
+	return attrs["user"]
 }
 
 // inlineAgentRequest fills the record of an InvokeInlineAgent call: the
@@ -45,11 +50,7 @@ func inlineAgentRequest(c *genai.Call, p *bedrockagentruntime.InvokeInlineAgentI
 	r.AgentName = aws.ToString(p.AgentName)
 	r.SessionID = aws.ToString(p.SessionId)
 	if p.InlineSessionState != nil {
-		if u := p.InlineSessionState.SessionAttributes["userId"]; u != "" {
-			r.User = u
-		} else {
-			r.User = p.InlineSessionState.SessionAttributes["user"]
-		}
+		r.User = sessionUser(p.InlineSessionState.SessionAttributes)
 	}
 	if g := p.GuardrailConfiguration; g != nil {
 		r.GuardrailID = aws.ToString(g.GuardrailIdentifier)
