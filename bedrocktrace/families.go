@@ -142,8 +142,6 @@ func appendConverseJSONMessage(dst []genai.Message, role string, content gjson.R
 	content.ForEach(func(_, b gjson.Result) bool {
 		if t := b.Get("text"); t.Exists() {
 			text.add(t.Str)
-		} else if novaMedia(b).Exists() {
-			media = true
 		} else if tu := b.Get("toolUse"); tu.Exists() {
 			tc := genai.ToolCall{ID: tu.Get("toolUseId").Str, Type: "function", Name: tu.Get("name").Str}
 			if capture {
@@ -170,11 +168,13 @@ func appendConverseJSONMessage(dst []genai.Message, role string, content gjson.R
 				}
 			}
 			dst = append(dst, m)
+		} else if capture && novaMedia(b).Exists() {
+			media = true
 		}
 		return true
 	})
 	var parts []genai.Part
-	if media && capture {
+	if media {
 		parts = novaParts(content)
 	}
 	if role == "assistant" || text.n > 0 || len(calls) > 0 || parts != nil {
