@@ -29,7 +29,9 @@ func chatRequest(c *genai.Call, js string, capture bool) {
 	gjson.Get(js, "messages").ForEach(func(_, msg gjson.Result) bool {
 		m := genai.Message{Role: msg.Get("role").Str, ToolCallID: msg.Get("tool_call_id").Str}
 		if capture {
-			m.Content, m.HasContent = chatContent(msg.Get("content"))
+			content := msg.Get("content")
+			m.Content, m.HasContent = chatContent(content)
+			m.Parts = chatParts(content)
 		}
 		m.ToolCalls = chatToolCalls(msg.Get("tool_calls"), capture)
 		r.Messages = append(r.Messages, m)
@@ -62,6 +64,40 @@ func chatContent(v gjson.Result) (string, bool) {
 		return j.String(), j.n > 0
 	}
 	return "", false
+}
+
+// chatParts returns the parts of an array content that has an image
+// (image_url parts, as Mistral's Pixtral takes them): its text and image
+// parts in order; nil otherwise.
+func chatParts(v gjson.Result) []genai.Part {
+	if !v.IsArray() {
+		return nil
+	}
+	media := false
+	v.ForEach(func(_, p gjson.Result) bool {
+		media = p.Get("type").Str == "image_url"
+		return !media
+	})
+	if !media {
+		return nil
+	}
+	var parts []genai.Part
+	v.ForEach(func(_, p gjson.Result) bool {
+		if p.Get("type").Str == "image_url" {
+			iu := p.Get("image_url")
+			u := iu.Get("url").Str
+			if iu.Type == gjson.String {
+				u = iu.Str
+			}
+			if part := genai.URLPart(u, genai.ModalityImage); part.Kind != "" {
+				parts = append(parts, part)
+			}
+		} else if t := p.Get("text"); t.Exists() {
+			parts = append(parts, genai.Part{Kind: genai.PartText, Text: t.Str})
+		}
+		return true
+	})
+	return parts
 }
 
 func chatToolCalls(v gjson.Result, capture bool) []genai.ToolCall {

@@ -73,6 +73,8 @@ var mediaSeeds = map[family][]string{
 	famClaude: {`{"messages":[{"role":"user","content":[{"type":"image","source":{"type":"url","url":"https://x/c.jpg"}},` +
 		`{"type":"document","source":{"type":"base64","media_type":"application/pdf","data":"JVBERi0="}},{"type":"document","source":{"type":"text","data":"t"}},` +
 		`{"type":"image","source":{"type":"file","file_id":"f"}},{"type":"image","source":7},{"type":"text","text":"What?"}]}]}`},
+	famMistral: {`{"messages":[{"role":"user","content":[{"type":"text","text":"What?"},{"type":"image_url","image_url":{"url":"data:image/png;base64,iVBO"}},` +
+		`{"type":"image_url","image_url":"https://x/b.png"},{"type":"image_url"},{"type":"image_url","image_url":7}]}]}`},
 	famNova: {`{"messages":[{"role":"user","content":[{"image":{"format":"jpeg","source":{"bytes":"/9j/4A=="}}},` +
 		`{"video":{"format":"mp4","source":{"s3Location":{"uri":"s3://clips/b.mp4"}}}},{"document":{"format":"txt","source":{"text":"t"}}},{"audio":{}},{"text":"Describe."}]}]}`},
 }

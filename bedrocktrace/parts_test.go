@@ -87,8 +87,9 @@ func TestConverseMediaPartsCaptureOff(t *testing.T) {
 }
 
 // TestInvokeModelMediaParts: image and document blocks of Claude (base64,
-// URL and file sources) and Nova (bytes and S3) request bodies are parts of
-// the prompt message.
+// URL and file sources) and Nova (bytes and S3) request bodies, and the
+// image_url parts of Mistral chat bodies (Pixtral), are parts of the prompt
+// message.
 func TestInvokeModelMediaParts(t *testing.T) {
 	schemas := schemacheck.New(t)
 	for _, tc := range []struct {
@@ -112,6 +113,12 @@ func TestInvokeModelMediaParts(t *testing.T) {
 			`[{"role":"user","parts":[{"type":"blob","modality":"image","mime_type":"image/jpeg","content":"/9j/4A=="},` +
 				`{"type":"uri","modality":"video","mime_type":"video/mp4","uri":"s3://clips/b.mp4"},` +
 				`{"type":"text","content":"Describe."}]}]`},
+		{"mistral-chat", "us.mistral.pixtral-large-2502-v1:0",
+			`{"messages":[{"role":"user","content":[{"type":"text","text":"What is this?"},` +
+				`{"type":"image_url","image_url":{"url":"data:image/png;base64,iVBORw0KGgo="}},{"type":"image_url","image_url":"https://example.com/b.png?sig=x"}]}],"max_tokens":10}`,
+			`[{"role":"user","parts":[{"type":"text","content":"What is this?"},` +
+				`{"type":"blob","modality":"image","mime_type":"image/png","content":"iVBORw0KGgo="},` +
+				`{"type":"uri","modality":"image","uri":"https://example.com/b.png?sig=REDACTED"}]}]`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var response string

@@ -1,7 +1,6 @@
 package openaitrace
 
 import (
-	neturl "net/url"
 	"strings"
 
 	"github.com/tidwall/gjson"
@@ -265,7 +264,7 @@ func scanChatParts(d *jscan.Scanner, partKeys []string) []genai.Part {
 		var p genai.Part
 		switch typ {
 		case "image_url":
-			p = urlPart(url, genai.ModalityImage)
+			p = genai.URLPart(url, genai.ModalityImage)
 		case "input_audio":
 			if audio != "" {
 				p = genai.Part{Kind: genai.PartBlob, Modality: genai.ModalityAudio, MimeType: audioMime(format), Data: audio}
@@ -274,7 +273,7 @@ func scanChatParts(d *jscan.Scanner, partKeys []string) []genai.Part {
 			if fileID != "" {
 				p = genai.Part{Kind: genai.PartFile, Modality: genai.ModalityDocument, FileID: fileID}
 			} else {
-				p = dataPart(fileData, genai.ModalityDocument)
+				p = genai.DataPart(fileData, genai.ModalityDocument)
 			}
 		default:
 			for i, key := range partKeys[:min(len(partKeys), 2)] {
@@ -319,59 +318,6 @@ func audioMime(format string) string {
 		return "audio/mpeg"
 	}
 	return "audio/" + format
-}
-
-// urlPart is the part of a URL given for an image or a file: the data of a
-// data URL as a blob (its media type, when it names one, tells the
-// modality), any other URL as a reference (renderers remove its
-// credentials). An empty URL gives no part (Kind "").
-func urlPart(url, modality string) genai.Part {
-	if url == "" {
-		return genai.Part{}
-	}
-	if p, ok := dataURLPart(url, modality); ok {
-		return p
-	}
-	return genai.Part{Kind: genai.PartURI, Modality: modality, URI: url}
-}
-
-// dataPart is the part of file data: a data URL's data, or else the data
-// itself (base64), as a blob; a URL (some OpenAI-compatible gateways take
-// one) as a reference. Empty data gives no part (Kind "").
-func dataPart(data, modality string) genai.Part {
-	if data == "" {
-		return genai.Part{}
-	}
-	if p, ok := dataURLPart(data, modality); ok {
-		return p
-	}
-	if strings.Contains(data, "://") {
-		return genai.Part{Kind: genai.PartURI, Modality: modality, URI: data}
-	}
-	return genai.Part{Kind: genai.PartBlob, Modality: modality, Data: data}
-}
-
-// dataURLPart is the blob of a data URL; ok is false when s is not one. A
-// data URL that is not base64 holds text (percent-encoded), kept as text
-// for the redactor and encoded by the renderers.
-func dataURLPart(s, modality string) (genai.Part, bool) {
-	m, data, b64, ok := genai.DataURL(s)
-	if !ok {
-		return genai.Part{}, false
-	}
-	if mod := genai.ModalityOf(m); mod != "" {
-		modality = mod
-	}
-	p := genai.Part{Kind: genai.PartBlob, Modality: modality, MimeType: m, Data: data}
-	if !b64 {
-		if text, err := neturl.PathUnescape(data); err == nil {
-			data = text
-		}
-		// URI keeps the URL as sent, which an error message would quote
-		// (a blob's URI is not rendered).
-		p.Data, p.Text, p.URI = "", data, s
-	}
-	return p, true
 }
 
 // scanToolCalls reads a tool_calls array.

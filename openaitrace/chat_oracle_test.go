@@ -149,7 +149,7 @@ func gjsonChatParts(v gjson.Result, partKeys ...string) []genai.Part {
 			if iu.Type == gjson.String {
 				url = iu.Str
 			}
-			p = urlPart(url, genai.ModalityImage)
+			p = genai.URLPart(url, genai.ModalityImage)
 		case "input_audio":
 			// Get("a").Get("b"), not Get("a.b"), which would look into
 			// later members named a too.
@@ -162,7 +162,7 @@ func gjsonChatParts(v gjson.Result, partKeys ...string) []genai.Part {
 			if id := f.Get("file_id").Str; id != "" {
 				p = genai.Part{Kind: genai.PartFile, Modality: genai.ModalityDocument, FileID: id}
 			} else {
-				p = dataPart(f.Get("file_data").Str, genai.ModalityDocument)
+				p = genai.DataPart(f.Get("file_data").Str, genai.ModalityDocument)
 			}
 		default:
 			for _, key := range partKeys {

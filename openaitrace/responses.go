@@ -244,16 +244,16 @@ func responsesParts(v gjson.Result) []genai.Part {
 			if id := part.Get("file_id").Str; id != "" {
 				parts = appendPart(parts, genai.Part{Kind: genai.PartFile, Modality: genai.ModalityImage, FileID: id})
 			} else {
-				parts = appendPart(parts, urlPart(part.Get("image_url").Str, genai.ModalityImage))
+				parts = appendPart(parts, genai.URLPart(part.Get("image_url").Str, genai.ModalityImage))
 			}
 		case "input_file":
 			switch {
 			case part.Get("file_id").Str != "":
 				parts = appendPart(parts, genai.Part{Kind: genai.PartFile, Modality: genai.ModalityDocument, FileID: part.Get("file_id").Str})
 			case part.Get("file_url").Str != "":
-				parts = appendPart(parts, urlPart(part.Get("file_url").Str, genai.ModalityDocument))
+				parts = appendPart(parts, genai.URLPart(part.Get("file_url").Str, genai.ModalityDocument))
 			default:
-				parts = appendPart(parts, dataPart(part.Get("file_data").Str, genai.ModalityDocument))
+				parts = appendPart(parts, genai.DataPart(part.Get("file_data").Str, genai.ModalityDocument))
 			}
 		case "input_audio":
 			if a := part.Get("input_audio"); a.Get("data").Str != "" {

@@ -7,7 +7,10 @@
 // same shape.
 package genai
 
-import "strings"
+import (
+	"net/url"
+	"strings"
+)
 
 // Operation names, as in gen_ai.operation.name.
 const (
@@ -354,4 +357,57 @@ func (c *Call) Reset() {
 	c.Request.Tools = tools
 	c.Response.Choices = choices
 	c.Response.FinishReasons = fr
+}
+
+// URLPart is the part of a URL given for an image or a file: the data of a
+// data URL as a blob (its media type, when it names one, tells the
+// modality), any other URL as a reference (renderers remove its
+// credentials). An empty URL gives no part (Kind "").
+func URLPart(u, modality string) Part {
+	if u == "" {
+		return Part{}
+	}
+	if p, ok := dataURLPart(u, modality); ok {
+		return p
+	}
+	return Part{Kind: PartURI, Modality: modality, URI: u}
+}
+
+// DataPart is the part of file data: a data URL's data, or else the data
+// itself (base64), as a blob; a URL (some OpenAI-compatible gateways take
+// one) as a reference. Empty data gives no part (Kind "").
+func DataPart(data, modality string) Part {
+	if data == "" {
+		return Part{}
+	}
+	if p, ok := dataURLPart(data, modality); ok {
+		return p
+	}
+	if strings.Contains(data, "://") {
+		return Part{Kind: PartURI, Modality: modality, URI: data}
+	}
+	return Part{Kind: PartBlob, Modality: modality, Data: data}
+}
+
+// dataURLPart is the blob of a data URL; ok is false when s is not one. A
+// data URL that is not base64 holds text (percent-encoded), kept as text
+// for the redactor and encoded by the renderers.
+func dataURLPart(s, modality string) (Part, bool) {
+	m, data, b64, ok := DataURL(s)
+	if !ok {
+		return Part{}, false
+	}
+	if mod := ModalityOf(m); mod != "" {
+		modality = mod
+	}
+	p := Part{Kind: PartBlob, Modality: modality, MimeType: m, Data: data}
+	if !b64 {
+		if text, err := url.PathUnescape(data); err == nil {
+			data = text
+		}
+		// URI keeps the URL as sent, which an error message would quote
+		// (a blob's URI is not rendered).
+		p.Data, p.Text, p.URI = "", data, s
+	}
+	return p, true
 }
