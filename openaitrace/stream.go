@@ -336,6 +336,11 @@ func (s *chatStream) appendBounded(dst []byte, str string) []byte {
 		return dst
 	}
 	s.buffered += len(str)
+	if dst == nil {
+		// A streamed answer comes in many small deltas: start with room
+		// for a few hundred bytes rather than growing from a few.
+		dst = make([]byte, 0, max(256, 2*len(str)))
+	}
 	return append(dst, str...)
 }
 
