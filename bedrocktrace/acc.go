@@ -81,6 +81,11 @@ func (a *streamAcc) bounded(dst []byte, s string) []byte {
 		s = s[:max(room, 0)]
 	}
 	a.size += len(s)
+	if dst == nil && s != "" {
+		// Streamed text comes in many small deltas: start with room for
+		// a few hundred bytes rather than growing from a few.
+		dst = make([]byte, 0, max(256, 2*len(s)))
+	}
 	return append(dst, s...)
 }
 
