@@ -82,9 +82,10 @@ func (a *streamAcc) bounded(dst []byte, s string) []byte {
 	}
 	a.size += len(s)
 	if dst == nil && s != "" {
-		// Streamed text comes in many small deltas: start with room for
-		// a few hundred bytes rather than growing from a few.
-		dst = make([]byte, 0, max(256, 2*len(s)))
+		// Streamed text (an answer, reasoning, tool-call arguments)
+		// comes in many small deltas: start with room for a few hundred
+		// bytes rather than growing from a few.
+		dst = make([]byte, 0, max(256, len(s)))
 	}
 	return append(dst, s...)
 }

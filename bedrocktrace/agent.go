@@ -76,9 +76,33 @@ func inlineAgentRequest(c *genai.Call, p *bedrockagentruntime.InvokeInlineAgentI
 }
 
 // appendSessionContent appends to dst the content of an agent call's
-// session state: its conversation history's text and its prompt session
-// attributes (withheld from error messages when content is not captured).
-func appendSessionContent(dst []string, hist *types.ConversationHistory, promptAttrs map[string]string) []string {
+// session state: its conversation history's text, its prompt session
+// attributes, the tool results it returns and the names and S3 URIs of its
+// files (withheld from error messages when content is not captured).
+func appendSessionContent(dst []string, hist *types.ConversationHistory, promptAttrs map[string]string,
+	results []types.InvocationResultMember, files []types.InputFile) []string {
+	for _, r := range results {
+		var body map[string]types.ContentBody
+		switch r := r.(type) {
+		case *types.InvocationResultMemberMemberApiResult:
+			body = r.Value.ResponseBody
+		case *types.InvocationResultMemberMemberFunctionResult:
+			body = r.Value.ResponseBody
+		}
+		for _, b := range body {
+			if b.Body != nil {
+				dst = instr.AppendContent(dst, *b.Body)
+			}
+		}
+	}
+	for _, f := range files {
+		if f.Name != nil {
+			dst = instr.AppendContent(dst, *f.Name)
+		}
+		if f.Source != nil && f.Source.S3Location != nil && f.Source.S3Location.Uri != nil {
+			dst = instr.AppendContent(dst, *f.Source.S3Location.Uri)
+		}
+	}
 	if hist != nil {
 		for _, m := range hist.Messages {
 			for _, b := range m.Content {
@@ -100,7 +124,7 @@ func appendSessionContent(dst []string, hist *types.ConversationHistory, promptA
 // descriptions.
 func appendInlineAgentContent(dst []string, p *bedrockagentruntime.InvokeInlineAgentInput) []string {
 	if s := p.InlineSessionState; s != nil {
-		dst = appendSessionContent(dst, s.ConversationHistory, s.PromptSessionAttributes)
+		dst = appendSessionContent(dst, s.ConversationHistory, s.PromptSessionAttributes, s.ReturnControlInvocationResults, s.Files)
 	}
 	str := func(v *string) {
 		if v != nil {

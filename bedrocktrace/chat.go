@@ -30,8 +30,11 @@ func chatRequest(c *genai.Call, js string, capture bool) {
 		m := genai.Message{Role: msg.Get("role").Str, ToolCallID: msg.Get("tool_call_id").Str}
 		if capture {
 			content := msg.Get("content")
-			m.Content, m.HasContent = chatContent(content)
-			m.Parts = chatParts(content)
+			var media bool
+			m.Content, m.HasContent, media = chatContent(content)
+			if media {
+				m.Parts = chatParts(content)
+			}
 		}
 		m.ToolCalls = chatToolCalls(msg.Get("tool_calls"), capture)
 		r.Messages = append(r.Messages, m)
@@ -48,39 +51,32 @@ func chatRequest(c *genai.Call, js string, capture bool) {
 	})
 }
 
-// chatContent is a string content or the text parts of an array joined.
-func chatContent(v gjson.Result) (string, bool) {
+// chatContent is a string content or the text parts of an array joined;
+// media tells whether the array has an image_url part.
+func chatContent(v gjson.Result) (text string, ok, media bool) {
 	switch {
 	case v.Type == gjson.String:
-		return v.Str, true
+		return v.Str, true, false
 	case v.IsArray():
 		var j textJoiner
 		v.ForEach(func(_, p gjson.Result) bool {
 			if t := p.Get("text"); t.Exists() {
 				j.add(t.Str)
 			}
+			if !media && p.Get("type").Str == "image_url" {
+				media = true
+			}
 			return true
 		})
-		return j.String(), j.n > 0
+		return j.String(), j.n > 0, media
 	}
-	return "", false
+	return "", false, false
 }
 
 // chatParts returns the parts of an array content that has an image
 // (image_url parts, as Mistral's Pixtral takes them): its text and image
-// parts in order; nil otherwise.
+// parts in order.
 func chatParts(v gjson.Result) []genai.Part {
-	if !v.IsArray() {
-		return nil
-	}
-	media := false
-	v.ForEach(func(_, p gjson.Result) bool {
-		media = p.Get("type").Str == "image_url"
-		return !media
-	})
-	if !media {
-		return nil
-	}
 	var parts []genai.Part
 	v.ForEach(func(_, p gjson.Result) bool {
 		if p.Get("type").Str == "image_url" {
@@ -89,9 +85,7 @@ func chatParts(v gjson.Result) []genai.Part {
 			if iu.Type == gjson.String {
 				u = iu.Str
 			}
-			if part := genai.URLPart(u, genai.ModalityImage); part.Kind != "" {
-				parts = append(parts, part)
-			}
+			parts = genai.AppendPart(parts, genai.URLPart(u, genai.ModalityImage))
 		} else if t := p.Get("text"); t.Exists() {
 			parts = append(parts, genai.Part{Kind: genai.PartText, Text: t.Str})
 		}
@@ -152,7 +146,7 @@ func choicesResponse(c *genai.Call, js string, capture bool) {
 				ch.Role = "assistant"
 			}
 			if capture {
-				ch.Content, ch.HasContent = chatContent(msg.Get("content"))
+				ch.Content, ch.HasContent, _ = chatContent(msg.Get("content"))
 			}
 			ch.ToolCalls = chatToolCalls(msg.Get("tool_calls"), capture)
 			r.Choices = append(r.Choices, ch)
@@ -187,7 +181,7 @@ func choicesChunk(a *streamAcc, js string, capture bool) bool {
 		}
 		if d.Exists() {
 			a.setIdent(&ch.role, d.Get("role").Str)
-			if s, ok := chatContent(d.Get("content")); ok {
+			if s, ok, _ := chatContent(d.Get("content")); ok {
 				a.appendText(ch, s, capture)
 			}
 			d.Get("tool_calls").ForEach(func(_, t gjson.Result) bool {

@@ -274,7 +274,7 @@ func converseMessageParts(blocks []types.ContentBlock) []genai.Part {
 			case *types.ImageSourceMemberS3Location:
 				p.Kind, p.URI = genai.PartURI, aws.ToString(src.Value.Uri)
 			}
-			parts = appendMedia(parts, p)
+			parts = genai.AppendPart(parts, p)
 		case *types.ContentBlockMemberDocument:
 			p := genai.Part{Modality: genai.ModalityDocument, MimeType: formatMime(genai.ModalityDocument, string(b.Value.Format))}
 			switch src := b.Value.Source.(type) {
@@ -285,7 +285,7 @@ func converseMessageParts(blocks []types.ContentBlock) []genai.Part {
 			case *types.DocumentSourceMemberText:
 				p.Kind, p.Text = genai.PartBlob, src.Value
 			}
-			parts = appendMedia(parts, p)
+			parts = genai.AppendPart(parts, p)
 		case *types.ContentBlockMemberVideo:
 			p := genai.Part{Modality: genai.ModalityVideo, MimeType: formatMime(genai.ModalityVideo, string(b.Value.Format))}
 			switch src := b.Value.Source.(type) {
@@ -294,7 +294,7 @@ func converseMessageParts(blocks []types.ContentBlock) []genai.Part {
 			case *types.VideoSourceMemberS3Location:
 				p.Kind, p.URI = genai.PartURI, aws.ToString(src.Value.Uri)
 			}
-			parts = appendMedia(parts, p)
+			parts = genai.AppendPart(parts, p)
 		case *types.ContentBlockMemberAudio:
 			p := genai.Part{Modality: genai.ModalityAudio, MimeType: formatMime(genai.ModalityAudio, string(b.Value.Format))}
 			switch src := b.Value.Source.(type) {
@@ -303,19 +303,10 @@ func converseMessageParts(blocks []types.ContentBlock) []genai.Part {
 			case *types.AudioSourceMemberS3Location:
 				p.Kind, p.URI = genai.PartURI, aws.ToString(src.Value.Uri)
 			}
-			parts = appendMedia(parts, p)
+			parts = genai.AppendPart(parts, p)
 		}
 	}
 	return parts
-}
-
-// appendMedia appends a media part whose source was understood (a part of
-// an unknown source has no kind and is left out).
-func appendMedia(parts []genai.Part, p genai.Part) []genai.Part {
-	if p.Kind == "" {
-		return parts
-	}
-	return append(parts, p)
 }
 
 // formatMime returns the media type of a Bedrock image, document, video or

@@ -200,17 +200,21 @@ func TestInvokeInlineAgentHistory(t *testing.T) {
 func TestInvokeInlineAgentErrorWithheld(t *testing.T) {
 	e := newEnv(t)
 	f := newFake(t, reply{status: 400, headers: map[string]string{"X-Amzn-Errortype": "ValidationException"},
-		body: `{"message":"collaborator instruction 'Escalate refunds for customer 4417' is invalid; history message 'my card was charged twice' too long; template 'Answer as a pirate' bad"}`})
+		body: `{"message":"collaborator instruction 'Escalate refunds for customer 4417' is invalid; history message 'my card was charged twice' too long; template 'Answer as a pirate' bad; result 'balance is 1234.56' and file s3://private/ledger.csv rejected"}`})
 	in := inlineAgentInput()
 	in.Collaborators = []agtypes.Collaborator{{Instruction: aws.String("Escalate refunds for customer 4417"), FoundationModel: aws.String(inlineModel)}}
 	in.InlineSessionState.ConversationHistory = &agtypes.ConversationHistory{Messages: []agtypes.Message{{
 		Role: agtypes.ConversationRoleUser, Content: []agtypes.ContentBlock{&agtypes.ContentBlockMemberText{Value: "my card was charged twice"}}}}}
 	in.PromptOverrideConfiguration = &agtypes.PromptOverrideConfiguration{PromptConfigurations: []agtypes.PromptConfiguration{{BasePromptTemplate: aws.String("Answer as a pirate")}}}
+	in.InlineSessionState.ReturnControlInvocationResults = []agtypes.InvocationResultMember{&agtypes.InvocationResultMemberMemberFunctionResult{
+		Value: agtypes.FunctionResult{ActionGroup: aws.String("weather"), ResponseBody: map[string]agtypes.ContentBody{"TEXT": {Body: aws.String("balance is 1234.56")}}}}}
+	in.InlineSessionState.Files = []agtypes.InputFile{{Name: aws.String("ledger.csv"), UseCase: agtypes.FileUseCaseChat,
+		Source: &agtypes.FileSource{SourceType: agtypes.FileSourceTypeS3, S3Location: &agtypes.S3ObjectFile{Uri: aws.String("s3://private/ledger.csv")}}}}
 	if _, err := e.agents(f.URL, false).InvokeInlineAgent(context.Background(), in); err == nil {
 		t.Fatal("no error")
 	}
 	desc := e.oneSpan().Status().Description
-	for _, secret := range []string{"4417", "charged twice", "pirate"} {
+	for _, secret := range []string{"4417", "charged twice", "pirate", "1234.56", "private/ledger"} {
 		if strings.Contains(desc, secret) {
 			t.Errorf("status %q keeps %q", desc, secret)
 		}

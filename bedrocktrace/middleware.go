@@ -550,7 +550,7 @@ func (st *callState) withholdErr() {
 	case *bedrockagentruntime.InvokeAgentInput:
 		agentRequest(&full, p)
 		if s := p.SessionState; s != nil {
-			extra = appendSessionContent(extra, s.ConversationHistory, s.PromptSessionAttributes)
+			extra = appendSessionContent(extra, s.ConversationHistory, s.PromptSessionAttributes, s.ReturnControlInvocationResults, s.Files)
 		}
 	case *bedrockagentruntime.InvokeInlineAgentInput:
 		inlineAgentRequest(&full, p)

@@ -283,9 +283,7 @@ func scanChatParts(d *jscan.Scanner, partKeys []string) []genai.Part {
 				}
 			}
 		}
-		if p.Kind != "" {
-			parts = append(parts, p)
-		}
+		parts = genai.AppendPart(parts, p)
 	}
 	return parts
 }

@@ -172,9 +172,7 @@ func gjsonChatParts(v gjson.Result, partKeys ...string) []genai.Part {
 				}
 			}
 		}
-		if p.Kind != "" {
-			parts = append(parts, p)
-		}
+		parts = genai.AppendPart(parts, p)
 		return true
 	})
 	return parts

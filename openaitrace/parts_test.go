@@ -152,6 +152,22 @@ func TestMultimodalLargeInlineData(t *testing.T) {
 	if v, ok := a["llm.input_messages.0.message.contents.1.message_content.image.image.url"]; ok {
 		t.Errorf("image url recorded (%d bytes)", len(v.AsString()))
 	}
+
+	// A URL longer than the bound (bare base64 that a gateway takes as an
+	// image URL) is left out too.
+	params.Messages = []openai.ChatCompletionMessageParamUnion{openai.UserMessage([]openai.ChatCompletionContentPartUnionParam{
+		openai.ImageContentPart(openai.ChatCompletionContentPartImageImageURLParam{URL: big}),
+	})}
+	if _, err := h.client.Chat.Completions.New(context.Background(), params); err != nil {
+		t.Fatal(err)
+	}
+	a = attrs(h.spans()[1])
+	if got, want := a["gen_ai.input.messages"].AsString(), `[{"role":"user","parts":[{"type":"uri","modality":"image"}]}]`; got != want {
+		t.Errorf("gen_ai.input.messages = %.300s\nwant %s", got, want)
+	}
+	if v, ok := a["llm.input_messages.0.message.contents.0.message_content.image.image.url"]; ok {
+		t.Errorf("long image url recorded (%d bytes)", len(v.AsString()))
+	}
 }
 
 // TestMultimodalPartsRedacted: the redactor applies to the text parts of a

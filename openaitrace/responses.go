@@ -242,18 +242,18 @@ func responsesParts(v gjson.Result) []genai.Part {
 			parts = append(parts, genai.Part{Kind: genai.PartText, Text: text})
 		case "input_image":
 			if id := part.Get("file_id").Str; id != "" {
-				parts = appendPart(parts, genai.Part{Kind: genai.PartFile, Modality: genai.ModalityImage, FileID: id})
+				parts = genai.AppendPart(parts, genai.Part{Kind: genai.PartFile, Modality: genai.ModalityImage, FileID: id})
 			} else {
-				parts = appendPart(parts, genai.URLPart(part.Get("image_url").Str, genai.ModalityImage))
+				parts = genai.AppendPart(parts, genai.URLPart(part.Get("image_url").Str, genai.ModalityImage))
 			}
 		case "input_file":
 			switch {
 			case part.Get("file_id").Str != "":
-				parts = appendPart(parts, genai.Part{Kind: genai.PartFile, Modality: genai.ModalityDocument, FileID: part.Get("file_id").Str})
+				parts = genai.AppendPart(parts, genai.Part{Kind: genai.PartFile, Modality: genai.ModalityDocument, FileID: part.Get("file_id").Str})
 			case part.Get("file_url").Str != "":
-				parts = appendPart(parts, genai.URLPart(part.Get("file_url").Str, genai.ModalityDocument))
+				parts = genai.AppendPart(parts, genai.URLPart(part.Get("file_url").Str, genai.ModalityDocument))
 			default:
-				parts = appendPart(parts, genai.DataPart(part.Get("file_data").Str, genai.ModalityDocument))
+				parts = genai.AppendPart(parts, genai.DataPart(part.Get("file_data").Str, genai.ModalityDocument))
 			}
 		case "input_audio":
 			if a := part.Get("input_audio"); a.Get("data").Str != "" {
@@ -285,14 +285,6 @@ func partText(part gjson.Result) (typ, text string) {
 		return t.Str, refusal.Str
 	}
 	return t.Str, txt.Str
-}
-
-// appendPart appends a media part unless it has no kind (no data).
-func appendPart(parts []genai.Part, p genai.Part) []genai.Part {
-	if p.Kind == "" {
-		return parts
-	}
-	return append(parts, p)
 }
 
 // joiner concatenates strings, without copying when there is only one.

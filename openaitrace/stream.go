@@ -337,9 +337,10 @@ func (s *chatStream) appendBounded(dst []byte, str string) []byte {
 	}
 	s.buffered += len(str)
 	if dst == nil {
-		// A streamed answer comes in many small deltas: start with room
-		// for a few hundred bytes rather than growing from a few.
-		dst = make([]byte, 0, max(256, 2*len(str)))
+		// Streamed text (an answer, tool-call arguments) comes in many
+		// small deltas: start with room for a few hundred bytes rather
+		// than growing from a few.
+		dst = make([]byte, 0, max(256, len(str)))
 	}
 	return append(dst, str...)
 }

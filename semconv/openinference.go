@@ -319,11 +319,14 @@ func appendOIContents(dst []attribute.KeyValue, i int, parts []genai.Part) []att
 }
 
 // oiImageURL is the URL of an image part: its URI (credentials removed),
-// or its inline data as a data URL; "" for a file id or data above
-// MaxInlineData.
+// or its inline data as a data URL; "" for a file id, or a URI or data
+// above MaxInlineData.
 func oiImageURL(p *genai.Part) string {
 	switch p.Kind {
 	case genai.PartURI:
+		if len(p.URI) > MaxInlineData {
+			return ""
+		}
 		return safeurl.Media(p.URI)
 	case genai.PartBlob:
 		if inlineDataLen(p) > MaxInlineData {

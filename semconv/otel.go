@@ -261,10 +261,10 @@ func inputMessagesJSON(b []byte, msgs []genai.Message) []byte {
 
 // MaxInlineData is the largest inline media data (an image, audio, a
 // document sent in the request, base64-encoded) that a span records, in
-// bytes of base64: 32,000, OpenInference's default. Larger data is left
-// out (the part is recorded without it), so that one call's attachments do
-// not make its span, and the export batch it travels in, too large to
-// send.
+// bytes of base64: 32,000, OpenInference's default; and the longest media
+// URI. Larger data or URIs are left out (the part is recorded without
+// them), so that one call's attachments do not make its span, and the
+// export batch it travels in, too large to send.
 const MaxInlineData = 32000
 
 // inlineDataLen is the length of a blob part's data in base64.
@@ -300,7 +300,8 @@ func appendInlineData(b []byte, p *genai.Part) []byte {
 }
 
 // appendPart appends a content part: text, or a blob (inline data, left
-// out above MaxInlineData), uri (credentials removed) or file part.
+// out above MaxInlineData), uri (credentials removed; left out above
+// MaxInlineData) or file part.
 func appendPart(b []byte, p *genai.Part) []byte {
 	if p.Kind == genai.PartText {
 		return appendTextPart(b, p.Text)
@@ -323,7 +324,9 @@ func appendPart(b []byte, p *genai.Part) []byte {
 			o.b = appendInlineData(o.b, p)
 		}
 	case genai.PartURI:
-		o.str("uri", safeurl.Media(p.URI))
+		if len(p.URI) <= MaxInlineData {
+			o.str("uri", safeurl.Media(p.URI))
+		}
 	case genai.PartFile:
 		o.str("file_id", p.FileID)
 	}

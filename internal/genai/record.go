@@ -359,6 +359,15 @@ func (c *Call) Reset() {
 	c.Response.FinishReasons = fr
 }
 
+// AppendPart appends p to parts unless it has no kind (a media part whose
+// data or source was missing or not understood).
+func AppendPart(parts []Part, p Part) []Part {
+	if p.Kind == "" {
+		return parts
+	}
+	return append(parts, p)
+}
+
 // URLPart is the part of a URL given for an image or a file: the data of a
 // data URL as a blob (its media type, when it names one, tells the
 // modality), any other URL as a reference (renderers remove its

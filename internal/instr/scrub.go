@@ -67,7 +67,7 @@ var credentialMarkers = []string{
 	// max_tokens= or a key= in prose stay readable
 	"?sig=", "&sig=", "?token=", "&token=", "?access_token=", "&access_token=",
 	"?key=", "&key=", "?api_key=", "&api_key=", "?apikey=", "&apikey=",
-	"security-token=", "ossaccesskeyid=", "q-signature=",
+	"security-token=", "ossaccesskeyid=", "q-signature=", "__token__=",
 	"bearer ",
 	"api-key:", "api-key=", "x-api-key:",
 }

@@ -46,7 +46,7 @@ func Err(err error) error {
 // signedQueryKeys are the query parameters whose values are credentials in
 // signed or keyed URLs (AWS presigned URLs, Azure shared access signatures,
 // Google Cloud Storage, CloudFront, Alibaba OSS and Tencent COS signed URLs,
-// Firebase download tokens, API keys), compared without case. The first four
+// Firebase, Backblaze and Akamai tokens, API keys), compared without case. The first four
 // are the OpenTelemetry HTTP conventions' url.full list.
 var signedQueryKeys = [...]string{
 	"awsaccesskeyid", "signature", "sig", "x-goog-signature",
@@ -54,6 +54,7 @@ var signedQueryKeys = [...]string{
 	"x-oss-signature", "x-oss-credential", "x-oss-security-token", "ossaccesskeyid", "security-token",
 	"q-signature", "x-cos-security-token",
 	"token", "access_token", "key", "api_key", "apikey", "api-key",
+	"authorization", "__token__", // Backblaze B2 download authorization, Akamai token auth
 }
 
 // Redacted replaces credentials in a URL recorded by Media.

@@ -45,6 +45,8 @@ func TestMedia(t *testing.T) {
 		{"https://firebasestorage.googleapis.com/v0/b/x/o/a.png?alt=media&token=5f2a", "https://firebasestorage.googleapis.com/v0/b/x/o/a.png?alt=media&token=REDACTED"},
 		{"https://maps.googleapis.com/maps/api/staticmap?center=Paris&key=AIzaSy", "https://maps.googleapis.com/maps/api/staticmap?center=Paris&key=REDACTED"},
 		{"https://b.oss-cn-hangzhou.aliyuncs.com/a.png?OSSAccessKeyId=STS.x&Signature=s&security-token=t", "https://b.oss-cn-hangzhou.aliyuncs.com/a.png?OSSAccessKeyId=REDACTED&Signature=REDACTED&security-token=REDACTED"},
+		{"https://f001.backblazeb2.com/file/b/a.png?Authorization=4_002abc", "https://f001.backblazeb2.com/file/b/a.png?Authorization=REDACTED"},
+		{"https://cdn.example/a.png?__token__=exp=1~hmac=ab", "https://cdn.example/a.png?__token__=REDACTED"},
 	} {
 		if got := Media(tc.in); got != tc.want {
 			t.Errorf("Media(%q) = %q, want %q", tc.in, got, tc.want)
