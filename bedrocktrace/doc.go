@@ -2,10 +2,12 @@
 // Go v2 (bedrockruntime and bedrockagentruntime) with OpenTelemetry.
 //
 // Each Converse, ConverseStream, InvokeModel, InvokeModelWithResponseStream
-// and agent-runtime InvokeAgent and InvokeInlineAgent call gets one CLIENT
-// span named bedrock.converse, bedrock.converse_stream, bedrock.invoke_model,
-// bedrock.invoke_model_with_response_stream, bedrock.invoke_agent or
-// bedrock.invoke_inline_agent, with
+// and agent-runtime InvokeAgent, InvokeInlineAgent, RetrieveAndGenerate and
+// RetrieveAndGenerateStream call gets one CLIENT span named bedrock.converse,
+// bedrock.converse_stream, bedrock.invoke_model,
+// bedrock.invoke_model_with_response_stream, bedrock.invoke_agent,
+// bedrock.invoke_inline_agent, bedrock.retrieve_and_generate or
+// bedrock.retrieve_and_generate_stream, with
 // gen_ai.system=aws.bedrock and the attributes of Coralogix llm-tracekit
 // (gen_ai.request.*, gen_ai.prompt.<i>.*, gen_ai.completion.<i>.*,
 // gen_ai.request.tools.<i>.*, gen_ai.usage.*), plus the
@@ -36,8 +38,9 @@
 // typed output or the error. For InvokeModel the request and response bodies
 // are parsed in one pass each (a single-pass scanner for Claude, gjson for
 // the other families); the request body is copied once so that
-// attribute strings never alias the caller's buffer. Converse takes its
-// response id (the request id) from the operation's metadata. For the other
+// attribute strings never alias the caller's buffer. Converse and
+// RetrieveAndGenerate take their response id (the request id) from the
+// operation's metadata. For the other
 // operations a Deserialize middleware (innermost) sees the raw HTTP response:
 // it reads the request id and the X-Amzn-Bedrock-Input/Output-Token-Count
 // headers, and for event streams it wraps the response body in a

@@ -357,6 +357,10 @@ func (st *callState) onFrame(f *frame) (settled bool) {
 		}
 		st.markFirstChunk()
 		done = invokeStreamChunk(st.fam, &st.acc, bstr(chunk), st.capture)
+	case opRAGStream:
+		if ragStreamEvent(&st.acc, f.eventType, js, st.capture) {
+			st.markFirstChunk()
+		}
 	case opAgent:
 		switch f.eventType {
 		case "chunk":

@@ -135,6 +135,44 @@ func FuzzConverseStreamEvent(f *testing.F) {
 	})
 }
 
+// FuzzRAGStreamEvent feeds arbitrary payloads to the RetrieveAndGenerateStream
+// event reader as every event type: it never panics, text is kept only with
+// capture on, and what it keeps stays bounded.
+func FuzzRAGStreamEvent(f *testing.F) {
+	for _, fr := range []string{
+		`{"text":"Hold the reset button "}`,
+		`{"text":"caf\u00e9 \"quoted\""}`,
+		`{"action":"INTERVENED"}`,
+		`{"action":"NONE"}`,
+		`{"citation":{"retrievedReferences":[{"content":{"text":"hold 10 s"},"location":{"type":"S3","s3Location":{"uri":"s3://m/r.pdf"}}}]}}`,
+		`{"text":7}`,
+	} {
+		f.Add(fr)
+	}
+	events := []string{"output", "citation", "guardrail", "other"}
+	f.Fuzz(func(t *testing.T, js string) {
+		for _, capture := range []bool{true, false} {
+			var a streamAcc
+			for _, ev := range events {
+				ragStreamEvent(&a, ev, js, capture)
+			}
+			c := genai.Call{Operation: genai.OpChat, Provider: genai.ProviderBedrock}
+			a.into(&c, capture)
+			if a.size > maxStreamContent {
+				t.Fatal("unbounded")
+			}
+			for _, ch := range c.Response.Choices {
+				if !capture && ch.Content != "" {
+					t.Fatalf("content kept with capture off: %q", ch.Content)
+				}
+			}
+			for _, conv := range []semconv.Convention{semconv.Tracekit, semconv.OTelGenAI, semconv.OpenInference} {
+				_ = semconv.Renderer{Conventions: conv, Capture: capture}.Response(nil, &c)
+			}
+		}
+	})
+}
+
 // FuzzAgentTrace feeds arbitrary trace payloads and chunk bytes to the agent
 // accumulator.
 func FuzzAgentTrace(f *testing.F) {

@@ -129,10 +129,10 @@ func (h *hooks) install(s *middleware.Stack) error {
 		otel.Handle(err)
 		return nil
 	}
-	if id := s.ID(); id == "Converse" || id == "InvokeModel" {
-		// Neither needs the raw response before the SDK reads it: what
-		// they take from it (Converse's request id, InvokeModel's token
-		// count headers) comes from the operation's metadata (see initMW).
+	if id := s.ID(); id == "Converse" || id == "InvokeModel" || id == "RetrieveAndGenerate" {
+		// None needs the raw response before the SDK reads it: what they
+		// take from it (the request id, InvokeModel's token count
+		// headers) comes from the operation's metadata (see initMW).
 		return nil
 	}
 	if _, ok := s.Deserialize.Get(deserID); ok {
@@ -166,7 +166,7 @@ func (m initMW) HandleInitialize(ctx context.Context, in middleware.InitializeIn
 			st.panicked() // the panic goes on to the caller
 		}
 	}()
-	if st.op == opConverse || st.op == opInvoke {
+	if st.op == opConverse || st.op == opInvoke || st.op == opRAG {
 		out, md, err := next.HandleInitialize(st.ctx, in)
 		returned = true
 		if err == nil {
@@ -208,11 +208,12 @@ func untraced(ctx context.Context) context.Context {
 }
 
 // fromMetadata takes from a successful call's metadata what its span needs
-// of the raw response: Converse's request id (an error span carries no
-// response attributes), InvokeModel's token count headers.
+// of the raw response: the request id of Converse and RetrieveAndGenerate
+// (an error span carries no response attributes), InvokeModel's token count
+// headers.
 func (st *callState) fromMetadata(md middleware.Metadata) {
 	defer instr.Guard()
-	if st.op == opConverse {
+	if st.op == opConverse || st.op == opRAG {
 		if id, ok := awsmiddleware.GetRequestIDMetadata(md); ok && id != "" {
 			st.call.Response.ID = id
 		}
@@ -279,6 +280,8 @@ const (
 	opInvoke
 	opInvokeStream
 	opAgent
+	opRAG
+	opRAGStream
 )
 
 // callState is everything about one traced call. After the stream tee is
@@ -368,6 +371,10 @@ func (h *hooks) begin(ctx context.Context, params any) (st *callState) {
 		op = opInvokeStream
 	case *bedrockagentruntime.InvokeAgentInput, *bedrockagentruntime.InvokeInlineAgentInput:
 		op = opAgent
+	case *bedrockagentruntime.RetrieveAndGenerateInput:
+		op = opRAG
+	case *bedrockagentruntime.RetrieveAndGenerateStreamInput:
+		op = opRAGStream
 	default:
 		return nil
 	}
@@ -422,6 +429,13 @@ func (h *hooks) begin(ctx context.Context, params any) (st *callState) {
 		c.Streaming = true
 		inlineAgentRequest(c, p)
 		st.agent = &agentAcc{inputs: slices.Clone(c.Request.Messages)}
+	case *bedrockagentruntime.RetrieveAndGenerateInput:
+		c.API = "retrieve_and_generate"
+		ragRequest(c, p.Input, p.RetrieveAndGenerateConfiguration, p.SessionId, p.UserContext)
+	case *bedrockagentruntime.RetrieveAndGenerateStreamInput:
+		c.API = "retrieve_and_generate_stream"
+		c.Streaming = true
+		ragRequest(c, p.Input, p.RetrieveAndGenerateConfiguration, p.SessionId, p.UserContext)
 	}
 	st.span = &st.spanMem
 	st.ctx = res.StartInto(ctx, c, st.span)
@@ -462,6 +476,18 @@ func (st *callState) afterCall(result any, err error) {
 		if es := r.GetStream(); es != nil {
 			st.sdkErr = es.Err
 		}
+	case *bedrockagentruntime.RetrieveAndGenerateOutput:
+		out := outputOfRAG{guardrail: r.GuardrailAction}
+		if r.Output != nil {
+			out.text = r.Output.Text
+		}
+		st.learnSession(r.SessionId)
+		ragResponse(&st.call, &out, st.capture)
+	case *bedrockagentruntime.RetrieveAndGenerateStreamOutput:
+		if es := r.GetStream(); es != nil {
+			st.sdkErr = es.Err
+		}
+		st.learnSession(r.SessionId)
 	}
 	if st.teeing && !st.closed {
 		return // the stream tee ends the span
@@ -503,6 +529,12 @@ func (st *callState) endLocked() {
 		switch st.op {
 		case opConverseStream, opInvokeStream:
 			st.acc.into(c, st.capture)
+		case opRAGStream:
+			st.acc.into(c, st.capture)
+			if len(c.Response.Choices) == 0 {
+				c.Response.Choices = append(c.Response.Choices, genai.Choice{Role: "assistant"})
+			}
+			c.Response.Unreasoned = len(c.Response.FinishReasons) == 0
 		case opAgent:
 			st.agent.into(c, st.capture)
 			// The model, its parameters and the prompt history are learnt
@@ -555,6 +587,12 @@ func (st *callState) withholdErr() {
 	case *bedrockagentruntime.InvokeInlineAgentInput:
 		inlineAgentRequest(&full, p)
 		extra = appendInlineAgentContent(extra, p)
+	case *bedrockagentruntime.RetrieveAndGenerateInput:
+		ragRequest(&full, p.Input, p.RetrieveAndGenerateConfiguration, p.SessionId, p.UserContext)
+		extra = appendRAGContent(extra, p.RetrieveAndGenerateConfiguration)
+	case *bedrockagentruntime.RetrieveAndGenerateStreamInput:
+		ragRequest(&full, p.Input, p.RetrieveAndGenerateConfiguration, p.SessionId, p.UserContext)
+		extra = appendRAGContent(extra, p.RetrieveAndGenerateConfiguration)
 	}
 	vals := instr.ContentStrings(extra, &full)
 	e.Message = instr.Withhold(e.Message, vals)
@@ -576,7 +614,7 @@ func (st *callState) onResponse(ctx context.Context, resp *http.Response) {
 		st.noteServer(resp)
 	}
 	ok := resp.StatusCode >= 200 && resp.StatusCode <= 299
-	if ok && st.op == opConverseStream {
+	if ok && (st.op == opConverseStream || st.op == opRAGStream) {
 		// The id of a successful response (an error span carries no
 		// response attributes).
 		if id := resp.Header.Get(requestIDHeader); id != "" {
@@ -587,7 +625,7 @@ func (st *callState) onResponse(ctx context.Context, resp *http.Response) {
 		st.hdrIn = headerInt(resp.Header, "X-Amzn-Bedrock-Input-Token-Count")
 		st.hdrOut = headerInt(resp.Header, "X-Amzn-Bedrock-Output-Token-Count")
 	}
-	if !ok || resp.Body == nil || st.op != opConverseStream && st.op != opInvokeStream && st.op != opAgent {
+	if !ok || resp.Body == nil || st.op != opConverseStream && st.op != opInvokeStream && st.op != opAgent && st.op != opRAGStream {
 		// (The SDK reads a successful answer of an event-stream operation
 		// as an event stream whatever its Content-Type says: so does the
 		// tee.)

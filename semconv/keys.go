@@ -40,7 +40,8 @@ const (
 	KeyAgentID           = otelsemconv.GenAIAgentIDKey                       // gen_ai.agent.id
 	KeyConversationID    = otelsemconv.GenAIConversationIDKey                // gen_ai.conversation.id
 	KeyBedrockAgentAlias = attribute.Key("gen_ai.bedrock.agent_alias.id")
-	KeyGuardrailID       = otelsemconv.AWSBedrockGuardrailIDKey // aws.bedrock.guardrail.id
+	KeyGuardrailID       = otelsemconv.AWSBedrockGuardrailIDKey     // aws.bedrock.guardrail.id
+	KeyKnowledgeBaseID   = otelsemconv.AWSBedrockKnowledgeBaseIDKey // aws.bedrock.knowledge_base.id
 
 	KeyOpenAISeed               = attribute.Key("gen_ai.openai.request.seed")
 	KeyOpenAIResponseFormat     = attribute.Key("gen_ai.openai.request.response_format")

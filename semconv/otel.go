@@ -95,9 +95,17 @@ func otelResponse(dst []attribute.KeyValue, c *genai.Call, capture, shared bool)
 
 // agentFinish is the finish reason of an agent's answer, which has none of
 // its own: the stop reason of its last model step, or stop when the call
-// succeeded without one ("" for other calls, whose choices tell).
+// succeeded without one. An answer whose API states no reason
+// (Response.Unreasoned) finishes with stop too. "" for other calls, whose
+// choices tell.
 func agentFinish(c *genai.Call) string {
-	if c.Operation != genai.OpInvokeAgent || c.Err != nil {
+	if c.Err != nil {
+		return ""
+	}
+	if c.Response.Unreasoned {
+		return "stop"
+	}
+	if c.Operation != genai.OpInvokeAgent {
 		return ""
 	}
 	if fr := c.Response.FinishReasons; len(fr) > 0 {

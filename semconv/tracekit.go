@@ -79,6 +79,7 @@ func appendShared(dst []attribute.KeyValue, c *genai.Call) []attribute.KeyValue 
 	dst = appendString(dst, KeyAgentID, r.AgentID)
 	dst = appendString(dst, KeyAgentName, r.AgentName)
 	dst = appendString(dst, KeyGuardrailID, r.GuardrailID)
+	dst = appendString(dst, KeyKnowledgeBaseID, r.KnowledgeBaseID)
 	return dst
 }
 

@@ -145,6 +145,9 @@ type Request struct {
 	// AgentName names an agent defined in the call itself (a Bedrock
 	// inline agent).
 	AgentName string
+	// KnowledgeBaseID is the Bedrock knowledge base a retrieve-and-generate
+	// call answers from.
+	KnowledgeBaseID string
 
 	Messages []Message
 	Tools    []Tool
@@ -159,7 +162,11 @@ type Response struct {
 	// FinishReasons lists the finish reason of every choice, in order.
 	FinishReasons []string
 	Choices       []Choice
-	Usage         Usage
+	// Unreasoned is set when the API states no finish reason for an
+	// answer that ended normally (Bedrock RetrieveAndGenerate): conventions
+	// that require one record stop.
+	Unreasoned bool
+	Usage      Usage
 	// Embeddings holds embedding vectors (only filled when content is captured).
 	Embeddings []Embedding
 }
