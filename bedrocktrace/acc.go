@@ -46,6 +46,9 @@ type streamAcc struct {
 	model   string
 	usage   genai.Usage
 	size    int // bytes buffered in text and args
+	// docs are the retrieved references of a RetrieveAndGenerateStream
+	// (at most maxDocuments; their strings owned).
+	docs []genai.Document
 }
 
 func (a *streamAcc) choice(i int) *choiceAcc {
@@ -178,6 +181,7 @@ func (a *streamAcc) into(c *genai.Call, capture bool) {
 		r.Model = c.Request.Model
 	}
 	mergeUsage(&r.Usage, &a.usage)
+	r.Documents = append(r.Documents, a.docs...)
 	n := 1 + len(a.more)
 	for i := 0; i < n; i++ {
 		ch := &a.choices[0]

@@ -146,6 +146,7 @@ func FuzzRAGStreamEvent(f *testing.F) {
 		`{"action":"NONE"}`,
 		`{"citation":{"retrievedReferences":[{"content":{"text":"hold 10 s"},"location":{"type":"S3","s3Location":{"uri":"s3://m/r.pdf"}}}]}}`,
 		`{"text":7}`,
+		`{"retrievedReferences":[{"content":{"text":"a"},"location":{"type":"WEB","webLocation":{"url":"https://u:p@x.example/a?X-Amz-Signature=s"}}},{"content":{"text":"b"},"location":{"type":"SQL","sqlLocation":{"query":"q"}}}]}`,
 	} {
 		f.Add(fr)
 	}
@@ -158,8 +159,11 @@ func FuzzRAGStreamEvent(f *testing.F) {
 			}
 			c := genai.Call{Operation: genai.OpChat, Provider: genai.ProviderBedrock}
 			a.into(&c, capture)
-			if a.size > maxStreamContent {
+			if a.size > maxStreamContent || len(c.Response.Documents) > maxDocuments {
 				t.Fatal("unbounded")
+			}
+			if !capture && len(c.Response.Documents) > 0 {
+				t.Fatalf("documents kept with capture off: %+v", c.Response.Documents)
 			}
 			for _, ch := range c.Response.Choices {
 				if !capture && ch.Content != "" {

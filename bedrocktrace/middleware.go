@@ -477,7 +477,7 @@ func (st *callState) afterCall(result any, err error) {
 			st.sdkErr = es.Err
 		}
 	case *bedrockagentruntime.RetrieveAndGenerateOutput:
-		out := outputOfRAG{guardrail: r.GuardrailAction}
+		out := outputOfRAG{guardrail: r.GuardrailAction, citations: r.Citations}
 		if r.Output != nil {
 			out.text = r.Output.Text
 		}

@@ -6,11 +6,14 @@ package bedrocktrace
 // and guardrail events -> the answer.
 
 import (
+	"strings"
+
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockagentruntime/types"
 	"github.com/tidwall/gjson"
 
 	"github.com/tracekit-go/tracekit/internal/genai"
+	"github.com/tracekit-go/tracekit/internal/safeurl"
 )
 
 // ragRequest fills the record of a retrieve-and-generate call: the model
@@ -113,6 +116,11 @@ func ragResponse(c *genai.Call, out *outputOfRAG, capture bool) {
 		r.Unreasoned = true
 	}
 	r.Choices = append(r.Choices, ch)
+	if capture {
+		for i := range out.citations {
+			r.Documents = referenceDocs(r.Documents, out.citations[i].RetrievedReferences)
+		}
+	}
 }
 
 // guardrailIntervened is Bedrock's stop reason of an answer a guardrail
@@ -123,12 +131,75 @@ const guardrailIntervened = "guardrail_intervened"
 type outputOfRAG struct {
 	text      *string
 	guardrail types.GuadrailAction
+	citations []types.Citation
+}
+
+// maxDocuments bounds the distinct retrieved references a span records.
+const maxDocuments = 32
+
+// addDocument adds a retrieved reference (its location as the id, its text
+// as the content) to docs unless it is there already or docs is full.
+func addDocument(docs []genai.Document, id, content string) []genai.Document {
+	if id == "" && content == "" || len(docs) >= maxDocuments {
+		return docs
+	}
+	for i := range docs {
+		if docs[i].ID == id && docs[i].Content == content {
+			return docs
+		}
+	}
+	return append(docs, genai.Document{ID: id, Content: content})
+}
+
+// referenceID is where a retrieved reference comes from: its S3 URI, web
+// page, Confluence, SharePoint, Salesforce, Google Drive or OneDrive URL,
+// Kendra document URI or custom document id (not a SQL location's query,
+// which is content). URLs lose their credentials and signatures.
+func referenceID(l *types.RetrievalResultLocation) string {
+	if l == nil {
+		return ""
+	}
+	var s *string
+	switch {
+	case l.S3Location != nil:
+		s = l.S3Location.Uri
+	case l.WebLocation != nil:
+		s = l.WebLocation.Url
+	case l.ConfluenceLocation != nil:
+		s = l.ConfluenceLocation.Url
+	case l.SharePointLocation != nil:
+		s = l.SharePointLocation.Url
+	case l.SalesforceLocation != nil:
+		s = l.SalesforceLocation.Url
+	case l.GoogleDriveLocation != nil:
+		s = l.GoogleDriveLocation.Url
+	case l.OneDriveLocation != nil:
+		s = l.OneDriveLocation.Url
+	case l.KendraDocumentLocation != nil:
+		s = l.KendraDocumentLocation.Uri
+	case l.CustomDocumentLocation != nil:
+		return aws.ToString(l.CustomDocumentLocation.Id)
+	}
+	return safeurl.Media(aws.ToString(s))
+}
+
+// referenceDocs adds the retrieved references of citations to docs.
+func referenceDocs(docs []genai.Document, refs []types.RetrievedReference) []genai.Document {
+	for i := range refs {
+		ref := &refs[i]
+		content := ""
+		if ref.Content != nil {
+			content = aws.ToString(ref.Content.Text)
+		}
+		docs = addDocument(docs, referenceID(ref.Location), content)
+	}
+	return docs
 }
 
 // ragStreamEvent applies one RetrieveAndGenerateStream event to the
-// accumulated answer: an output event's text, a guardrail event's action.
-// Citation events carry the retrieved references, which are not recorded.
-// content reports text.
+// accumulated answer: an output event's text, a citation event's retrieved
+// references (with capture on), a guardrail event's action. content reports
+// text.
 func ragStreamEvent(a *streamAcc, eventType, js string, capture bool) (content bool) {
 	switch eventType {
 	case "output":
@@ -138,6 +209,43 @@ func ragStreamEvent(a *streamAcc, eventType, js string, capture bool) (content b
 		}
 		a.appendText(a.choice(0), v.Str, capture)
 		return true
+	case "citation":
+		if !capture {
+			return false
+		}
+		refs := gjson.Get(js, "retrievedReferences")
+		if !refs.IsArray() {
+			refs = gjson.Get(js, "citation.retrievedReferences") // the deprecated form
+		}
+		refs.ForEach(func(_, ref gjson.Result) bool {
+			id := ""
+			ref.Get("location").ForEach(func(k, loc gjson.Result) bool {
+				if k.Str == "type" || !loc.IsObject() {
+					return true
+				}
+				if k.Str == "sqlLocation" {
+					return false // a query: content, not an id
+				}
+				loc.ForEach(func(_, v gjson.Result) bool {
+					if v.Type == gjson.String {
+						id = safeurl.Media(v.Str)
+						return false
+					}
+					return true
+				})
+				return false
+			})
+			content := ref.Get("content.text").Str
+			if room := maxStreamContent - a.size; len(content) > room {
+				content = content[:max(room, 0)] // within what the stream may buffer
+			}
+			n := len(a.docs)
+			a.docs = addDocument(a.docs, strings.Clone(id), strings.Clone(content))
+			if len(a.docs) > n {
+				a.size += len(content)
+			}
+			return len(a.docs) < maxDocuments
+		})
 	case "guardrail":
 		if gjson.Get(js, "action").Str == string(types.GuadrailActionIntervened) {
 			a.choice(0).finish = guardrailIntervened

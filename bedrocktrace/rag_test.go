@@ -48,6 +48,9 @@ func ragInput(session *string) *bedrockagentruntime.RetrieveAndGenerateInput {
 
 const ragAnswer = `{"sessionId":"sess-new","output":{"text":"Hold the reset button for 10 seconds."},` +
 	`"citations":[{"generatedResponsePart":{"textResponsePart":{"text":"Hold the reset button for 10 seconds.","span":{"start":0,"end":36}}},` +
+	`"retrievedReferences":[{"content":{"text":"To reset, hold the button for 10 s."},"location":{"type":"S3","s3Location":{"uri":"s3://manuals/router.pdf"}}},` +
+	`{"content":{"text":"Routers reset with a pin."},"location":{"type":"WEB","webLocation":{"url":"https://example.com/faq?sig=abc123"}}}]},` +
+	`{"generatedResponsePart":{"textResponsePart":{"text":"Hold","span":{"start":0,"end":4}}},` +
 	`"retrievedReferences":[{"content":{"text":"To reset, hold the button for 10 s."},"location":{"type":"S3","s3Location":{"uri":"s3://manuals/router.pdf"}}}]}],` +
 	`"guardrailAction":"NONE"}`
 
@@ -64,7 +67,7 @@ func TestRetrieveAndGenerate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if aws.ToString(out.Output.Text) != "Hold the reset button for 10 seconds." || len(out.Citations) != 1 || aws.ToString(out.SessionId) != "sess-new" {
+	if aws.ToString(out.Output.Text) != "Hold the reset button for 10 seconds." || len(out.Citations) != 2 || aws.ToString(out.SessionId) != "sess-new" {
 		t.Fatalf("caller got %+v", out)
 	}
 	if got := f.paths[0]; got != "/retrieveAndGenerate" {
@@ -95,6 +98,12 @@ func TestRetrieveAndGenerate(t *testing.T) {
 		"gen_ai.completion.0.content":    "Hold the reset button for 10 seconds.",
 		"gen_ai.response.finish_reasons": nil,
 		"gen_ai.usage.input_tokens":      nil,
+		// the retrieved references the answer cites
+		"tracekit.documents.0.id":      "s3://manuals/router.pdf",
+		"tracekit.documents.0.content": "To reset, hold the button for 10 s.",
+		"tracekit.documents.1.id":      "https://example.com/faq?sig=REDACTED",
+		"tracekit.documents.1.content": "Routers reset with a pin.",
+		"tracekit.documents.2.id":      nil, // the repeated reference is recorded once
 	})
 	checkMetrics(t, e, map[string]string{"gen_ai.request.model": ragModel}, "", -1, -1)
 	if strings.Contains(strings.Join(a.keys(), " "), "search_results") {
@@ -122,18 +131,21 @@ func TestRetrieveAndGenerateConventions(t *testing.T) {
 		t.Errorf("span name %q", s.Name())
 	}
 	attrsOf(s).want(t, map[string]any{
-		"gen_ai.operation.name":                 "chat",
-		"gen_ai.provider.name":                  "aws.bedrock",
-		"aws.bedrock.knowledge_base.id":         "KB12345678",
-		"aws.bedrock.guardrail.id":              "gr-3",
-		"gen_ai.conversation.id":                "sess-1",
-		"gen_ai.request.stop_sequences":         []string{"END"},
-		"gen_ai.input.messages":                 `[{"role":"user","parts":[{"type":"text","content":"how do I reset the router?"}]}]`,
-		"gen_ai.output.messages":                `[{"role":"assistant","parts":[{"type":"text","content":"Hold the reset button for 10 seconds."}],"finish_reason":"stop"}]`,
-		"openinference.span.kind":               "LLM",
-		"llm.model_name":                        ragModel,
-		"llm.input_messages.0.message.content":  "how do I reset the router?",
-		"llm.output_messages.0.message.content": "Hold the reset button for 10 seconds.",
+		"gen_ai.operation.name":                  "chat",
+		"gen_ai.provider.name":                   "aws.bedrock",
+		"aws.bedrock.knowledge_base.id":          "KB12345678",
+		"aws.bedrock.guardrail.id":               "gr-3",
+		"gen_ai.conversation.id":                 "sess-1",
+		"gen_ai.request.stop_sequences":          []string{"END"},
+		"gen_ai.input.messages":                  `[{"role":"user","parts":[{"type":"text","content":"how do I reset the router?"}]}]`,
+		"gen_ai.output.messages":                 `[{"role":"assistant","parts":[{"type":"text","content":"Hold the reset button for 10 seconds."}],"finish_reason":"stop"}]`,
+		"openinference.span.kind":                "LLM",
+		"llm.model_name":                         ragModel,
+		"llm.input_messages.0.message.content":   "how do I reset the router?",
+		"llm.output_messages.0.message.content":  "Hold the reset button for 10 seconds.",
+		"gen_ai.retrieval.documents":             `[{"id":"s3://manuals/router.pdf"},{"id":"https://example.com/faq?sig=REDACTED"}]`,
+		"retrieval.documents.0.document.id":      "s3://manuals/router.pdf",
+		"retrieval.documents.1.document.content": "Routers reset with a pin.",
 	})
 }
 
@@ -181,7 +193,7 @@ func TestRetrieveAndGenerateCaptureOffAndError(t *testing.T) {
 	}
 	ok := attrsOf(spans[0])
 	ok.want(t, map[string]any{"gen_ai.prompt.0.role": "user", "gen_ai.completion.0.role": "assistant", "gen_ai.conversation.id": "sess-new"})
-	ok.none(t, "*.content")
+	ok.none(t, "*.content", "tracekit.documents.*")
 	s := spans[1]
 	if d := s.Status().Description; s.Status().Code != codes.Error || strings.Contains(d, "router") || strings.Contains(d, "manual only") {
 		t.Errorf("status %+v", s.Status())
@@ -196,7 +208,8 @@ func TestRetrieveAndGenerateCaptureOffAndError(t *testing.T) {
 func ragFrames(t testing.TB) [][]byte {
 	return [][]byte{
 		event(t, "output", `{"text":"Hold the reset button "}`),
-		event(t, "citation", `{"citation":{"retrievedReferences":[{"content":{"text":"hold 10 s"}}]},"generatedResponsePart":{"textResponsePart":{"text":"Hold"}}}`),
+		event(t, "citation", `{"generatedResponsePart":{"textResponsePart":{"text":"Hold"}},"retrievedReferences":[{"content":{"text":"hold 10 s"},"location":{"type":"CONFLUENCE","confluenceLocation":{"url":"https://wiki.example/x"}}}]}`),
+		event(t, "citation", `{"citation":{"retrievedReferences":[{"content":{"text":"old form"},"location":{"type":"S3","s3Location":{"uri":"s3://b/k"}}},{"content":{"text":"row"},"location":{"type":"SQL","sqlLocation":{"query":"SELECT secret"}}}]}}`),
 		event(t, "output", `{"text":"for 10 seconds."}`),
 	}
 }
@@ -230,7 +243,7 @@ func TestRetrieveAndGenerateStream(t *testing.T) {
 		t.Fatal(err)
 	}
 	_ = out.GetStream().Close()
-	if text != "Hold the reset button for 10 seconds." || citations != 1 || aws.ToString(out.SessionId) != "sess-s" {
+	if text != "Hold the reset button for 10 seconds." || citations != 2 || aws.ToString(out.SessionId) != "sess-s" {
 		t.Fatalf("caller got %q, %d citations, session %q", text, citations, aws.ToString(out.SessionId))
 	}
 	s := e.oneSpan()
@@ -246,6 +259,12 @@ func TestRetrieveAndGenerateStream(t *testing.T) {
 		"gen_ai.prompt.0.content":       "how do I reset the router?",
 		"gen_ai.completion.0.role":      "assistant",
 		"gen_ai.completion.0.content":   "Hold the reset button for 10 seconds.",
+		"tracekit.documents.0.id":       "https://wiki.example/x",
+		"tracekit.documents.0.content":  "hold 10 s",
+		"tracekit.documents.1.id":       "s3://b/k",
+		"tracekit.documents.1.content":  "old form",
+		"tracekit.documents.2.id":       nil, // a SQL location's query is no id
+		"tracekit.documents.2.content":  "row",
 	})
 	if v, ok := a["gen_ai.response.time_to_first_chunk"]; !ok || v.AsFloat64() <= 0 {
 		t.Errorf("time to first chunk %v", v)

@@ -239,21 +239,7 @@ func otelObservation(dst []attribute.KeyValue, o *genai.Observation, op string, 
 			if o.Input.Set {
 				dst = append(dst, KeyRetrievalQueryText.String(o.Input.Text))
 			}
-			if len(o.Documents) > 0 {
-				type doc struct {
-					ID    string   `json:"id"`
-					Score *float64 `json:"score,omitempty"`
-				}
-				docs := make([]doc, len(o.Documents))
-				for i := range o.Documents {
-					d := &o.Documents[i]
-					docs[i].ID = d.ID
-					if d.Score.Set {
-						docs[i].Score = &d.Score.V
-					}
-				}
-				dst = appendJSON(dst, KeyRetrievalDocuments, docs)
-			}
+			dst = appendRetrievalDocuments(dst, o.Documents)
 		}
 	default: // invoke_agent, invoke_workflow
 		if capture {
@@ -331,6 +317,27 @@ func appendValue(dst []attribute.KeyValue, k, mime attribute.Key, v genai.Value)
 		m = MimeJSON
 	}
 	return append(dst, k.String(v.Text), mime.String(m))
+}
+
+// appendRetrievalDocuments appends OTel GenAI's gen_ai.retrieval.documents,
+// the documents' ids and scores as a JSON array, when there are documents.
+func appendRetrievalDocuments(dst []attribute.KeyValue, docs []genai.Document) []attribute.KeyValue {
+	if len(docs) == 0 {
+		return dst
+	}
+	type doc struct {
+		ID    string   `json:"id"`
+		Score *float64 `json:"score,omitempty"`
+	}
+	out := make([]doc, len(docs))
+	for i := range docs {
+		d := &docs[i]
+		out[i].ID = d.ID
+		if d.Score.Set {
+			out[i].Score = &d.Score.V
+		}
+	}
+	return appendJSON(dst, KeyRetrievalDocuments, out)
 }
 
 // appendDocuments appends <prefix><i>.<mid>{id,content,score,metadata}.

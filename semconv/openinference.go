@@ -88,6 +88,9 @@ func oiResponse(dst []attribute.KeyValue, c *genai.Call, capture bool) []attribu
 		if len(r.Choices) > 0 && r.Choices[0].FinishReason != "" {
 			dst = append(dst, KeyOIFinishReason.String(r.Choices[0].FinishReason))
 		}
+		if capture {
+			dst = appendDocuments(dst, prefixOIRetrieval, "document.", r.Documents)
+		}
 	}
 	u := &r.Usage
 	in := inputWithCache(c) // the prompt count includes cached tokens

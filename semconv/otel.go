@@ -90,6 +90,9 @@ func otelResponse(dst []attribute.KeyValue, c *genai.Call, capture, shared bool)
 	if capture && len(r.Choices) > 0 {
 		dst = append(dst, KeyOutputMessages.String(string(outputMessagesJSON(nil, r.Choices, agentFinish(c)))))
 	}
+	if capture {
+		dst = appendRetrievalDocuments(dst, r.Documents)
+	}
 	return dst
 }
 

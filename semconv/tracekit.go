@@ -122,6 +122,7 @@ func tracekitResponse(dst []attribute.KeyValue, c *genai.Call, capture bool) []a
 		for _, e := range r.Embeddings {
 			dst = append(dst, embeddingVector.at(e.Index).Float64Slice(e.Vector))
 		}
+		dst = appendDocuments(dst, prefixTracekitDocuments, "", r.Documents)
 	}
 	return dst
 }

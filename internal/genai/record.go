@@ -169,6 +169,10 @@ type Response struct {
 	Usage      Usage
 	// Embeddings holds embedding vectors (only filled when content is captured).
 	Embeddings []Embedding
+	// Documents are the documents an answer was grounded in (a Bedrock
+	// retrieve-and-generate call's retrieved references); only filled when
+	// content is captured.
+	Documents []Document
 }
 
 // Message is one prompt message.

@@ -234,6 +234,10 @@ func (r *Resolved) redactResponse(c *genai.Call) {
 		}
 		redactToolCalls(r, ch.ToolCalls)
 	}
+	for i := range c.Response.Documents {
+		d := &c.Response.Documents[i]
+		d.Content = r.Redact(d.Content)
+	}
 }
 
 func redactToolCalls(r *Resolved, tcs []genai.ToolCall) {
