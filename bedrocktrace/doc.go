@@ -2,12 +2,13 @@
 // Go v2 (bedrockruntime and bedrockagentruntime) with OpenTelemetry.
 //
 // Each Converse, ConverseStream, InvokeModel, InvokeModelWithResponseStream
-// and agent-runtime InvokeAgent, InvokeInlineAgent, RetrieveAndGenerate and
-// RetrieveAndGenerateStream call gets one CLIENT span named bedrock.converse,
-// bedrock.converse_stream, bedrock.invoke_model,
+// and agent-runtime InvokeAgent, InvokeInlineAgent, RetrieveAndGenerate,
+// RetrieveAndGenerateStream and Retrieve call gets one CLIENT span named
+// bedrock.converse, bedrock.converse_stream, bedrock.invoke_model,
 // bedrock.invoke_model_with_response_stream, bedrock.invoke_agent,
-// bedrock.invoke_inline_agent, bedrock.retrieve_and_generate or
-// bedrock.retrieve_and_generate_stream, with
+// bedrock.invoke_inline_agent, bedrock.retrieve_and_generate,
+// bedrock.retrieve_and_generate_stream or bedrock.retrieve (a retrieval:
+// gen_ai.operation.name=retrieval), with
 // gen_ai.system=aws.bedrock and the attributes of Coralogix llm-tracekit
 // (gen_ai.request.*, gen_ai.prompt.<i>.*, gen_ai.completion.<i>.*,
 // gen_ai.request.tools.<i>.*, gen_ai.usage.*), plus the

@@ -129,7 +129,7 @@ func (h *hooks) install(s *middleware.Stack) error {
 		otel.Handle(err)
 		return nil
 	}
-	if id := s.ID(); id == "Converse" || id == "InvokeModel" || id == "RetrieveAndGenerate" {
+	if id := s.ID(); id == "Converse" || id == "InvokeModel" || id == "RetrieveAndGenerate" || id == "Retrieve" {
 		// None needs the raw response before the SDK reads it: what they
 		// take from it (the request id, InvokeModel's token count
 		// headers) comes from the operation's metadata (see initMW).
@@ -166,7 +166,7 @@ func (m initMW) HandleInitialize(ctx context.Context, in middleware.InitializeIn
 			st.panicked() // the panic goes on to the caller
 		}
 	}()
-	if st.op == opConverse || st.op == opInvoke || st.op == opRAG {
+	if st.op == opConverse || st.op == opInvoke || st.op == opRAG || st.op == opRetrieve {
 		out, md, err := next.HandleInitialize(st.ctx, in)
 		returned = true
 		if err == nil {
@@ -282,6 +282,7 @@ const (
 	opAgent
 	opRAG
 	opRAGStream
+	opRetrieve
 )
 
 // callState is everything about one traced call. After the stream tee is
@@ -375,6 +376,8 @@ func (h *hooks) begin(ctx context.Context, params any) (st *callState) {
 		op = opRAG
 	case *bedrockagentruntime.RetrieveAndGenerateStreamInput:
 		op = opRAGStream
+	case *bedrockagentruntime.RetrieveInput:
+		op = opRetrieve
 	default:
 		return nil
 	}
@@ -436,6 +439,9 @@ func (h *hooks) begin(ctx context.Context, params any) (st *callState) {
 		c.API = "retrieve_and_generate_stream"
 		c.Streaming = true
 		ragRequest(c, p.Input, p.RetrieveAndGenerateConfiguration, p.SessionId, p.UserContext)
+	case *bedrockagentruntime.RetrieveInput:
+		c.API = "retrieve"
+		retrieveRequest(c, p)
 	}
 	st.span = &st.spanMem
 	st.ctx = res.StartInto(ctx, c, st.span)
@@ -488,6 +494,8 @@ func (st *callState) afterCall(result any, err error) {
 			st.sdkErr = es.Err
 		}
 		st.learnSession(r.SessionId)
+	case *bedrockagentruntime.RetrieveOutput:
+		retrieveResponse(&st.call, r, st.capture)
 	}
 	if st.teeing && !st.closed {
 		return // the stream tee ends the span
@@ -593,6 +601,8 @@ func (st *callState) withholdErr() {
 	case *bedrockagentruntime.RetrieveAndGenerateStreamInput:
 		ragRequest(&full, p.Input, p.RetrieveAndGenerateConfiguration, p.SessionId, p.UserContext)
 		extra = appendRAGContent(extra, p.RetrieveAndGenerateConfiguration)
+	case *bedrockagentruntime.RetrieveInput:
+		retrieveRequest(&full, p)
 	}
 	vals := instr.ContentStrings(extra, &full)
 	e.Message = instr.Withhold(e.Message, vals)

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/bedrockagentruntime"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockagentruntime/types"
 	"github.com/tidwall/gjson"
 
@@ -264,4 +265,55 @@ func (st *callState) learnSession(id *string) {
 	}
 	c.Request.SessionID = *id
 	st.span.UpdateRequest(c)
+}
+
+// retrieveRequest fills the record of a knowledge-base Retrieve call: a
+// retrieval (no model) from the knowledge base, its query as the user
+// message, the number of results asked for as top_k, the guardrail and the
+// end user.
+func retrieveRequest(c *genai.Call, p *bedrockagentruntime.RetrieveInput) {
+	c.Operation = genai.OpRetrieval
+	r := &c.Request
+	r.KnowledgeBaseID = aws.ToString(p.KnowledgeBaseId)
+	if p.UserContext != nil {
+		r.User = aws.ToString(p.UserContext.UserId)
+	}
+	if g := p.GuardrailConfiguration; g != nil {
+		r.GuardrailID = aws.ToString(g.GuardrailId)
+	}
+	if rc := p.RetrievalConfiguration; rc != nil && rc.VectorSearchConfiguration != nil && rc.VectorSearchConfiguration.NumberOfResults != nil {
+		r.TopK = genai.SetFloat(float64(*rc.VectorSearchConfiguration.NumberOfResults))
+	}
+	m := genai.Message{Role: "user"}
+	if q := p.RetrievalQuery; q != nil && q.Text != nil {
+		m.Content, m.HasContent = *q.Text, true
+	}
+	r.Messages = append(r.Messages, m)
+}
+
+// retrieveResponse fills the documents of a Retrieve call from its results
+// (with capture on: their text is content): the location (or the document
+// id) as the id, the text as the content, the relevance score; at most
+// maxDocuments.
+func retrieveResponse(c *genai.Call, out *bedrockagentruntime.RetrieveOutput, capture bool) {
+	if !capture {
+		return
+	}
+	for i := range out.RetrievalResults {
+		if i == maxDocuments {
+			break
+		}
+		res := &out.RetrievalResults[i]
+		d := genai.Document{ID: referenceID(res.Location)}
+		if d.ID == "" {
+			d.ID = aws.ToString(res.DocumentId)
+		}
+		if res.Content != nil {
+			d.Content = aws.ToString(res.Content.Text)
+		}
+		if res.Score != nil {
+			d.Score = genai.SetFloat(*res.Score)
+		}
+		c.Response.Documents = append(c.Response.Documents, d)
+	}
 }

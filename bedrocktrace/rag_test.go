@@ -193,14 +193,14 @@ func TestRetrieveAndGenerateCaptureOffAndError(t *testing.T) {
 	}
 	ok := attrsOf(spans[0])
 	ok.want(t, map[string]any{"gen_ai.prompt.0.role": "user", "gen_ai.completion.0.role": "assistant", "gen_ai.conversation.id": "sess-new"})
-	ok.none(t, "*.content", "tracekit.documents.*")
+	ok.none(t, "*.content", "tracekit.documents.")
 	s := spans[1]
 	if d := s.Status().Description; s.Status().Code != codes.Error || strings.Contains(d, "router") || strings.Contains(d, "manual only") {
 		t.Errorf("status %+v", s.Status())
 	}
 	a := attrsOf(s)
 	a.want(t, map[string]any{"error.type": "ValidationException", "gen_ai.request.model": ragModel, "aws.bedrock.knowledge_base.id": "KB12345678"})
-	a.none(t, "*.content", "gen_ai.completion.*")
+	a.none(t, "*.content", "gen_ai.completion.")
 }
 
 // ragFrames are a RetrieveAndGenerateStream answer: text in two output
@@ -300,4 +300,120 @@ func TestRetrieveAndGenerateStreamException(t *testing.T) {
 	}
 	attrsOf(s).want(t, map[string]any{"error.type": "ThrottlingException", "gen_ai.completion.0.role": nil})
 	e.leakCheck(t, f)
+}
+
+func retrieveInput() *bedrockagentruntime.RetrieveInput {
+	return &bedrockagentruntime.RetrieveInput{
+		KnowledgeBaseId: aws.String("KB12345678"),
+		RetrievalQuery:  &agtypes.KnowledgeBaseQuery{Text: aws.String("router reset")},
+		RetrievalConfiguration: &agtypes.KnowledgeBaseRetrievalConfiguration{
+			VectorSearchConfiguration: &agtypes.KnowledgeBaseVectorSearchConfiguration{NumberOfResults: aws.Int32(2)},
+		},
+		UserContext: &agtypes.UserContext{UserId: aws.String("u-5")},
+	}
+}
+
+const retrieveAnswer = `{"retrievalResults":[` +
+	`{"content":{"type":"TEXT","text":"To reset, hold the button for 10 s."},"location":{"type":"S3","s3Location":{"uri":"s3://manuals/router.pdf"}},"score":0.82},` +
+	`{"content":{"type":"TEXT","text":"Routers reset with a pin."},"location":{"type":"CUSTOM","customDocumentLocation":{"id":"doc-7"}},"score":0.5}]}`
+
+// TestRetrieve: a knowledge-base Retrieve is a retrieval span
+// bedrock.retrieve (OTel GenAI: "retrieval <knowledge base id>" with
+// gen_ai.data_source.id, the query text and the documents' ids and scores,
+// OpenInference: a RETRIEVER span with input.value and the documents); the
+// results become documents with capture on only.
+func TestRetrieve(t *testing.T) {
+	e := newEnv(t)
+	f := newFake(t, reply{body: retrieveAnswer})
+	out, err := e.agents(f.URL, true).Retrieve(context.Background(), retrieveInput())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out.RetrievalResults) != 2 {
+		t.Fatalf("caller got %+v", out)
+	}
+	s := e.oneSpan()
+	if s.Name() != "bedrock.retrieve" || s.Status().Code != codes.Unset {
+		t.Errorf("span %s %+v", s.Name(), s.Status())
+	}
+	attrsOf(s).want(t, map[string]any{
+		"gen_ai.operation.name":          "retrieval",
+		"gen_ai.system":                  "aws.bedrock",
+		"aws.bedrock.knowledge_base.id":  "KB12345678",
+		"gen_ai.request.top_k":           2.0,
+		"gen_ai.request.user":            "u-5",
+		"gen_ai.prompt.0.role":           "user",
+		"gen_ai.prompt.0.content":        "router reset",
+		"tracekit.documents.0.id":        "s3://manuals/router.pdf",
+		"tracekit.documents.0.content":   "To reset, hold the button for 10 s.",
+		"tracekit.documents.0.score":     0.82,
+		"tracekit.documents.1.id":        "doc-7",
+		"tracekit.documents.1.score":     0.5,
+		"gen_ai.completion.0.role":       nil,
+		"gen_ai.response.finish_reasons": nil,
+	})
+	rm := e.metrics()
+	var ops []string
+	for _, sm := range rm.ScopeMetrics {
+		for _, m := range sm.Metrics {
+			ops = append(ops, m.Name)
+		}
+	}
+	if strings.Join(ops, ",") != "gen_ai.client.operation.duration" {
+		t.Errorf("metrics %v, want the duration alone", ops)
+	}
+
+	schemas := schemacheck.New(t)
+	e2 := newEnv(t, schemas)
+	e2.extra = []Option{WithConventions(semconv.OTelGenAI, semconv.OpenInference)}
+	if _, err := e2.agents(f.URL, true).Retrieve(context.Background(), retrieveInput()); err != nil {
+		t.Fatal(err)
+	}
+	for _, err := range schemas.Errors() {
+		t.Error(err)
+	}
+	s = e2.oneSpan()
+	if s.Name() != "retrieval KB12345678" {
+		t.Errorf("span name %q", s.Name())
+	}
+	a := attrsOf(s)
+	a.want(t, map[string]any{
+		"gen_ai.operation.name":                "retrieval",
+		"gen_ai.provider.name":                 "aws.bedrock",
+		"gen_ai.data_source.id":                "KB12345678",
+		"gen_ai.retrieval.query.text":          "router reset",
+		"gen_ai.retrieval.documents":           `[{"id":"s3://manuals/router.pdf","score":0.82},{"id":"doc-7","score":0.5}]`,
+		"gen_ai.input.messages":                nil,
+		"openinference.span.kind":              "RETRIEVER",
+		"input.value":                          "router reset",
+		"retrieval.documents.0.document.id":    "s3://manuals/router.pdf",
+		"retrieval.documents.1.document.score": 0.5,
+		"llm.input_messages.0.message.role":    nil,
+	})
+}
+
+// TestRetrieveCaptureOffAndError: with capture off the query and the
+// documents are not recorded, and an error quoting the query loses it.
+func TestRetrieveCaptureOffAndError(t *testing.T) {
+	e := newEnv(t)
+	e.extra = []Option{WithConventions(semconv.Tracekit, semconv.OTelGenAI, semconv.OpenInference)}
+	f := newFake(t, reply{body: retrieveAnswer},
+		reply{status: 400, headers: map[string]string{"X-Amzn-Errortype": "ValidationException"}, body: `{"message":"query 'router reset' is too short"}`})
+	c := e.agents(f.URL, false)
+	if _, err := c.Retrieve(context.Background(), retrieveInput()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Retrieve(context.Background(), retrieveInput()); err == nil || !strings.Contains(err.Error(), "router reset") {
+		t.Fatalf("caller got %v", err)
+	}
+	spans := e.spans()
+	if len(spans) != 2 {
+		t.Fatalf("%d spans", len(spans))
+	}
+	for _, s := range spans {
+		attrsOf(s).none(t, "*.content", "tracekit.documents.", "retrieval.documents.", "gen_ai.retrieval.", "input.value")
+	}
+	if d := spans[1].Status().Description; spans[1].Status().Code != codes.Error || strings.Contains(d, "router") {
+		t.Errorf("status %+v", spans[1].Status())
+	}
 }

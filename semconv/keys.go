@@ -42,6 +42,7 @@ const (
 	KeyBedrockAgentAlias = attribute.Key("gen_ai.bedrock.agent_alias.id")
 	KeyGuardrailID       = otelsemconv.AWSBedrockGuardrailIDKey     // aws.bedrock.guardrail.id
 	KeyKnowledgeBaseID   = otelsemconv.AWSBedrockKnowledgeBaseIDKey // aws.bedrock.knowledge_base.id
+	KeyDataSourceID      = otelsemconv.GenAIDataSourceIDKey         // gen_ai.data_source.id
 
 	KeyOpenAISeed               = attribute.Key("gen_ai.openai.request.seed")
 	KeyOpenAIResponseFormat     = attribute.Key("gen_ai.openai.request.response_format")

@@ -13,7 +13,12 @@ import (
 
 func oiRequest(dst []attribute.KeyValue, c *genai.Call, capture bool) []attribute.KeyValue {
 	r := &c.Request
-	if c.Operation == genai.OpEmbeddings {
+	if c.Operation == genai.OpRetrieval {
+		dst = append(dst, KeyOISpanKind.String(OISpanKindRetriever))
+		if capture && len(r.Messages) > 0 && r.Messages[0].HasContent {
+			dst = append(dst, KeyOIInputValue.String(r.Messages[0].Content), KeyOIInputMimeType.String(MimeText))
+		}
+	} else if c.Operation == genai.OpEmbeddings {
 		dst = append(dst, KeyOISpanKind.String(OISpanKindEmbedding))
 		dst = appendString(dst, KeyOIEmbeddingModelName, r.Model)
 		if capture {
@@ -58,7 +63,7 @@ func oiRequest(dst []attribute.KeyValue, c *genai.Call, capture bool) []attribut
 		session = r.ConversationID
 	}
 	dst = appendString(dst, KeyOISessionID, session)
-	if capture && len(r.Messages) > 0 {
+	if capture && len(r.Messages) > 0 && c.Operation != genai.OpRetrieval { // (a retrieval's is its query)
 		dst = append(dst,
 			KeyOIInputValue.String(string(oiMessagesJSON(nil, r.Messages))),
 			KeyOIInputMimeType.String(MimeJSON))

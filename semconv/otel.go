@@ -67,6 +67,13 @@ func otelRequest(dst []attribute.KeyValue, c *genai.Call, capture, shared bool) 
 	if len(r.Tools) > 0 {
 		dst = append(dst, KeyToolDefinitions.String(string(toolDefinitionsJSON(nil, r.Tools, capture))))
 	}
+	if c.Operation == genai.OpRetrieval { // a query and documents, no messages
+		dst = appendString(dst, KeyDataSourceID, r.KnowledgeBaseID)
+		if capture && len(r.Messages) > 0 && r.Messages[0].HasContent {
+			dst = append(dst, KeyRetrievalQueryText.String(r.Messages[0].Content))
+		}
+		return dst
+	}
 	if capture && c.Operation != genai.OpEmbeddings { // embeddings spans carry no messages
 		if b := systemInstructionsJSON(nil, r.Messages); b != nil {
 			dst = append(dst, KeySystemInstructions.String(string(b)))

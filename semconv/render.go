@@ -84,6 +84,12 @@ func (r Renderer) SpanName(c *genai.Call) string {
 	if conv == OpenInference && c.Operation == genai.OpEmbeddings {
 		return "CreateEmbeddings"
 	}
+	if c.Operation == genai.OpRetrieval {
+		if id := c.Request.KnowledgeBaseID; id != "" {
+			return genai.OpRetrieval + " " + id
+		}
+		return genai.OpRetrieval
+	}
 	if c.Operation == genai.OpInvokeAgent {
 		if c.Request.AgentName != "" {
 			return genai.OpInvokeAgent + " " + c.Request.AgentName

@@ -20,6 +20,11 @@ const (
 	// OpInvokeAgent is a call to a remote agent service (a Bedrock agent's
 	// InvokeAgent).
 	OpInvokeAgent = "invoke_agent"
+	// OpRetrieval is a query to a data source that returns documents (a
+	// Bedrock knowledge base's Retrieve): the query is the user message,
+	// Request.KnowledgeBaseID the data source, Response.Documents the
+	// results.
+	OpRetrieval = "retrieval"
 )
 
 // Providers, as in gen_ai.system.
