@@ -12,6 +12,7 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
 	"github.com/tracekit-go/tracekit/internal/schemacheck"
+	"github.com/tracekit-go/tracekit/redact"
 	"github.com/tracekit-go/tracekit/semconv"
 )
 
@@ -70,9 +71,10 @@ func TestAPIErrorExceptionEventPerConvention(t *testing.T) {
 // calls of a Responses answer (web_search_call, file_search_call,
 // code_interpreter_call, image_generation_call, mcp_call items) are
 // server_tool_call parts of gen_ai.output.messages when content is captured
-// (semconv.md §1.6, example "Tool calls (built-in)"), valid against the
-// output-messages schema; they are no client tool calls in any convention,
-// and Tracekit's attributes do not change.
+// (semconv.md §1.6, example "Tool calls (built-in)"), with what the model
+// asked of the tool as their arguments (redacted like other arguments),
+// valid against the output-messages schema; they are no client tool calls in
+// any convention, and Tracekit's attributes do not change.
 func TestResponsesBuiltinToolCallsAsServerToolCallParts(t *testing.T) {
 	out := `{"type":"web_search_call","id":"ws_1","status":"completed","action":{"type":"search","query":"weather lisbon"}},` +
 		`{"type":"code_interpreter_call","id":"ci_1","status":"completed","code":"print(1)","container_id":"cntr_1","outputs":[]},` +
@@ -82,10 +84,11 @@ func TestResponsesBuiltinToolCallsAsServerToolCallParts(t *testing.T) {
 		Model: shared.ResponsesModel("gpt-4o-mini"),
 		Input: responses.ResponseNewParamsInputUnion{OfString: openai.String("Weather in Lisbon?")},
 	}
+	redactor := redact.Func(func(s string) string { return strings.ReplaceAll(s, "lisbon", "[CITY]") })
 	for _, capture := range []bool{true, false} {
 		schemas := schemacheck.New(t)
 		h := newHarnessWith(t, jsonHandler(200, responseJSON("resp_ws", "completed", out, "")), capture,
-			&harnessConfig{tracing: []Option{WithConventions(semconv.Tracekit, semconv.OTelGenAI, semconv.OpenInference)},
+			&harnessConfig{tracing: []Option{WithConventions(semconv.Tracekit, semconv.OTelGenAI, semconv.OpenInference), WithRedactor(redactor)},
 				processors: []sdktrace.SpanProcessor{schemas}})
 		if _, err := h.client.Responses.New(context.Background(), p); err != nil {
 			t.Fatal(err)
@@ -104,16 +107,16 @@ func TestResponsesBuiltinToolCallsAsServerToolCallParts(t *testing.T) {
 			continue
 		}
 		for _, part := range []string{
-			`{"type":"server_tool_call","id":"ws_1","name":"web_search","server_tool_call":{"type":"web_search"}}`,
-			`{"type":"server_tool_call","id":"ci_1","name":"code_interpreter","server_tool_call":{"type":"code_interpreter"}}`,
-			`{"type":"server_tool_call","id":"mcp_1","name":"ask_question","server_tool_call":{"type":"mcp"}}`,
+			`{"type":"server_tool_call","id":"ws_1","name":"web_search","server_tool_call":{"type":"web_search","arguments":{"action":{"type":"search","query":"weather [CITY]"}}}}`,
+			`{"type":"server_tool_call","id":"ci_1","name":"code_interpreter","server_tool_call":{"type":"code_interpreter","arguments":{"code":"print(1)","container_id":"cntr_1"}}}`,
+			`{"type":"server_tool_call","id":"mcp_1","name":"ask_question","server_tool_call":{"type":"mcp","arguments":{"server_label":"deepwiki","arguments":"{}"}}}`,
 		} {
 			if !strings.Contains(om, part) {
 				t.Errorf("gen_ai.output.messages lacks %s: %s", part, om)
 			}
 		}
-		if strings.Contains(om, "weather lisbon") || strings.Contains(om, "print(1)") {
-			t.Errorf("a built-in tool's arguments (not redactable) recorded: %s", om)
+		if strings.Contains(om, "lisbon") {
+			t.Errorf("a built-in tool's arguments not redacted: %s", om)
 		}
 		if schemas.Checked[semconv.KeyOutputMessages] == 0 {
 			t.Error("no output messages validated")

@@ -3,6 +3,7 @@ package openaitrace
 import (
 	"cmp"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/tidwall/gjson"
@@ -399,11 +400,17 @@ func parseResponsesResponse(body string, c *genai.Call, content bool) {
 // outputItem adds one output item of a response to the completion: a
 // message's text to text, a reasoning item's summary and text to reasoning
 // (content, both), a function call to the tool calls, a built-in tool's call
-// to the server tool calls (content).
+// to the server tool calls (content), with what the model asked of it (see
+// builtinArguments).
 func outputItem(it gjson.Result, ch *genai.Choice, text, reasoning *joiner, content bool) {
 	var typ, id, callID, name, args, parts, summary gjson.Result
+	var builtin []gjson.Result // keys and values of a built-in call's request members
 	it.ForEach(func(k, v gjson.Result) bool {
 		switch k.Str {
+		case "action", "queries", "code", "container_id", "server_label":
+			if content {
+				builtin = append(builtin, k, v)
+			}
 		case "type":
 			typ = v
 		case "id":
@@ -457,8 +464,42 @@ func outputItem(it gjson.Result, ch *genai.Choice, text, reasoning *joiner, cont
 		if tool == "mcp" && name.Str != "" {
 			tc.Name = name.Str
 		}
+		if tool == "mcp" && args.Exists() {
+			builtin = append(builtin, gjson.Result{Type: gjson.String, Str: "arguments"}, args)
+		}
+		tc.Arguments = builtinArguments(builtin)
 		ch.ServerToolCalls = append(ch.ServerToolCalls, tc)
 	}
+}
+
+// builtinArguments is the JSON object of what the model asked of a built-in
+// tool: the members of its call item that say it (kv: keys and values, in
+// turn), as sent. A web search's action (its query, the page it opens),
+// a file search's queries, the code and container of a code interpreter
+// call, an MCP call's server label and arguments. "" when there are none.
+func builtinArguments(kv []gjson.Result) string {
+	if len(kv) == 0 {
+		return ""
+	}
+	n := 2
+	for i := 0; i+1 < len(kv); i += 2 {
+		n += len(kv[i].Str) + len(kv[i+1].Raw) + 4
+	}
+	b := make([]byte, 0, n)
+	b = append(b, '{')
+	for i := 0; i+1 < len(kv); i += 2 {
+		raw := kv[i+1].Raw
+		if raw == "" {
+			continue
+		}
+		if len(b) > 1 {
+			b = append(b, ',')
+		}
+		b = strconv.AppendQuote(b, kv[i].Str) // keys are the fixed ASCII names above
+		b = append(b, ':')
+		b = append(b, raw...)
+	}
+	return string(append(b, '}'))
 }
 
 // responsesToolCall is the tool call of a function_call or custom_tool_call

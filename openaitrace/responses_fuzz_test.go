@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/binary"
+	"encoding/json"
 	"math"
 	"strings"
 	"testing"
@@ -98,6 +99,11 @@ func FuzzResponsesResponse(f *testing.F) {
 	f.Add(responseJSON("resp_3", "incomplete", outputMessageJSON, `"incomplete_details":{"reason":"max_output_tokens"},`))
 	f.Add(responseJSON("resp_4", "failed", "", `"error":{"code":"server_error","message":"m"},`))
 	f.Add(`{"output":[{"type":"message","content":[1,{"type":"output_text"}]},{"type":"function_call","arguments":{}}],"usage":{"input_tokens":"x"}}`)
+	f.Add(responseJSON("resp_5", "completed", `{"type":"web_search_call","id":"ws_1","action":{"type":"search","query":"q \"x\""}},`+
+		`{"type":"file_search_call","id":"fs_1","queries":["a","b"],"results":null},`+
+		`{"type":"code_interpreter_call","id":"ci_1","code":"print(1)","container_id":"c"},`+
+		`{"type":"mcp_call","id":"m_1","server_label":"s","name":"n","arguments":"{\"a\":1}"},`+outputMessageJSON, ""))
+	f.Add(`{"output":[{"type":"web_search_call","action":{"query":},"code":[}]}`)
 	f.Fuzz(func(t *testing.T, body string) {
 		var on, off genai.Call
 		parseResponsesResponse(body, &on, true)
@@ -111,6 +117,11 @@ func FuzzResponsesResponse(f *testing.F) {
 		}
 		render(&on, true)
 		render(&off, false)
+		for _, kv := range (semconv.Renderer{Conventions: semconv.OTelGenAI, Capture: true}).Response(nil, &on) {
+			if kv.Key == semconv.KeyOutputMessages && !json.Valid([]byte(kv.Value.AsString())) {
+				t.Fatalf("output messages are not JSON: %s", kv.Value.AsString())
+			}
+		}
 	})
 }
 

@@ -380,6 +380,10 @@ func appendServerToolCallPart(b []byte, tc *genai.ToolCall) []byte {
 	var d jsonObject
 	d.open(p.b)
 	d.str("type", tc.Type)
+	if tc.Arguments != "" { // what the model asked of the tool (a search's query, ...)
+		d.key("arguments")
+		d.b = appendJSONObjectValue(d.b, tc.Arguments)
+	}
 	p.b = d.close()
 	return p.close()
 }

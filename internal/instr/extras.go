@@ -233,6 +233,7 @@ func (r *Resolved) redactResponse(c *genai.Call) {
 			ch.Reasoning = r.Redact(ch.Reasoning)
 		}
 		redactToolCalls(r, ch.ToolCalls)
+		redactToolCalls(r, ch.ServerToolCalls)
 	}
 	for i := range c.Response.Documents {
 		d := &c.Response.Documents[i]
