@@ -14,6 +14,7 @@ import (
 	"github.com/tidwall/gjson"
 
 	"github.com/tracekit-go/tracekit/internal/genai"
+	"github.com/tracekit-go/tracekit/internal/instr"
 	"github.com/tracekit-go/tracekit/internal/safeurl"
 )
 
@@ -75,19 +76,19 @@ func appendRAGContent(dst []string, cfg *types.RetrieveAndGenerateConfiguration)
 	}
 	if kb := cfg.KnowledgeBaseConfiguration; kb != nil {
 		if g := kb.GenerationConfiguration; g != nil && g.PromptTemplate != nil {
-			dst = append(dst, aws.ToString(g.PromptTemplate.TextPromptTemplate))
+			dst = instr.AppendContent(dst, aws.ToString(g.PromptTemplate.TextPromptTemplate))
 		}
 		if o := kb.OrchestrationConfiguration; o != nil && o.PromptTemplate != nil {
-			dst = append(dst, aws.ToString(o.PromptTemplate.TextPromptTemplate))
+			dst = instr.AppendContent(dst, aws.ToString(o.PromptTemplate.TextPromptTemplate))
 		}
 	}
 	if ex := cfg.ExternalSourcesConfiguration; ex != nil {
 		if g := ex.GenerationConfiguration; g != nil && g.PromptTemplate != nil {
-			dst = append(dst, aws.ToString(g.PromptTemplate.TextPromptTemplate))
+			dst = instr.AppendContent(dst, aws.ToString(g.PromptTemplate.TextPromptTemplate))
 		}
 		for _, s := range ex.Sources {
 			if b := s.ByteContent; b != nil {
-				dst = append(dst, aws.ToString(b.Identifier), string(b.Data))
+				dst = instr.AppendContent(append(dst, aws.ToString(b.Identifier)), string(b.Data))
 			}
 			if s.S3Location != nil {
 				dst = append(dst, aws.ToString(s.S3Location.Uri))
@@ -264,7 +265,11 @@ func (st *callState) learnSession(id *string) {
 		return
 	}
 	c.Request.SessionID = *id
-	st.span.UpdateRequest(c)
+	// The messages were redacted (in place) and rendered at Start: render
+	// the rest again, not them (a redactor need not be idempotent).
+	cp := *c
+	cp.Request.Messages = nil
+	st.span.UpdateRequest(&cp)
 }
 
 // retrieveRequest fills the record of a knowledge-base Retrieve call: a

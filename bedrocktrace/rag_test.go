@@ -143,7 +143,7 @@ func TestRetrieveAndGenerateConventions(t *testing.T) {
 		"llm.model_name":                         ragModel,
 		"llm.input_messages.0.message.content":   "how do I reset the router?",
 		"llm.output_messages.0.message.content":  "Hold the reset button for 10 seconds.",
-		"gen_ai.retrieval.documents":             `[{"id":"s3://manuals/router.pdf"},{"id":"https://example.com/faq?sig=REDACTED"}]`,
+		"gen_ai.retrieval.documents":             nil, // a retrieval span's attribute
 		"retrieval.documents.0.document.id":      "s3://manuals/router.pdf",
 		"retrieval.documents.1.document.content": "Routers reset with a pin.",
 	})

@@ -97,7 +97,7 @@ func otelResponse(dst []attribute.KeyValue, c *genai.Call, capture, shared bool)
 	if capture && len(r.Choices) > 0 {
 		dst = append(dst, KeyOutputMessages.String(string(outputMessagesJSON(nil, r.Choices, agentFinish(c)))))
 	}
-	if capture {
+	if capture && c.Operation == genai.OpRetrieval { // (a retrieval span's attribute, not a chat span's)
 		dst = appendRetrievalDocuments(dst, r.Documents)
 	}
 	return dst

@@ -27,6 +27,7 @@ var files = map[attribute.Key]string{
 	semconv.KeyOutputMessages:     "gen-ai-output-messages.json",
 	semconv.KeySystemInstructions: "gen-ai-system-instructions.json",
 	semconv.KeyToolDefinitions:    "gen-ai-tool-definitions.json",
+	semconv.KeyRetrievalDocuments: "gen-ai-retrieval-documents.json",
 }
 
 // Checker validates spans; it is a SpanProcessor, so it can sit in a test's
