@@ -3,12 +3,13 @@
 //
 // Each Converse, ConverseStream, InvokeModel, InvokeModelWithResponseStream
 // and agent-runtime InvokeAgent, InvokeInlineAgent, RetrieveAndGenerate,
-// RetrieveAndGenerateStream and Retrieve call gets one CLIENT span named
-// bedrock.converse, bedrock.converse_stream, bedrock.invoke_model,
+// RetrieveAndGenerateStream, Retrieve and InvokeFlow call gets one CLIENT
+// span named bedrock.converse, bedrock.converse_stream, bedrock.invoke_model,
 // bedrock.invoke_model_with_response_stream, bedrock.invoke_agent,
 // bedrock.invoke_inline_agent, bedrock.retrieve_and_generate,
-// bedrock.retrieve_and_generate_stream or bedrock.retrieve (a retrieval:
-// gen_ai.operation.name=retrieval), with
+// bedrock.retrieve_and_generate_stream, bedrock.retrieve (a retrieval:
+// gen_ai.operation.name=retrieval) or bedrock.invoke_flow (a workflow run:
+// invoke_workflow), with
 // gen_ai.system=aws.bedrock and the attributes of Coralogix llm-tracekit
 // (gen_ai.request.*, gen_ai.prompt.<i>.*, gen_ai.completion.<i>.*,
 // gen_ai.request.tools.<i>.*, gen_ai.usage.*), plus the
@@ -53,8 +54,9 @@
 //
 // A streamed call's span ends exactly once, on the first of: the terminal
 // event (Converse metadata, Claude message_stop, the chunk that carries a stop
-// reason for other model families), the SDK closing the body (at its end, on
-// Close, or when its reader gives up), or cancellation of the call's context.
+// reason for other model families, a flow's completion event), the SDK
+// closing the body (at its end, on Close, or when its reader gives up), or
+// cancellation of the call's context.
 // Its outcome is the one the SDK reports to the caller (the event stream's
 // Err): an exception or error frame gives status Error with the SDK's error
 // code as error.type; a read error, or a frame or payload the SDK rejects,

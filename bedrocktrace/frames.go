@@ -361,6 +361,12 @@ func (st *callState) onFrame(f *frame) (settled bool) {
 		if ragStreamEvent(&st.acc, f.eventType, js, st.capture) {
 			st.markFirstChunk()
 		}
+	case opFlow:
+		var content bool
+		done, content = flowStreamEvent(&st.acc, f.eventType, js, st.capture)
+		if content {
+			st.markFirstChunk()
+		}
 	case opAgent:
 		switch f.eventType {
 		case "chunk":

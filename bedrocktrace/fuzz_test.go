@@ -2,6 +2,7 @@ package bedrocktrace
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"io"
 	"strings"
@@ -172,6 +173,44 @@ func FuzzRAGStreamEvent(f *testing.F) {
 			}
 			for _, conv := range []semconv.Convention{semconv.Tracekit, semconv.OTelGenAI, semconv.OpenInference} {
 				_ = semconv.Renderer{Conventions: conv, Capture: capture}.Response(nil, &c)
+			}
+		}
+	})
+}
+
+// FuzzFlowStreamEvent feeds arbitrary payloads to the InvokeFlow event reader
+// as every event type: it never panics, buffers nothing with capture off, and
+// stays bounded; the rendered answer is valid JSON in OTel GenAI.
+func FuzzFlowStreamEvent(f *testing.F) {
+	for _, fr := range []string{
+		`{"nodeName":"FlowOutputNode","nodeType":"Output","content":{"document":"Morning: Alfama."}}`,
+		`{"nodeName":"A","nodeType":"Output","content":{"document":{"plan":["Alfama","Belém"],"n":1.5}}}`,
+		`{"nodeName":"Q","nodeType":"Input","content":{"document":"Which day?"}}`,
+		`{"completionReason":"SUCCESS"}`,
+		`{"completionReason":"INPUT_REQUIRED"}`,
+		`{"content":{"document":[1,}}`,
+	} {
+		f.Add(fr)
+	}
+	events := []string{"flowOutputEvent", "flowMultiTurnInputRequestEvent", "flowCompletionEvent", "flowTraceEvent", "other"}
+	f.Fuzz(func(t *testing.T, js string) {
+		for _, capture := range []bool{true, false} {
+			var a streamAcc
+			for _, ev := range events {
+				flowStreamEvent(&a, ev, js, capture)
+			}
+			if !capture && (a.size != 0 || len(a.choices[0].text) != 0) {
+				t.Fatalf("buffered %d bytes with capture off", a.size)
+			}
+			if a.size > maxStreamContent {
+				t.Fatal("unbounded")
+			}
+			c := genai.Call{Operation: genai.OpInvokeWorkflow, Provider: genai.ProviderBedrock}
+			a.into(&c, capture)
+			for _, kv := range (semconv.Renderer{Conventions: semconv.Tracekit | semconv.OTelGenAI | semconv.OpenInference, Capture: capture}).Response(nil, &c) {
+				if kv.Key == semconv.KeyOutputMessages && !json.Valid([]byte(kv.Value.AsString())) {
+					t.Fatalf("output messages are not JSON: %s", kv.Value.AsString())
+				}
 			}
 		}
 	})

@@ -283,6 +283,7 @@ const (
 	opRAG
 	opRAGStream
 	opRetrieve
+	opFlow
 )
 
 // callState is everything about one traced call. After the stream tee is
@@ -378,6 +379,8 @@ func (h *hooks) begin(ctx context.Context, params any) (st *callState) {
 		op = opRAGStream
 	case *bedrockagentruntime.RetrieveInput:
 		op = opRetrieve
+	case *bedrockagentruntime.InvokeFlowInput:
+		op = opFlow
 	default:
 		return nil
 	}
@@ -442,6 +445,10 @@ func (h *hooks) begin(ctx context.Context, params any) (st *callState) {
 	case *bedrockagentruntime.RetrieveInput:
 		c.API = "retrieve"
 		retrieveRequest(c, p)
+	case *bedrockagentruntime.InvokeFlowInput:
+		c.API = "invoke_flow"
+		c.Streaming = true
+		flowRequest(c, p)
 	}
 	st.span = &st.spanMem
 	st.ctx = res.StartInto(ctx, c, st.span)
@@ -496,6 +503,11 @@ func (st *callState) afterCall(result any, err error) {
 		st.learnSession(r.SessionId)
 	case *bedrockagentruntime.RetrieveOutput:
 		retrieveResponse(&st.call, r, st.capture)
+	case *bedrockagentruntime.InvokeFlowOutput:
+		if es := r.GetStream(); es != nil {
+			st.sdkErr = es.Err
+		}
+		st.learnSession(r.ExecutionId)
 	}
 	if st.teeing && !st.closed {
 		return // the stream tee ends the span
@@ -535,7 +547,7 @@ func (st *callState) endLocked() {
 	c := &st.call
 	if c.Err == nil {
 		switch st.op {
-		case opConverseStream, opInvokeStream:
+		case opConverseStream, opInvokeStream, opFlow:
 			st.acc.into(c, st.capture)
 		case opRAGStream:
 			st.acc.into(c, st.capture)
@@ -603,6 +615,8 @@ func (st *callState) withholdErr() {
 		extra = appendRAGContent(extra, p.RetrieveAndGenerateConfiguration)
 	case *bedrockagentruntime.RetrieveInput:
 		retrieveRequest(&full, p)
+	case *bedrockagentruntime.InvokeFlowInput:
+		flowRequest(&full, p)
 	}
 	vals := instr.ContentStrings(extra, &full)
 	e.Message = instr.Withhold(e.Message, vals)
@@ -635,7 +649,7 @@ func (st *callState) onResponse(ctx context.Context, resp *http.Response) {
 		st.hdrIn = headerInt(resp.Header, "X-Amzn-Bedrock-Input-Token-Count")
 		st.hdrOut = headerInt(resp.Header, "X-Amzn-Bedrock-Output-Token-Count")
 	}
-	if !ok || resp.Body == nil || st.op != opConverseStream && st.op != opInvokeStream && st.op != opAgent && st.op != opRAGStream {
+	if !ok || resp.Body == nil || st.op != opConverseStream && st.op != opInvokeStream && st.op != opAgent && st.op != opRAGStream && st.op != opFlow {
 		// (The SDK reads a successful answer of an event-stream operation
 		// as an event stream whatever its Content-Type says: so does the
 		// tee.)

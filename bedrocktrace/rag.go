@@ -256,9 +256,9 @@ func ragStreamEvent(a *streamAcc, eventType, js string, capture bool) (content b
 	return false
 }
 
-// learnSession notes the session a retrieve-and-generate call opened (its
-// request named none) and renders the request attributes again with it.
-// mu held.
+// learnSession notes the session a retrieve-and-generate call opened, or the
+// execution a flow started (its request named none), and renders the
+// request attributes again with it. mu held.
 func (st *callState) learnSession(id *string) {
 	c := &st.call
 	if c.Request.SessionID != "" || id == nil || *id == "" {

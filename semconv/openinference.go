@@ -30,8 +30,11 @@ func oiRequest(dst []attribute.KeyValue, c *genai.Call, capture bool) []attribut
 		}
 	} else {
 		kind := OISpanKindLLM
-		if c.Operation == genai.OpInvokeAgent {
+		switch c.Operation {
+		case genai.OpInvokeAgent:
 			kind = OISpanKindAgent
+		case genai.OpInvokeWorkflow:
+			kind = OISpanKindChain
 		}
 		dst = append(dst, KeyOISpanKind.String(kind))
 		dst = appendString(dst, KeyOILLMSystem, oiSystem(c))

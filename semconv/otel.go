@@ -457,6 +457,7 @@ func normalizeFinishReason(r string) string {
 		"insufficient_system_resource": // DeepSeek
 		return "error"
 	case "stop", "end_turn", "stop_sequence", "COMPLETE", "FINISH", "eos_token", "completed",
+		"SUCCESS",                       // a Bedrock flow's completion
 		"STOP_SEQUENCE",                 // Cohere
 		"FINISHED", "STOP_CRITERIA_MET": // Titan Text
 		return "stop"

@@ -90,6 +90,12 @@ func (r Renderer) SpanName(c *genai.Call) string {
 		}
 		return genai.OpRetrieval
 	}
+	if c.Operation == genai.OpInvokeWorkflow {
+		if w := c.Request.WorkflowName; w != "" {
+			return genai.OpInvokeWorkflow + " " + w
+		}
+		return genai.OpInvokeWorkflow
+	}
 	if c.Operation == genai.OpInvokeAgent {
 		if c.Request.AgentName != "" {
 			return genai.OpInvokeAgent + " " + c.Request.AgentName

@@ -80,6 +80,7 @@ func appendShared(dst []attribute.KeyValue, c *genai.Call) []attribute.KeyValue 
 	dst = appendString(dst, KeyAgentName, r.AgentName)
 	dst = appendString(dst, KeyGuardrailID, r.GuardrailID)
 	dst = appendString(dst, KeyKnowledgeBaseID, r.KnowledgeBaseID)
+	dst = appendString(dst, KeyWorkflowName, r.WorkflowName)
 	return dst
 }
 

@@ -25,6 +25,10 @@ const (
 	// Request.KnowledgeBaseID the data source, Response.Documents the
 	// results.
 	OpRetrieval = "retrieval"
+	// OpInvokeWorkflow is a run of a remote workflow (a Bedrock flow's
+	// InvokeFlow): Request.WorkflowName names it, its inputs are user
+	// messages, its outputs the answer.
+	OpInvokeWorkflow = "invoke_workflow"
 )
 
 // Providers, as in gen_ai.system.
@@ -153,6 +157,9 @@ type Request struct {
 	// KnowledgeBaseID is the Bedrock knowledge base a retrieve-and-generate
 	// call answers from.
 	KnowledgeBaseID string
+	// WorkflowName names the workflow a workflow invocation runs (a
+	// Bedrock flow's identifier).
+	WorkflowName string
 
 	Messages []Message
 	Tools    []Tool
