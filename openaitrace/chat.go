@@ -433,7 +433,7 @@ func scanChatChoice(d *jscan.Scanner, content bool) genai.Choice {
 				if !d.Obj() {
 					break
 				}
-				var refusal string
+				var refusal, transcript string
 				for k, ok := d.Key(); ok; k, ok = d.Key() {
 					switch k {
 					case "role":
@@ -446,10 +446,19 @@ func scanChatChoice(d *jscan.Scanner, content bool) genai.Choice {
 						refusal = d.Str()
 					case "tool_calls":
 						c.ToolCalls = scanToolCalls(d, content)
+					case "audio":
+						if content {
+							transcript = scanAudio(d, &c)
+						} else {
+							d.Skip()
+						}
 					}
 				}
 				if content && !c.HasContent && refusal != "" {
 					c.Content, c.HasContent = refusal, true
+				}
+				if content && !c.HasContent && c.Media != nil {
+					c.Content, c.HasContent = transcript, true // an audio reply: its transcript
 				}
 			}
 		}
@@ -458,6 +467,28 @@ func scanChatChoice(d *jscan.Scanner, content bool) genai.Choice {
 		c.FinishReason = "error"
 	}
 	return c
+}
+
+// scanAudio reads the audio of an answer ({"id", "data", "transcript",
+// "expires_at"}): the audio becomes a blob part of the choice (its base64
+// data, when it came), and the transcript is returned.
+func scanAudio(d *jscan.Scanner, c *genai.Choice) (transcript string) {
+	if !d.Obj() {
+		return ""
+	}
+	p := genai.Part{Kind: genai.PartBlob, Modality: genai.ModalityAudio}
+	for k, ok := d.Key(); ok; k, ok = d.Key() {
+		switch k {
+		case "data":
+			p.Data = d.Str()
+		case "transcript":
+			transcript = d.Str()
+		default:
+			d.Skip()
+		}
+	}
+	c.Media = append(c.Media, p)
+	return transcript
 }
 
 // scanUsage is parseUsage on a scanner at the usage value.

@@ -296,7 +296,7 @@ func gjsonParseChatChoice(ch gjson.Result, content bool) genai.Choice {
 		case "finish_reason":
 			c.FinishReason = v.Str
 		case "message":
-			var refusal string
+			var refusal, transcript string
 			v.ForEach(func(k, v gjson.Result) bool {
 				switch k.Str {
 				case "role":
@@ -309,11 +309,29 @@ func gjsonParseChatChoice(ch gjson.Result, content bool) genai.Choice {
 					refusal = v.Str
 				case "tool_calls":
 					c.ToolCalls = gjsonParseToolCalls(v, content)
+				case "audio":
+					if content && v.IsObject() {
+						p := genai.Part{Kind: genai.PartBlob, Modality: genai.ModalityAudio}
+						transcript = ""
+						v.ForEach(func(k, v gjson.Result) bool {
+							switch k.Str {
+							case "data":
+								p.Data = v.Str
+							case "transcript":
+								transcript = v.Str
+							}
+							return true
+						})
+						c.Media = append(c.Media, p)
+					}
 				}
 				return true
 			})
 			if content && !c.HasContent && refusal != "" {
 				c.Content, c.HasContent = refusal, true
+			}
+			if content && !c.HasContent && c.Media != nil {
+				c.Content, c.HasContent = transcript, true
 			}
 		}
 		return true
@@ -414,6 +432,17 @@ func (s *chatStream) gjsonChoice(ch gjson.Result) {
 				s.gjsonToolCall(c, tc)
 				return true
 			})
+		case "audio":
+			if s.content && v.IsObject() {
+				c.audio = true
+				v.ForEach(func(k, v gjson.Result) bool {
+					if k.Str == "transcript" && v.Type == gjson.String {
+						c.hasText = true
+						c.text = s.appendBounded(c.text, v.Str)
+					}
+					return true
+				})
+			}
 		}
 		return true
 	})
@@ -503,6 +532,8 @@ func chatOracleSeeds() []string {
 		` { "model" : "spaced" , "messages" : [ ] , "user" : "" , "safety_identifier" : "s" } `,
 		`{"usage":{"prompt_tokens":9007199254740993,"completion_tokens":1.5e3,"total_tokens":-0}}`,
 		`{"id":"\ud83d\ude00","model":"\/m"}`,
+		`{"choices":[{"finish_reason":"stop","message":{"role":"assistant","content":null,"audio":{"id":"audio_1","data":"UklGRg==","expires_at":1,"transcript":"Hello \"there\""}}},`+
+			`{"message":{"content":"text wins","audio":{"transcript":"t","data":7}}},{"message":{"audio":"x"}},{"message":{"audio":{"data":"a","data":"b","transcript":null},"audio":{}}}]}`,
 	)
 	return s
 }
@@ -589,6 +620,9 @@ func streamOracleSeeds() [][]string {
 		{`{"error":{"message":"boom","code":429}}`, `{"usage":{"prompt_tokens":1,"completion_tokens_details":{"reasoning_tokens":2}},"choices":[]}`},
 		{`{"id":"","id":"x","model":null,"choices":[3,[1],{"delta":"s","text":5}]}`, `[1]`, `"s"`, `{"service_tier":"flex","system_fingerprint":"fp"}`},
 		{`{"choices":[{"index":0,"text":"legacy ","finish_reason":""},{"index":0,"text":"text","finish_reason":"length"}]}`},
+		{`{"choices":[{"index":0,"delta":{"role":"assistant","audio":{"id":"audio_1","transcript":"Hel"}}}]}`,
+			`{"choices":[{"index":0,"delta":{"audio":{"data":"UklG","transcript":"lo","transcript":7}}},{"index":1,"delta":{"audio":"x"}}]}`,
+			`{"choices":[{"index":0,"delta":{"audio":{"expires_at":1}},"finish_reason":"stop"}]}`},
 	}
 }
 

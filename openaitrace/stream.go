@@ -53,8 +53,11 @@ type streamChoice struct {
 	role    string
 	text    []byte
 	hasText bool
-	finish  string
-	calls   []streamCall
+	// audio: the answer is audio (its transcript is the text; the audio
+	// data itself is not kept).
+	audio  bool
+	finish string
+	calls  []streamCall
 }
 
 type streamCall struct {
@@ -257,6 +260,20 @@ func (s *chatStream) applyChoice(index int64, delta, text string, hasText bool, 
 					s.toolCall(c, &d)
 				}
 			}
+		case "audio":
+			// An audio reply: its transcript streams as text; its data
+			// (base64 audio, large) is not kept.
+			if s.content && d.Obj() {
+				c.audio = true
+				for k, ok := d.Key(); ok; k, ok = d.Key() {
+					if k == "transcript" {
+						if v, ok := d.StrOK(); ok {
+							c.hasText = true
+							c.text = s.appendBounded(c.text, v)
+						}
+					}
+				}
+			}
 		}
 	}
 }
@@ -366,6 +383,9 @@ func (s *chatStream) finish(c *genai.Call, _ bool) {
 		}
 		if sc.hasText {
 			ch.Content, ch.HasContent = bstr(sc.text), true
+		}
+		if sc.audio {
+			ch.Media = []genai.Part{{Kind: genai.PartBlob, Modality: genai.ModalityAudio, Unkept: true}}
 		}
 		slices.SortFunc(sc.calls, func(a, b streamCall) int { return cmp.Compare(a.index, b.index) })
 		for j := range sc.calls {

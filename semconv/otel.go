@@ -337,7 +337,7 @@ func appendPart(b []byte, p *genai.Part) []byte {
 	}
 	switch p.Kind {
 	case genai.PartBlob:
-		if inlineDataLen(p) <= MaxInlineData {
+		if !p.Unkept && inlineDataLen(p) <= MaxInlineData {
 			o.key("content")
 			o.b = appendInlineData(o.b, p)
 		}
@@ -414,6 +414,13 @@ func outputMessagesJSON(b []byte, choices []genai.Choice, fallback string) []byt
 			}
 			parts++
 			o.b = appendServerToolCallPart(o.b, &ch.ServerToolCalls[j])
+		}
+		for j := range ch.Media {
+			if parts > 0 {
+				o.b = append(o.b, ',')
+			}
+			parts++
+			o.b = appendPart(o.b, &ch.Media[j])
 		}
 		if ch.HasContent {
 			if parts > 0 {

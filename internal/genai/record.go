@@ -249,6 +249,9 @@ type Part struct {
 	// encoded; Bytes is its raw data when it came as bytes.
 	Data  string
 	Bytes []byte
+	// Unkept is set on a PartBlob whose data was not kept (a streamed
+	// audio answer's): renderers record the part without content.
+	Unkept bool
 }
 
 // ModalityOf returns the modality of a media type: image, audio or video
@@ -302,8 +305,13 @@ type Choice struct {
 	// code_interpreter_call, image_generation_call and mcp_call items),
 	// recorded only when content is captured: Type is the tool's type
 	// ("web_search", "mcp", ...), Name the tool's name (its type, or an MCP
-	// server's tool), ID the item's id. Their arguments are not recorded.
+	// server's tool), ID the item's id, Arguments the JSON object of what
+	// the model asked of the tool (a search's action, ...), or "".
 	ServerToolCalls []ToolCall
+	// Media are the parts of the answer that are not text (an audio
+	// reply's audio, whose transcript is then Content), recorded only
+	// when content is captured.
+	Media []Part
 	// Reasoning is the model's reasoning (thinking) text that came with the
 	// answer, when the provider returns it (content: captured only).
 	Reasoning string
