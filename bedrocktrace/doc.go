@@ -54,9 +54,8 @@
 //
 // A streamed call's span ends exactly once, on the first of: the terminal
 // event (Converse metadata, Claude message_stop, the chunk that carries a stop
-// reason for other model families, a flow's completion event), the SDK
-// closing the body (at its end, on Close, or when its reader gives up), or
-// cancellation of the call's context.
+// reason for other model families), the SDK closing the body (at its end, on
+// Close, or when its reader gives up), or cancellation of the call's context.
 // Its outcome is the one the SDK reports to the caller (the event stream's
 // Err): an exception or error frame gives status Error with the SDK's error
 // code as error.type; a read error, or a frame or payload the SDK rejects,

@@ -11,6 +11,7 @@ import (
 	"github.com/tidwall/gjson"
 
 	"github.com/tracekit-go/tracekit/internal/genai"
+	"github.com/tracekit-go/tracekit/internal/instr"
 )
 
 // flowRequest fills the record of an InvokeFlow call: the flow (its
@@ -45,8 +46,10 @@ func documentText(js string) string {
 // flowStreamEvent applies one InvokeFlow event to the accumulated answer:
 // the documents of output events (and of a multi-turn flow's request for
 // more input, its question) are the answer's text, one per line; the
-// completion event's reason is its finish reason, and ends the stream
-// (done). content reports an answer document.
+// completion event's reason is its finish reason. It is not taken as the
+// end of the call (done stays false): the SDK reads on to the end of the
+// stream, and a failure after it is the caller's, so the span ends there.
+// content reports an answer document.
 func flowStreamEvent(a *streamAcc, eventType, js string, capture bool) (done, content bool) {
 	switch eventType {
 	case "flowOutputEvent", "flowMultiTurnInputRequestEvent":
@@ -71,7 +74,25 @@ func flowStreamEvent(a *streamAcc, eventType, js string, capture bool) (done, co
 		if r := gjson.Get(js, "completionReason"); r.Type == gjson.String {
 			a.setIdent(&a.choice(0).finish, r.Str)
 		}
-		return true, false
+		return false, false
 	}
 	return false, false
+}
+
+// appendJSONStrings appends the string values inside a JSON document (an
+// error may quote one of an object input's fields).
+func appendJSONStrings(dst []string, v gjson.Result) []string {
+	switch {
+	case v.Type == gjson.String:
+		dst = instr.AppendContent(dst, v.Str)
+	case v.IsObject() || v.IsArray():
+		v.ForEach(func(_, e gjson.Result) bool { dst = appendJSONStrings(dst, e); return true })
+	}
+	return dst
+}
+
+// appendFlowStrings appends the string values of an input document's JSON
+// text (nothing for a string document's text, which is withheld whole).
+func appendFlowStrings(dst []string, js string) []string {
+	return appendJSONStrings(dst, gjson.Parse(js))
 }

@@ -617,6 +617,9 @@ func (st *callState) withholdErr() {
 		retrieveRequest(&full, p)
 	case *bedrockagentruntime.InvokeFlowInput:
 		flowRequest(&full, p)
+		for i := range full.Request.Messages {
+			extra = appendFlowStrings(extra, full.Request.Messages[i].Content)
+		}
 	}
 	vals := instr.ContentStrings(extra, &full)
 	e.Message = instr.Withhold(e.Message, vals)

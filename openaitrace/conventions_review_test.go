@@ -78,7 +78,8 @@ func TestAPIErrorExceptionEventPerConvention(t *testing.T) {
 func TestResponsesBuiltinToolCallsAsServerToolCallParts(t *testing.T) {
 	out := `{"type":"web_search_call","id":"ws_1","status":"completed","action":{"type":"search","query":"weather lisbon"}},` +
 		`{"type":"code_interpreter_call","id":"ci_1","status":"completed","code":"print(1)","container_id":"cntr_1","outputs":[]},` +
-		`{"type":"mcp_call","id":"mcp_1","server_label":"deepwiki","name":"ask_question","arguments":"{}","output":"ok"},` +
+		`{"type":"mcp_call","id":"mcp_1","server_label":"deepwiki","name":"ask_question","arguments":"{\"q\":\"how?\"}","output":"ok"},` +
+		`{"type":"image_generation_call","id":"ig_1","status":"completed","output_format":"webp","result":"UklGRhIAAABXRUJQ"},` +
 		outputMessageJSON
 	p := responses.ResponseNewParams{
 		Model: shared.ResponsesModel("gpt-4o-mini"),
@@ -107,9 +108,11 @@ func TestResponsesBuiltinToolCallsAsServerToolCallParts(t *testing.T) {
 			continue
 		}
 		for _, part := range []string{
-			`{"type":"server_tool_call","id":"ws_1","name":"web_search","server_tool_call":{"type":"web_search","arguments":{"action":{"type":"search","query":"weather [CITY]"}}}}`,
-			`{"type":"server_tool_call","id":"ci_1","name":"code_interpreter","server_tool_call":{"type":"code_interpreter","arguments":{"code":"print(1)","container_id":"cntr_1"}}}`,
-			`{"type":"server_tool_call","id":"mcp_1","name":"ask_question","server_tool_call":{"type":"mcp","arguments":{"server_label":"deepwiki","arguments":"{}"}}}`,
+			`{"type":"server_tool_call","id":"ws_1","name":"web_search","server_tool_call":{"type":"web_search","action":{"type":"search","query":"weather [CITY]"}}}`,
+			`{"type":"server_tool_call","id":"ci_1","name":"code_interpreter","server_tool_call":{"type":"code_interpreter","code":"print(1)","container_id":"cntr_1"}}`,
+			`{"type":"server_tool_call","id":"mcp_1","name":"ask_question","server_tool_call":{"type":"mcp","server_label":"deepwiki","arguments":{"q":"how?"}}}`,
+			`{"type":"server_tool_call","id":"ig_1","name":"image_generation","server_tool_call":{"type":"image_generation"}}`,
+			`{"type":"blob","modality":"image","mime_type":"image/webp","content":"UklGRhIAAABXRUJQ"}`, // the generated image
 		} {
 			if !strings.Contains(om, part) {
 				t.Errorf("gen_ai.output.messages lacks %s: %s", part, om)

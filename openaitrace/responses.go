@@ -404,9 +404,14 @@ func parseResponsesResponse(body string, c *genai.Call, content bool) {
 // builtinArguments).
 func outputItem(it gjson.Result, ch *genai.Choice, text, reasoning *joiner, content bool) {
 	var typ, id, callID, name, args, parts, summary gjson.Result
-	var builtin []gjson.Result // keys and values of a built-in call's request members
+	var builtin []gjson.Result     // keys and values of a built-in call's request members
+	var image, format gjson.Result // an image generation call's image
 	it.ForEach(func(k, v gjson.Result) bool {
 		switch k.Str {
+		case "result":
+			image = v
+		case "output_format":
+			format = v
 		case "action", "queries", "code", "container_id", "server_label":
 			if content {
 				builtin = append(builtin, k, v)
@@ -469,6 +474,14 @@ func outputItem(it gjson.Result, ch *genai.Choice, text, reasoning *joiner, cont
 		}
 		tc.Arguments = builtinArguments(builtin)
 		ch.ServerToolCalls = append(ch.ServerToolCalls, tc)
+		if tool == "image_generation" && image.Type == gjson.String && image.Str != "" {
+			// The generated image (base64) is a part of the answer.
+			mime := "image/png"
+			if format.Type == gjson.String && format.Str != "" {
+				mime = "image/" + format.Str
+			}
+			ch.Media = append(ch.Media, genai.Part{Kind: genai.PartBlob, Modality: genai.ModalityImage, MimeType: mime, Data: image.Str})
+		}
 	}
 }
 
@@ -489,6 +502,9 @@ func builtinArguments(kv []gjson.Result) string {
 	b = append(b, '{')
 	for i := 0; i+1 < len(kv); i += 2 {
 		raw := kv[i+1].Raw
+		if v := kv[i+1]; v.Type == gjson.String && kv[i].Str == "arguments" && gjson.Valid(v.Str) && gjson.Parse(v.Str).IsObject() {
+			raw = v.Str // an MCP call's arguments, JSON text in a string: the object itself
+		}
 		if raw == "" {
 			continue
 		}

@@ -3,6 +3,7 @@ package semconv
 import (
 	"encoding/json"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -84,6 +85,17 @@ func appendJSONObjectValue(b []byte, raw string) []byte {
 		break
 	}
 	return appendJSONString(b, raw)
+}
+
+// objectMembers returns the members of the JSON object raw, as sent and
+// without its braces ("" for an empty object); ok is false when raw is no
+// JSON object.
+func objectMembers(raw string) (members string, ok bool) {
+	s := strings.TrimSpace(raw)
+	if len(s) < 2 || s[0] != '{' || !json.Valid([]byte(s)) {
+		return "", false
+	}
+	return strings.TrimSpace(s[1 : len(s)-1]), true
 }
 
 // jsonObject writes the members of one JSON object.

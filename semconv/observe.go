@@ -329,13 +329,14 @@ func appendRetrievalDocuments(dst []attribute.KeyValue, docs []genai.Document) [
 		ID    string   `json:"id"`
 		Score *float64 `json:"score,omitempty"`
 	}
-	out := make([]doc, len(docs))
+	out := make([]doc, 0, len(docs))
 	for i := range docs {
-		d := &docs[i]
-		out[i].ID = d.ID
-		if d.Score.Set {
-			out[i].Score = &d.Score.V
+		if d := &docs[i]; d.Score.Set { // the schema requires a score
+			out = append(out, doc{ID: d.ID, Score: &d.Score.V})
 		}
+	}
+	if len(out) == 0 {
+		return dst
 	}
 	return appendJSON(dst, KeyRetrievalDocuments, out)
 }

@@ -28,13 +28,14 @@ func oiRequest(dst []attribute.KeyValue, c *genai.Call, capture bool) []attribut
 				}
 			}
 		}
+	} else if c.Operation == genai.OpInvokeWorkflow {
+		// A CHAIN span: its input and output values only (llm.* are an
+		// LLM span's).
+		dst = append(dst, KeyOISpanKind.String(OISpanKindChain))
 	} else {
 		kind := OISpanKindLLM
-		switch c.Operation {
-		case genai.OpInvokeAgent:
+		if c.Operation == genai.OpInvokeAgent {
 			kind = OISpanKindAgent
-		case genai.OpInvokeWorkflow:
-			kind = OISpanKindChain
 		}
 		dst = append(dst, KeyOISpanKind.String(kind))
 		dst = appendString(dst, KeyOILLMSystem, oiSystem(c))
@@ -55,11 +56,13 @@ func oiRequest(dst []attribute.KeyValue, c *genai.Call, capture bool) []attribut
 			dst = append(dst, oiToolSchema.at(i).String(string(oiToolJSON(nil, &r.Tools[i]))))
 		}
 	}
-	params := KeyOIInvocationParameters
-	if c.Operation == genai.OpEmbeddings {
-		params = KeyOIEmbeddingInvocationParameters
+	switch c.Operation {
+	case genai.OpRetrieval, genai.OpInvokeWorkflow: // no model to parameterize
+	case genai.OpEmbeddings:
+		dst = append(dst, KeyOIEmbeddingInvocationParameters.String(string(invocationParamsJSON(nil, c))))
+	default:
+		dst = append(dst, KeyOIInvocationParameters.String(string(invocationParamsJSON(nil, c))))
 	}
-	dst = append(dst, params.String(string(invocationParamsJSON(nil, c))))
 	dst = appendString(dst, KeyOIUserID, r.User)
 	session := r.SessionID
 	if session == "" {
@@ -83,7 +86,7 @@ func oiResponse(dst []attribute.KeyValue, c *genai.Call, capture bool) []attribu
 				dst = append(dst, oiEmbedVector.at(e.Index).Float64Slice(e.Vector))
 			}
 		}
-	} else {
+	} else if c.Operation != genai.OpInvokeWorkflow { // (a CHAIN span: output.value only)
 		dst = appendString(dst, KeyOIModelName, r.Model)
 		for i := range r.Choices {
 			ch := &r.Choices[i]

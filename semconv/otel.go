@@ -380,9 +380,19 @@ func appendServerToolCallPart(b []byte, tc *genai.ToolCall) []byte {
 	var d jsonObject
 	d.open(p.b)
 	d.str("type", tc.Type)
-	if tc.Arguments != "" { // what the model asked of the tool (a search's query, ...)
-		d.key("arguments")
-		d.b = appendJSONObjectValue(d.b, tc.Arguments)
+	if tc.Arguments != "" {
+		// What the model asked of the tool (a search's action, the code
+		// run, ...): its members sit beside the type, as in the
+		// conventions' example; text that is no JSON object (a redactor
+		// may have made it so) is "arguments".
+		if m, ok := objectMembers(tc.Arguments); ok {
+			if m != "" {
+				d.b = append(append(d.b, ','), m...)
+				d.first = false
+			}
+		} else {
+			d.str("arguments", tc.Arguments)
+		}
 	}
 	p.b = d.close()
 	return p.close()
