@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/protocol/eventstream"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockagentruntime"
+	agenttypes "github.com/aws/aws-sdk-go-v2/service/bedrockagentruntime/types"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime/types"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
@@ -46,6 +47,12 @@ func fakeBedrock() *httptest.Server {
 			return
 		}
 		w.Header().Set("Content-Type", "application/json")
+		if strings.HasSuffix(r.URL.Path, "/retrieveAndGenerate") {
+			fmt.Fprint(w, `{"sessionId":"session-1","output":{"text":"Hold the reset button for 10 seconds."},`+
+				`"citations":[{"retrievedReferences":[{"content":{"text":"To reset, hold the button for 10 s."},`+
+				`"location":{"type":"S3","s3Location":{"uri":"s3://manuals/router.pdf"}}}]}]}`)
+			return
+		}
 		fmt.Fprint(w, `{"output":{"message":{"role":"assistant","content":[{"text":"Hello there!"}]}},`+
 			`"stopReason":"end_turn","usage":{"inputTokens":9,"outputTokens":3,"totalTokens":12},"metrics":{"latencyMs":40}}`)
 	}))
@@ -179,4 +186,50 @@ func ExampleNewAgentRuntimeFromConfig() {
 	_ = client // client.InvokeAgent(ctx, &bedrockagentruntime.InvokeAgentInput{...})
 	fmt.Println("ok")
 	// Output: ok
+}
+
+// A knowledge-base question (RetrieveAndGenerate) is a
+// bedrock.retrieve_and_generate span: the model, the knowledge base, the
+// session the call opened and, with content capture on, the question, the
+// answer and the cited references as documents.
+func ExampleNewAgentRuntimeFromConfig_retrieveAndGenerate() {
+	srv := fakeBedrock()
+	defer srv.Close()
+	rec := tracetest.NewSpanRecorder()
+	bedrocktrace.Instrument(bedrocktrace.WithTracerProvider(sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec))),
+		bedrocktrace.WithCaptureContent(true))
+	defer bedrocktrace.Instrument()
+
+	client := bedrocktrace.NewAgentRuntimeFromConfig(exampleConfig(srv.URL))
+	out, err := client.RetrieveAndGenerate(context.Background(), &bedrockagentruntime.RetrieveAndGenerateInput{
+		Input: &agenttypes.RetrieveAndGenerateInput{Text: aws.String("How do I reset the router?")},
+		RetrieveAndGenerateConfiguration: &agenttypes.RetrieveAndGenerateConfiguration{
+			Type: agenttypes.RetrieveAndGenerateTypeKnowledgeBase,
+			KnowledgeBaseConfiguration: &agenttypes.KnowledgeBaseRetrieveAndGenerateConfiguration{
+				KnowledgeBaseId: aws.String("KB12345678"),
+				ModelArn:        aws.String("arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-3-haiku-20240307-v1:0"),
+			},
+		},
+	})
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(aws.ToString(out.Output.Text))
+	span := rec.Ended()[0]
+	fmt.Println(span.Name())
+	for _, kv := range span.Attributes() {
+		switch kv.Key {
+		case "aws.bedrock.knowledge_base.id", "gen_ai.conversation.id", "gen_ai.prompt.0.content",
+			"gen_ai.completion.0.content", "tracekit.documents.0.id":
+			fmt.Println(kv.Key, "=", kv.Value.String())
+		}
+	}
+	// Output:
+	// Hold the reset button for 10 seconds.
+	// bedrock.retrieve_and_generate
+	// aws.bedrock.knowledge_base.id = KB12345678
+	// gen_ai.prompt.0.content = How do I reset the router?
+	// gen_ai.conversation.id = session-1
+	// gen_ai.completion.0.content = Hold the reset button for 10 seconds.
+	// tracekit.documents.0.id = s3://manuals/router.pdf
 }
