@@ -33,6 +33,9 @@ func fuzzFamily(f *testing.F, fam family, model string) {
 	for _, seed := range mediaSeeds[fam] {
 		f.Add([]byte(seed))
 	}
+	for _, seed := range embedSeeds[fam] {
+		f.Add([]byte(seed))
+	}
 	f.Fuzz(func(t *testing.T, body []byte) {
 		for _, capture := range []bool{true, false} {
 			c := genai.Call{Request: genai.Request{Model: model}}
@@ -53,7 +56,18 @@ func fuzzFamily(f *testing.F, fam family, model string) {
 			all := semconv.Renderer{Conventions: semconv.Tracekit | semconv.OTelGenAI | semconv.OpenInference, Capture: capture}
 			all.Request(nil, &c)
 			all.Response(nil, &c)
+			if len(c.Response.Embeddings) > genai.MaxEmbeddingVectors {
+				t.Fatalf("%d vectors", len(c.Response.Embeddings))
+			}
+			for _, e := range c.Response.Embeddings {
+				if len(e.Vector) > genai.MaxEmbeddingDims || len(e.Vector) == 0 {
+					t.Fatalf("a vector of %d values", len(e.Vector))
+				}
+			}
 			if !capture {
+				if len(c.Response.Embeddings) > 0 {
+					t.Fatal("vectors kept without capture")
+				}
 				for _, m := range c.Request.Messages {
 					if m.Parts != nil || m.Content != "" {
 						t.Fatalf("prompt content kept without capture: %+v", m)
@@ -67,6 +81,25 @@ func fuzzFamily(f *testing.F, fam family, model string) {
 			}
 		}
 	})
+}
+
+func FuzzTitanEmbed(f *testing.F)  { fuzzFamily(f, famTitanEmbed, "amazon.titan-embed-text-v2:0") }
+func FuzzCohereEmbed(f *testing.F) { fuzzFamily(f, famCohereEmbed, "cohere.embed-english-v3") }
+
+// embedSeeds are request and response bodies of the embedding families.
+var embedSeeds = map[family][]string{
+	famTitanEmbed: {
+		`{"inputText":"Hello world","dimensions":256,"normalize":true,"embeddingTypes":["float","binary"]}`,
+		`{"embedding":[0.1,-0.2,0.3],"embeddingsByType":{"float":[0.1,-0.2,0.3],"binary":[1,0,1]},"inputTextTokenCount":3}`,
+		`{"inputText":"a","inputImage":"iVBO","embeddingConfig":{"outputEmbeddingLength":384}}`,
+		`{"embedding":[1,"x"],"embeddingsByType":{"float":[]}}`,
+	},
+	famCohereEmbed: {
+		`{"texts":["first doc","second doc"],"input_type":"search_document","embedding_types":["float","int8"]}`,
+		`{"id":"emb-1","embeddings":{"float":[[0.5,0.25],[0.125,1]],"int8":[[1,2]]},"response_type":"embeddings_by_type"}`,
+		`{"inputs":[{"content":[{"type":"text","text":"a cat"},{"type":"text","text":" sits"},{"type":"image_url","image_url":"data:image/png;base64,iVBO"}]},7],"output_dimension":512}`,
+		`{"id":"emb-2","embeddings":[[0.1,0.2],[],"x",[null]],"texts":[1]}`,
+	},
 }
 
 // mediaSeeds are request bodies with image, document and video blocks.

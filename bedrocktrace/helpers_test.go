@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -155,6 +156,10 @@ func (a attrs) want(t testing.TB, kv map[string]any) {
 		case []string:
 			gs := got.AsStringSlice()
 			if got.Type() != attribute.STRINGSLICE || strings.Join(gs, "\x00") != strings.Join(v, "\x00") || len(gs) != len(v) {
+				t.Errorf("%s = %v, want %v", k, got.String(), v)
+			}
+		case []float64:
+			if got.Type() != attribute.FLOAT64SLICE || fmt.Sprint(got.AsFloat64Slice()) != fmt.Sprint(v) {
 				t.Errorf("%s = %v, want %v", k, got.String(), v)
 			}
 		case prefix:

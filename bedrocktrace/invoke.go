@@ -29,6 +29,8 @@ const (
 	// Llama's or Mistral's: the response's shape decides ("generation" is
 	// Llama's, "outputs" Mistral's).
 	famTextPrompt
+	famTitanEmbed  // Amazon Titan Embeddings (text v1/v2, multimodal G1): embeddings
+	famCohereEmbed // Cohere Embed v3/v4: embeddings
 )
 
 // vendor returns the vendor of a family's models as their Bedrock model ids
@@ -40,11 +42,11 @@ func (f family) vendor() string {
 		return "anthropic"
 	case famLlama:
 		return "meta"
-	case famTitan, famNova:
+	case famTitan, famNova, famTitanEmbed:
 		return "amazon"
 	case famMistral:
 		return "mistral"
-	case famCohere:
+	case famCohere, famCohereEmbed:
 		return "cohere"
 	}
 	return ""
@@ -62,6 +64,10 @@ func familyOf(model string) family {
 	case strings.Contains(model, "amazon.nova-canvas"), strings.Contains(model, "amazon.nova-reel"),
 		strings.Contains(model, "amazon.nova-sonic"), strings.Contains(model, "multimodal-embeddings"):
 		return famUnknown // Nova's image, video, speech and embedding models: no chat
+	case strings.Contains(model, "amazon.titan-embed"):
+		return famTitanEmbed
+	case strings.Contains(model, "cohere.embed"):
+		return famCohereEmbed
 	case strings.Contains(model, "anthropic.claude"):
 		return famClaude
 	case strings.Contains(model, "meta.llama"):
@@ -162,8 +168,13 @@ func invokeRequest(c *genai.Call, body []byte, capture bool) family {
 		fam = familyOfBody(js, strings.HasPrefix(c.Request.Model, "arn:"))
 		c.Request.ModelVendor = fam.vendor()
 	}
-	if fam == famTitan {
+	switch fam {
+	case famTitan:
 		c.Operation = genai.OpTextCompletion
+	case famTitanEmbed, famCohereEmbed:
+		c.Operation = genai.OpEmbeddings
+		c.Request.EncodingFormats = floatFormat
+		c.Response.FinishReasons = nil // embeddings have none: no (empty) attribute
 	}
 	if js == "" {
 		return fam
@@ -187,6 +198,10 @@ func invokeRequest(c *genai.Call, body []byte, capture bool) family {
 		}
 	case famTextPrompt:
 		promptRequest(c, js, capture)
+	case famTitanEmbed:
+		titanEmbedRequest(c, js, capture)
+	case famCohereEmbed:
+		cohereEmbedRequest(c, js, capture)
 	}
 	return fam
 }
@@ -212,6 +227,10 @@ func invokeResponse(c *genai.Call, fam family, body []byte, capture bool) {
 		cohereResponse(c, js, capture)
 	case famMistral, famJamba, famDeepSeek, famOpenAI:
 		choicesResponse(c, js, capture)
+	case famTitanEmbed:
+		titanEmbedResponse(c, js, capture)
+	case famCohereEmbed:
+		cohereEmbedResponse(c, js, capture)
 	}
 	if u := &c.Response.Usage; !u.InputTokens.Set || !u.OutputTokens.Set {
 		invocationMetrics(u, js) // one more scan, only when the body had no usage

@@ -30,8 +30,8 @@ var embeddingsEndpoint = &endpoint{
 // of attribute values per span; every OpenAI embedding model (up to 3072
 // dimensions) fits.
 const (
-	maxEmbeddingVectors = 32
-	maxEmbeddingDims    = 4096
+	maxEmbeddingVectors = genai.MaxEmbeddingVectors
+	maxEmbeddingDims    = genai.MaxEmbeddingDims
 )
 
 // Shared encoding-format values (the renderer copies them).

@@ -344,6 +344,16 @@ type Usage struct {
 	ReasoningTokens       Int
 }
 
+// Bounds on the embedding vectors a span records (with content capture on
+// only): at most MaxEmbeddingVectors vectors, the first ones of the
+// response, each of at most MaxEmbeddingDims values; a longer vector is not
+// recorded at all (rather than cut). That is at most 1 MiB of float64
+// attribute values per span.
+const (
+	MaxEmbeddingVectors = 32
+	MaxEmbeddingDims    = 4096
+)
+
 // Embedding is one embedding vector and its index in the response.
 type Embedding struct {
 	Index  int
