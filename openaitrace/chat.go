@@ -447,11 +447,9 @@ func scanChatChoice(d *jscan.Scanner, content bool) genai.Choice {
 					case "tool_calls":
 						c.ToolCalls = scanToolCalls(d, content)
 					case "audio":
-						if content {
+						if content && d.Kind() == jscan.KindObject {
 							transcript = scanAudio(d, &c)
-						} else {
-							d.Skip()
-						}
+						} // else skipped by the next Key (as the SDK ignores a null)
 					}
 				}
 				if content && !c.HasContent && refusal != "" {

@@ -534,6 +534,7 @@ func chatOracleSeeds() []string {
 		`{"id":"\ud83d\ude00","model":"\/m"}`,
 		`{"choices":[{"finish_reason":"stop","message":{"role":"assistant","content":null,"audio":{"id":"audio_1","data":"UklGRg==","expires_at":1,"transcript":"Hello \"there\""}}},`+
 			`{"message":{"content":"text wins","audio":{"transcript":"t","data":7}}},{"message":{"audio":"x"}},{"message":{"audio":{"data":"a","data":"b","transcript":null},"audio":{}}}]}`,
+		`{"choices":[{"message":{"content":null,"audio":{"data":"UklG","transcript":"kept"},"audio":null,"audio":7}}]}`,
 	)
 	return s
 }

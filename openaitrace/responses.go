@@ -677,7 +677,13 @@ func (s *responsesStream) consume(_, data []byte) bool {
 	case "response.completed", "response.incomplete", "response.failed":
 		s.head(resp)
 		if resp.IsObject() && len(resp.Raw) <= maxBody {
-			s.final = strings.Clone(resp.Raw)
+			if s.content {
+				s.final = strings.Clone(resp.Raw)
+			} else {
+				// Capture off: only what parseResponsesResponse reads
+				// without content (no text, arguments or images).
+				s.final = resp.Get(`{id,model,service_tier,status,incomplete_details,error,usage,output:output.#.{type,id,call_id,name}}`).Raw
+			}
 		}
 		if t == "response.failed" && s.final == "" {
 			s.err = responsesError(resp.Get("error"))

@@ -131,3 +131,13 @@ func (o *jsonObject) int(k string, v int64) {
 }
 
 func (o *jsonObject) close() []byte { return append(o.b, '}') }
+
+// hasMember reports whether the JSON object raw has a top-level member key.
+func hasMember(raw, key string) bool {
+	var m map[string]json.RawMessage
+	if json.Unmarshal([]byte(raw), &m) != nil {
+		return false
+	}
+	_, ok := m[key]
+	return ok
+}

@@ -385,13 +385,14 @@ func appendServerToolCallPart(b []byte, tc *genai.ToolCall) []byte {
 		// run, ...): its members sit beside the type, as in the
 		// conventions' example; text that is no JSON object (a redactor
 		// may have made it so) is "arguments".
-		if m, ok := objectMembers(tc.Arguments); ok {
+		if m, ok := objectMembers(tc.Arguments); ok && !hasMember(tc.Arguments, "type") {
 			if m != "" {
 				d.b = append(append(d.b, ','), m...)
 				d.first = false
 			}
 		} else {
-			d.str("arguments", tc.Arguments)
+			d.key("arguments")
+			d.b = appendJSONObjectValue(d.b, tc.Arguments)
 		}
 	}
 	p.b = d.close()
