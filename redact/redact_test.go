@@ -149,7 +149,7 @@ func TestZeroMatchNoAlloc(t *testing.T) {
 	r := New(WithPattern(regexp.MustCompile(`EMP-\d{6}`)))
 	var out string
 	n := testing.AllocsPerRun(100, func() { out = r.Redact(s) })
-	if n != 0 {
+	if n != 0 && !raceEnabled { // (regexp's machine pool drops items at random under -race)
 		t.Fatalf("%v allocations on an input without matches", n)
 	}
 	if out != s {
