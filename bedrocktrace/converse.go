@@ -37,16 +37,7 @@ func converseRequest(c *genai.Call, modelID *string, msgs []types.Message, syste
 	r := &c.Request
 	r.Model = aws.ToString(modelID)
 	if inf != nil {
-		if inf.Temperature != nil {
-			r.Temperature = genai.SetFloat(decimal32(*inf.Temperature))
-		}
-		if inf.TopP != nil {
-			r.TopP = genai.SetFloat(decimal32(*inf.TopP))
-		}
-		if inf.MaxTokens != nil {
-			r.MaxTokens = genai.SetInt(int64(*inf.MaxTokens))
-		}
-		r.StopSequences = inf.StopSequences
+		setInference(r, inf.Temperature, inf.TopP, inf.MaxTokens, inf.StopSequences)
 	}
 	// requestMetadata "user", else "userId".
 	if u, ok := md["user"]; ok && u != "" {
@@ -145,6 +136,22 @@ func comparableKey(d document.Interface) (any, bool) {
 		return nil, false
 	}
 	return d, true
+}
+
+// setInference sets the inference parameters of a typed Bedrock input
+// (Converse's inferenceConfig, a knowledge base's textInferenceConfig) that
+// are given.
+func setInference(r *genai.Request, temperature, topP *float32, maxTokens *int32, stop []string) {
+	if temperature != nil {
+		r.Temperature = genai.SetFloat(decimal32(*temperature))
+	}
+	if topP != nil {
+		r.TopP = genai.SetFloat(decimal32(*topP))
+	}
+	if maxTokens != nil {
+		r.MaxTokens = genai.SetInt(int64(*maxTokens))
+	}
+	r.StopSequences = stop
 }
 
 // textJoiner joins text blocks with "" and allocates only when there are

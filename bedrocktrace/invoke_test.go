@@ -554,12 +554,13 @@ func TestChatStreamToolCallsWithoutIndex(t *testing.T) {
 }
 
 // TestNonChatModelNotSniffed: the body of a bare model id of no known family
-// (an embedding or image model) is not read as a chat prompt: such a span
-// has only the base attributes (§4.4), while an ARN that names no model is
-// still sniffed (TestOpaqueModelIDSniffing).
+// (an image model) is not read as a chat prompt: such a span has only the
+// base attributes (§4.4), while an ARN that names no model is still sniffed
+// (TestOpaqueModelIDSniffing). (Embedding models are a family of their own:
+// TestInvokeModelEmbeddings.)
 func TestNonChatModelNotSniffed(t *testing.T) {
 	for _, tc := range [][3]string{
-		{"amazon.titan-embed-text-v2:0", `{"inputText":"embed me","dimensions":256}`, `{"embedding":[0.1,0.2],"inputTextTokenCount":4}`},
+		{"amazon.titan-image-generator-v2:0", `{"taskType":"TEXT_IMAGE","textToImageParams":{"text":"a cat"}}`, `{"images":["AAAA"]}`},
 		{"stability.sd3-5-large-v1:0", `{"prompt":"a cat","mode":"text-to-image"}`, `{"images":["AAAA"],"finish_reasons":[null],"seeds":[1]}`},
 		{"amazon.nova-canvas-v1:0", `{"taskType":"TEXT_IMAGE","textToImageParams":{"text":"a cat"}}`, `{"images":["AAAA"]}`},
 	} {

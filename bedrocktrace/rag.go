@@ -46,16 +46,7 @@ func ragRequest(c *genai.Call, in *types.RetrieveAndGenerateInput, cfg *types.Re
 	}
 	if inf != nil && inf.TextInferenceConfig != nil {
 		t := inf.TextInferenceConfig
-		if t.Temperature != nil {
-			r.Temperature = genai.SetFloat(decimal32(*t.Temperature))
-		}
-		if t.TopP != nil {
-			r.TopP = genai.SetFloat(decimal32(*t.TopP))
-		}
-		if t.MaxTokens != nil {
-			r.MaxTokens = genai.SetInt(int64(*t.MaxTokens))
-		}
-		r.StopSequences = t.StopSequences
+		setInference(r, t.Temperature, t.TopP, t.MaxTokens, t.StopSequences)
 	}
 	if guard != nil {
 		r.GuardrailID = aws.ToString(guard.GuardrailId)
