@@ -92,9 +92,12 @@ func familyOf(model string) family {
 
 // familyOfBody guesses the family from a request body, for model ids that
 // say nothing (application inference profiles, custom or imported models:
-// ARNs). For a bare id of a model of no known family (an embedding or image
-// model: amazon.titan-embed-*, stability.*, ...) only a chat-shaped body
-// counts: their single input text is no chat prompt.
+// ARNs). For a bare id of a model of no known family (an image, video or
+// speech model: stability.*, amazon.nova-canvas, ...) only a chat-shaped
+// body counts: their single input text is no chat prompt. Behind an ARN, a
+// Titan Embeddings body (inputText with an embedding parameter, or an
+// inputImage) and a Cohere Embed body (input_type with texts, images or
+// inputs) are embeddings; a bare {"inputText"} is read as Titan Text.
 func familyOfBody(js string, arn bool) family {
 	switch {
 	case gjson.Get(js, "anthropic_version").Exists():
@@ -109,8 +112,15 @@ func familyOfBody(js string, arn bool) family {
 			return famOpenAI
 		}
 		return famUnknown
+	case gjson.Get(js, "inputText").Exists() && !gjson.Get(js, "textGenerationConfig").Exists() &&
+		(gjson.Get(js, "dimensions").Exists() || gjson.Get(js, "normalize").Exists() || gjson.Get(js, "embeddingTypes").Exists() ||
+			gjson.Get(js, "embeddingConfig").Exists() || gjson.Get(js, "inputImage").Exists()),
+		gjson.Get(js, "inputImage").Exists():
+		return famTitanEmbed
 	case gjson.Get(js, "inputText").Exists(), gjson.Get(js, "textGenerationConfig").Exists():
 		return famTitan
+	case gjson.Get(js, "input_type").Exists() && (gjson.Get(js, "texts").IsArray() || gjson.Get(js, "images").IsArray() || gjson.Get(js, "inputs").IsArray()):
+		return famCohereEmbed
 	case gjson.Get(js, "schemaVersion").Str == "messages-v1", gjson.Get(js, "inferenceConfig").Exists(), novaBlocks(js):
 		return famNova
 	case gjson.Get(js, "chat_history").Exists(), gjson.Get(js, "preamble").Exists():

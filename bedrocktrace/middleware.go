@@ -568,7 +568,7 @@ func (st *callState) endLocked() {
 		if !c.Response.Usage.InputTokens.Set && st.hdrIn.Set {
 			c.Response.Usage.InputTokens = st.hdrIn
 		}
-		if !c.Response.Usage.OutputTokens.Set && st.hdrOut.Set {
+		if !c.Response.Usage.OutputTokens.Set && st.hdrOut.Set && c.Operation != genai.OpEmbeddings {
 			c.Response.Usage.OutputTokens = st.hdrOut
 		}
 	}
@@ -596,8 +596,10 @@ func (st *callState) withholdErr() {
 	case *bedrockruntime.ConverseStreamInput:
 		converseRequest(&full, p.ModelId, p.Messages, p.System, p.InferenceConfig, p.ToolConfig, p.RequestMetadata, true)
 	case *bedrockruntime.InvokeModelInput:
+		full.Request.Model = aws.ToString(p.ModelId)
 		invokeRequest(&full, p.Body, true)
 	case *bedrockruntime.InvokeModelWithResponseStreamInput:
+		full.Request.Model = aws.ToString(p.ModelId)
 		invokeRequest(&full, p.Body, true)
 	case *bedrockagentruntime.InvokeAgentInput:
 		agentRequest(&full, p)
