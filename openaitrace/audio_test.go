@@ -57,7 +57,7 @@ func TestChatAudioReply(t *testing.T) {
 		if got := a["gen_ai.completion.0.content"].AsString(); got != "Hello! How can I help?" {
 			t.Errorf("completion content %q", got)
 		}
-		want := `[{"role":"assistant","parts":[{"type":"blob","modality":"audio","content":"UklGRiQAAABXQVZF"},{"type":"text","content":"Hello! How can I help?"}],"finish_reason":"stop"}]`
+		want := `[{"role":"assistant","parts":[{"type":"blob","modality":"audio","mime_type":"audio/wav","content":"UklGRiQAAABXQVZF"},{"type":"text","content":"Hello! How can I help?"}],"finish_reason":"stop"}]`
 		if got := a["gen_ai.output.messages"].AsString(); got != want {
 			t.Errorf("output messages\n got %s\nwant %s", got, want)
 		}
@@ -91,7 +91,7 @@ func TestChatAudioReplyStream(t *testing.T) {
 	if got := a["gen_ai.completion.0.content"].AsString(); got != "Hello!" {
 		t.Errorf("completion content %q", got)
 	}
-	want := `[{"role":"assistant","parts":[{"type":"blob","modality":"audio"},{"type":"text","content":"Hello!"}],"finish_reason":"stop"}]`
+	want := `[{"role":"assistant","parts":[{"type":"blob","modality":"audio","mime_type":"audio/wav"},{"type":"text","content":"Hello!"}],"finish_reason":"stop"}]`
 	if got := a["gen_ai.output.messages"].AsString(); got != want {
 		t.Errorf("output messages\n got %s\nwant %s", got, want)
 	}

@@ -86,6 +86,15 @@ func parseChatRequest(body string, c *genai.Call, content bool) {
 			user = d.Str()
 		case "safety_identifier":
 			safety = d.Str()
+		case "audio":
+			if d.Kind() == jscan.KindObject {
+				d.Obj()
+				for k, ok := d.Key(); ok; k, ok = d.Key() {
+					if k == "format" {
+						r.OutputAudioFormat = d.Str()
+					}
+				}
+			}
 		}
 	}
 	r.User = user
@@ -418,7 +427,24 @@ func parseChatResponse(body string, c *genai.Call, content bool) (wellFormed boo
 		}
 	}
 	r.FinishReasons = finishReasons(r.FinishReasons[:0], r.Choices)
+	setAudioMime(c)
 	return !d.Bad()
+}
+
+// setAudioMime gives an audio answer the media type of the format the
+// request asked for.
+func setAudioMime(c *genai.Call) {
+	mime := audioMime(c.Request.OutputAudioFormat)
+	if mime == "" {
+		return
+	}
+	for i := range c.Response.Choices {
+		for j := range c.Response.Choices[i].Media {
+			if p := &c.Response.Choices[i].Media[j]; p.Modality == genai.ModalityAudio && p.MimeType == "" {
+				p.MimeType = mime
+			}
+		}
+	}
 }
 
 // scanChatChoice reads one element of a response's choices.

@@ -77,6 +77,15 @@ func gjsonParseChatRequest(body string, c *genai.Call, content bool) {
 			user = v.Str
 		case "safety_identifier":
 			safety = v.Str
+		case "audio":
+			if v.IsObject() {
+				v.ForEach(func(k, v gjson.Result) bool {
+					if k.Str == "format" {
+						r.OutputAudioFormat = v.Str
+					}
+					return true
+				})
+			}
 		}
 		return true
 	})
@@ -287,6 +296,7 @@ func gjsonParseChatResponse(body string, c *genai.Call, content bool) {
 		return true
 	})
 	r.FinishReasons = finishReasons(r.FinishReasons[:0], r.Choices)
+	setAudioMime(c)
 }
 
 func gjsonParseChatChoice(ch gjson.Result, content bool) genai.Choice {

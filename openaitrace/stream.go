@@ -399,4 +399,5 @@ func (s *chatStream) finish(c *genai.Call, _ bool) {
 		r.Choices = append(r.Choices, ch)
 	}
 	r.FinishReasons = finishReasons(r.FinishReasons[:0], r.Choices)
+	setAudioMime(c)
 }

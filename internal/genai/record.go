@@ -134,6 +134,9 @@ type Request struct {
 	ServiceTier string
 	// ChoiceCount is the number of choices asked for (OpenAI "n").
 	ChoiceCount Int
+	// OutputAudioFormat is the format asked for an audio answer (OpenAI
+	// chat audio.format: wav, mp3, ...).
+	OutputAudioFormat string
 	// StopSequences are the requested stop sequences.
 	StopSequences []string
 	// User is the end user the request was made for.
