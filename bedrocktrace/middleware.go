@@ -166,7 +166,7 @@ func (m initMW) HandleInitialize(ctx context.Context, in middleware.InitializeIn
 			st.panicked() // the panic goes on to the caller
 		}
 	}()
-	if st.op == opConverse || st.op == opInvoke || st.op == opRAG || st.op == opRetrieve {
+	if st.op.whole() {
 		out, md, err := next.HandleInitialize(st.ctx, in)
 		returned = true
 		if err == nil {
@@ -285,6 +285,17 @@ const (
 	opRetrieve
 	opFlow
 )
+
+// whole reports whether an operation's answer is all in its typed output
+// (Converse, InvokeModel, RetrieveAndGenerate, Retrieve); the others' is an
+// event stream, which the tee reads.
+func (o opKind) whole() bool {
+	switch o {
+	case opConverse, opInvoke, opRAG, opRetrieve:
+		return true
+	}
+	return false
+}
 
 // callState is everything about one traced call. After the stream tee is
 // installed it is shared with the SDK's stream goroutine (and a context
@@ -654,7 +665,7 @@ func (st *callState) onResponse(ctx context.Context, resp *http.Response) {
 		st.hdrIn = headerInt(resp.Header, "X-Amzn-Bedrock-Input-Token-Count")
 		st.hdrOut = headerInt(resp.Header, "X-Amzn-Bedrock-Output-Token-Count")
 	}
-	if !ok || resp.Body == nil || st.op != opConverseStream && st.op != opInvokeStream && st.op != opAgent && st.op != opRAGStream && st.op != opFlow {
+	if !ok || resp.Body == nil || st.op.whole() {
 		// (The SDK reads a successful answer of an event-stream operation
 		// as an event stream whatever its Content-Type says: so does the
 		// tee.)
