@@ -158,7 +158,7 @@ type Request struct {
 	// inline agent).
 	AgentName string
 	// KnowledgeBaseID is the Bedrock knowledge base a retrieve-and-generate
-	// call answers from.
+	// call answers from, or a retrieval queries.
 	KnowledgeBaseID string
 	// WorkflowName names the workflow a workflow invocation runs (a
 	// Bedrock flow's identifier).
@@ -185,8 +185,8 @@ type Response struct {
 	// Embeddings holds embedding vectors (only filled when content is captured).
 	Embeddings []Embedding
 	// Documents are the documents an answer was grounded in (a Bedrock
-	// retrieve-and-generate call's retrieved references); only filled when
-	// content is captured.
+	// retrieve-and-generate call's retrieved references), or a retrieval's
+	// results; only filled when content is captured.
 	Documents []Document
 }
 
