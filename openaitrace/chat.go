@@ -323,6 +323,8 @@ func audioMime(format string) string {
 		return ""
 	case "mp3":
 		return "audio/mpeg"
+	case "pcm16":
+		return "audio/pcm" // 16-bit little-endian PCM (audio/L16 is big-endian)
 	}
 	return "audio/" + format
 }
