@@ -3,13 +3,14 @@
 //
 // Each Converse, ConverseStream, InvokeModel, InvokeModelWithResponseStream
 // and agent-runtime InvokeAgent, InvokeInlineAgent, RetrieveAndGenerate,
-// RetrieveAndGenerateStream, Retrieve and InvokeFlow call gets one CLIENT
-// span named bedrock.converse, bedrock.converse_stream, bedrock.invoke_model,
-// bedrock.invoke_model_with_response_stream, bedrock.invoke_agent,
-// bedrock.invoke_inline_agent, bedrock.retrieve_and_generate,
-// bedrock.retrieve_and_generate_stream, bedrock.retrieve (a retrieval:
-// gen_ai.operation.name=retrieval) or bedrock.invoke_flow (a workflow run:
-// invoke_workflow), with
+// RetrieveAndGenerateStream, Retrieve, Rerank and InvokeFlow call gets one
+// CLIENT span named bedrock.converse, bedrock.converse_stream,
+// bedrock.invoke_model, bedrock.invoke_model_with_response_stream,
+// bedrock.invoke_agent, bedrock.invoke_inline_agent,
+// bedrock.retrieve_and_generate, bedrock.retrieve_and_generate_stream,
+// bedrock.retrieve (a retrieval: gen_ai.operation.name=retrieval),
+// bedrock.rerank (a reranking: rerank) or bedrock.invoke_flow (a workflow
+// run: invoke_workflow), with
 // gen_ai.system=aws.bedrock and the attributes of Coralogix llm-tracekit
 // (gen_ai.request.*, gen_ai.prompt.<i>.*, gen_ai.completion.<i>.*,
 // gen_ai.request.tools.<i>.*, gen_ai.usage.*), plus the
@@ -31,7 +32,9 @@
 //	client = bedrockruntime.NewFromConfig(cfg, bedrocktrace.WithTracing())
 //
 // Installing twice (for example in cfg.APIOptions and again per client) is
-// harmless: the first installation wins and calls get one span.
+// harmless: calls get one span, with the options of both installations, the
+// later one's (a client's over its aws.Config's, a call's over its
+// client's) overriding the earlier one's.
 //
 // # How calls are observed
 //

@@ -36,6 +36,9 @@ func fuzzFamily(f *testing.F, fam family, model string) {
 	for _, seed := range embedSeeds[fam] {
 		f.Add([]byte(seed))
 	}
+	for _, seed := range rerankSeeds[fam] {
+		f.Add([]byte(seed))
+	}
 	f.Fuzz(func(t *testing.T, body []byte) {
 		for _, capture := range []bool{true, false} {
 			c := genai.Call{Request: genai.Request{Model: model}}
@@ -64,9 +67,15 @@ func fuzzFamily(f *testing.F, fam family, model string) {
 					t.Fatalf("a vector of %d values", len(e.Vector))
 				}
 			}
+			if len(c.Request.Documents) > maxDocuments || len(c.Response.Documents) > maxDocuments {
+				t.Fatalf("%d documents given, %d results", len(c.Request.Documents), len(c.Response.Documents))
+			}
 			if !capture {
 				if len(c.Response.Embeddings) > 0 {
 					t.Fatal("vectors kept without capture")
+				}
+				if len(c.Request.Documents) > 0 || len(c.Response.Documents) > 0 {
+					t.Fatal("documents kept without capture")
 				}
 				for _, m := range c.Request.Messages {
 					if m.Parts != nil || m.Content != "" {
@@ -81,6 +90,19 @@ func fuzzFamily(f *testing.F, fam family, model string) {
 			}
 		}
 	})
+}
+
+// FuzzRerank: the rerank body parsers (Amazon Rerank, Cohere Rerank).
+func FuzzRerank(f *testing.F) { fuzzFamily(f, famRerank, "cohere.rerank-v3-5:0") }
+
+// rerankSeeds are request and response bodies of rerank models.
+var rerankSeeds = map[family][]string{
+	famRerank: {
+		`{"query":"reset the router","documents":["Routers blink.",{"title":"FAQ","text":"Hold the button."}],"top_n":1,"api_version":2}`,
+		`{"id":"rr-9","results":[{"index":1,"relevance_score":0.91},{"index":0,"relevance_score":0.1,"document":{"text":"Routers blink!"}}],"meta":{"billed_units":{"search_units":1}}}`,
+		`{"query":7,"documents":[null,1,[],{"a":"\u00e9"}],"top_n":"x"}`,
+		`{"results":[{"index":-1},{"index":1e30,"relevance_score":"x","document":7},3]}`,
+	},
 }
 
 func FuzzTitanEmbed(f *testing.F)  { fuzzFamily(f, famTitanEmbed, "amazon.titan-embed-text-v2:0") }

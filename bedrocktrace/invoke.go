@@ -31,6 +31,7 @@ const (
 	famTextPrompt
 	famTitanEmbed  // Amazon Titan Embeddings (text v1/v2, multimodal G1): embeddings
 	famCohereEmbed // Cohere Embed v3/v4: embeddings
+	famRerank      // Amazon Rerank, Cohere Rerank: rerank
 )
 
 // vendor returns the vendor of a family's models as their Bedrock model ids
@@ -64,6 +65,8 @@ func familyOf(model string) family {
 	case strings.Contains(model, "amazon.nova-canvas"), strings.Contains(model, "amazon.nova-reel"),
 		strings.Contains(model, "amazon.nova-sonic"), strings.Contains(model, "multimodal-embeddings"):
 		return famUnknown // Nova's image, video, speech and embedding models: no chat
+	case strings.Contains(model, "amazon.rerank"), strings.Contains(model, "cohere.rerank"):
+		return famRerank
 	case strings.Contains(model, "amazon.titan-embed"):
 		return famTitanEmbed
 	case strings.Contains(model, "cohere.embed"):
@@ -97,7 +100,8 @@ func familyOf(model string) family {
 // body counts: their single input text is no chat prompt. Behind an ARN, a
 // Titan Embeddings body (inputText with an embedding parameter, or an
 // inputImage) and a Cohere Embed body (input_type with texts, images or
-// inputs) are embeddings; a bare {"inputText"} is read as Titan Text.
+// inputs) are embeddings, a rerank body (a query string with documents) a
+// reranking; a bare {"inputText"} is read as Titan Text.
 func familyOfBody(js string, arn bool) family {
 	switch {
 	case gjson.Get(js, "anthropic_version").Exists():
@@ -119,6 +123,8 @@ func familyOfBody(js string, arn bool) family {
 		return famTitanEmbed
 	case gjson.Get(js, "inputText").Exists(), gjson.Get(js, "textGenerationConfig").Exists():
 		return famTitan
+	case gjson.Get(js, "query").Type == gjson.String && gjson.Get(js, "documents").IsArray():
+		return famRerank
 	case gjson.Get(js, "input_type").Exists() && (gjson.Get(js, "texts").IsArray() || gjson.Get(js, "images").IsArray() || gjson.Get(js, "inputs").IsArray()):
 		return famCohereEmbed
 	case gjson.Get(js, "schemaVersion").Str == "messages-v1", gjson.Get(js, "inferenceConfig").Exists(), novaBlocks(js):
@@ -185,6 +191,9 @@ func invokeRequest(c *genai.Call, body []byte, capture bool) family {
 		c.Operation = genai.OpEmbeddings
 		c.Request.EncodingFormats = floatFormat
 		c.Response.FinishReasons = nil // embeddings have none: no (empty) attribute
+	case famRerank:
+		c.Operation = genai.OpRerank
+		c.Response.FinishReasons = nil
 	}
 	if js == "" {
 		return fam
@@ -212,6 +221,8 @@ func invokeRequest(c *genai.Call, body []byte, capture bool) family {
 		titanEmbedRequest(c, js, capture)
 	case famCohereEmbed:
 		cohereEmbedRequest(c, js, capture)
+	case famRerank:
+		rerankBodyRequest(c, js, capture)
 	}
 	return fam
 }
@@ -241,6 +252,8 @@ func invokeResponse(c *genai.Call, fam family, body []byte, capture bool) {
 		titanEmbedResponse(c, js, capture)
 	case famCohereEmbed:
 		cohereEmbedResponse(c, js, capture)
+	case famRerank:
+		rerankBodyResponse(c, js, capture)
 	}
 	if u := &c.Response.Usage; !u.InputTokens.Set || !u.OutputTokens.Set {
 		invocationMetrics(u, js) // one more scan, only when the body had no usage

@@ -129,7 +129,7 @@ func (h *hooks) install(s *middleware.Stack) error {
 		otel.Handle(err)
 		return nil
 	}
-	if id := s.ID(); id == "Converse" || id == "InvokeModel" || id == "RetrieveAndGenerate" || id == "Retrieve" {
+	if id := s.ID(); id == "Converse" || id == "InvokeModel" || id == "RetrieveAndGenerate" || id == "Retrieve" || id == "Rerank" {
 		// None needs the raw response before the SDK reads it: what they
 		// take from it (the request id, InvokeModel's token count
 		// headers) comes from the operation's metadata (see initMW).
@@ -208,12 +208,12 @@ func untraced(ctx context.Context) context.Context {
 }
 
 // fromMetadata takes from a successful call's metadata what its span needs
-// of the raw response: the request id of Converse and RetrieveAndGenerate
-// (an error span carries no response attributes), InvokeModel's token count
-// headers.
+// of the raw response: the request id of Converse, RetrieveAndGenerate and
+// Rerank (an error span carries no response attributes), InvokeModel's
+// token count headers.
 func (st *callState) fromMetadata(md middleware.Metadata) {
 	defer instr.Guard()
-	if st.op == opConverse || st.op == opRAG {
+	if st.op == opConverse || st.op == opRAG || st.op == opRerank {
 		if id, ok := awsmiddleware.GetRequestIDMetadata(md); ok && id != "" {
 			st.call.Response.ID = id
 		}
@@ -284,14 +284,15 @@ const (
 	opRAGStream
 	opRetrieve
 	opFlow
+	opRerank
 )
 
 // whole reports whether an operation's answer is all in its typed output
-// (Converse, InvokeModel, RetrieveAndGenerate, Retrieve); the others' is an
+// (Converse, InvokeModel, RetrieveAndGenerate, Retrieve, Rerank); the others' is an
 // event stream, which the tee reads.
 func (o opKind) whole() bool {
 	switch o {
-	case opConverse, opInvoke, opRAG, opRetrieve:
+	case opConverse, opInvoke, opRAG, opRetrieve, opRerank:
 		return true
 	}
 	return false
@@ -392,6 +393,8 @@ func (h *hooks) begin(ctx context.Context, params any) (st *callState) {
 		op = opRetrieve
 	case *bedrockagentruntime.InvokeFlowInput:
 		op = opFlow
+	case *bedrockagentruntime.RerankInput:
+		op = opRerank
 	default:
 		return nil
 	}
@@ -460,6 +463,9 @@ func (h *hooks) begin(ctx context.Context, params any) (st *callState) {
 		c.API = "invoke_flow"
 		c.Streaming = true
 		flowRequest(c, p)
+	case *bedrockagentruntime.RerankInput:
+		c.API = "rerank"
+		rerankRequest(c, p, st.capture)
 	}
 	st.span = &st.spanMem
 	st.ctx = res.StartInto(ctx, c, st.span)
@@ -514,6 +520,8 @@ func (st *callState) afterCall(result any, err error) {
 		st.learnSession(r.SessionId)
 	case *bedrockagentruntime.RetrieveOutput:
 		retrieveResponse(&st.call, r, st.capture)
+	case *bedrockagentruntime.RerankOutput:
+		rerankResponse(&st.call, r, st.capture)
 	case *bedrockagentruntime.InvokeFlowOutput:
 		if es := r.GetStream(); es != nil {
 			st.sdkErr = es.Err
@@ -628,6 +636,8 @@ func (st *callState) withholdErr() {
 		extra = appendRAGContent(extra, p.RetrieveAndGenerateConfiguration)
 	case *bedrockagentruntime.RetrieveInput:
 		retrieveRequest(&full, p)
+	case *bedrockagentruntime.RerankInput:
+		rerankRequest(&full, p, true)
 	case *bedrockagentruntime.InvokeFlowInput:
 		flowRequest(&full, p)
 		for i := range full.Request.Messages {

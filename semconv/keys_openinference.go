@@ -35,6 +35,9 @@ const (
 	KeyOIUserID                        = otelsemconv.UserIDKey    // user.id
 	KeyOISessionID                     = otelsemconv.SessionIDKey // session.id
 	KeyOIEmbeddingModelName            = attribute.Key("embedding.model_name")
+	KeyOIRerankerQuery                 = attribute.Key("reranker.query")
+	KeyOIRerankerModelName             = attribute.Key("reranker.model_name")
+	KeyOIRerankerTopK                  = attribute.Key("reranker.top_k")
 )
 
 // Values of openinference.span.kind.

@@ -28,6 +28,8 @@ const (
 	KeyTracekitTags           = attribute.Key("tracekit.tags")
 	prefixTracekitMetadata    = "tracekit.metadata."
 	prefixTracekitDocuments   = "tracekit.documents."
+	// The documents given to a reranker (its results are the documents).
+	prefixTracekitInputDocuments = "tracekit.input_documents."
 
 	// OpenTelemetry GenAI (v1.41.0).
 	KeyAgentName          = otelsemconv.GenAIAgentNameKey          // gen_ai.agent.name
@@ -58,6 +60,7 @@ const (
 	KeyOICostTotal      = attribute.Key("llm.cost.total")
 	prefixOIRetrieval   = "retrieval.documents."
 	prefixOIReranker    = "reranker.output_documents."
+	prefixOIRerankerIn  = "reranker.input_documents."
 )
 
 // Operation names of application spans in the GenAI conventions.

@@ -18,6 +18,19 @@ func oiRequest(dst []attribute.KeyValue, c *genai.Call, capture bool) []attribut
 		if capture && len(r.Messages) > 0 && r.Messages[0].HasContent {
 			dst = append(dst, KeyOIInputValue.String(r.Messages[0].Content), KeyOIInputMimeType.String(MimeText))
 		}
+	} else if c.Operation == genai.OpRerank {
+		dst = append(dst, KeyOISpanKind.String(OISpanKindReranker))
+		dst = appendString(dst, KeyOIRerankerModelName, r.Model)
+		if r.TopK.Set {
+			dst = append(dst, KeyOIRerankerTopK.Int64(int64(r.TopK.V)))
+		}
+		if capture {
+			if len(r.Messages) > 0 && r.Messages[0].HasContent {
+				q := r.Messages[0].Content
+				dst = append(dst, KeyOIRerankerQuery.String(q), KeyOIInputValue.String(q), KeyOIInputMimeType.String(MimeText))
+			}
+			dst = appendDocuments(dst, prefixOIRerankerIn, "document.", r.Documents)
+		}
 	} else if c.Operation == genai.OpEmbeddings {
 		dst = append(dst, KeyOISpanKind.String(OISpanKindEmbedding))
 		dst = appendString(dst, KeyOIEmbeddingModelName, r.Model)
@@ -57,7 +70,7 @@ func oiRequest(dst []attribute.KeyValue, c *genai.Call, capture bool) []attribut
 		}
 	}
 	switch c.Operation {
-	case genai.OpRetrieval, genai.OpInvokeWorkflow: // no model to parameterize
+	case genai.OpRetrieval, genai.OpInvokeWorkflow, genai.OpRerank: // no model to parameterize (a reranker's are reranker.*)
 	case genai.OpEmbeddings:
 		dst = append(dst, KeyOIEmbeddingInvocationParameters.String(string(invocationParamsJSON(nil, c))))
 	default:
@@ -69,7 +82,7 @@ func oiRequest(dst []attribute.KeyValue, c *genai.Call, capture bool) []attribut
 		session = r.ConversationID
 	}
 	dst = appendString(dst, KeyOISessionID, session)
-	if capture && len(r.Messages) > 0 && c.Operation != genai.OpRetrieval { // (a retrieval's is its query)
+	if capture && len(r.Messages) > 0 && c.Operation != genai.OpRetrieval && c.Operation != genai.OpRerank { // (theirs is their query)
 		dst = append(dst,
 			KeyOIInputValue.String(string(oiMessagesJSON(nil, r.Messages))),
 			KeyOIInputMimeType.String(MimeJSON))
@@ -85,6 +98,10 @@ func oiResponse(dst []attribute.KeyValue, c *genai.Call, capture bool) []attribu
 			for _, e := range r.Embeddings {
 				dst = append(dst, oiEmbedVector.at(e.Index).Float64Slice(e.Vector))
 			}
+		}
+	} else if c.Operation == genai.OpRerank {
+		if capture {
+			dst = appendDocuments(dst, prefixOIReranker, "document.", r.Documents)
 		}
 	} else if c.Operation != genai.OpInvokeWorkflow { // (a CHAIN span: output.value only)
 		dst = appendString(dst, KeyOIModelName, r.Model)

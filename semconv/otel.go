@@ -67,6 +67,19 @@ func otelRequest(dst []attribute.KeyValue, c *genai.Call, capture, shared bool) 
 	if len(r.Tools) > 0 {
 		dst = append(dst, KeyToolDefinitions.String(string(toolDefinitionsJSON(nil, r.Tools, capture))))
 	}
+	if c.Operation == genai.OpRerank {
+		// No messages. The GenAI conventions name no attribute for a
+		// reranker's query and documents: alone, they fall back to
+		// tracekit's (as application spans of kinds they have no
+		// operation for do).
+		if capture && shared {
+			if len(r.Messages) > 0 && r.Messages[0].HasContent {
+				dst = append(dst, KeyTracekitInput.String(r.Messages[0].Content), KeyTracekitInputMime.String(MimeText))
+			}
+			dst = appendDocuments(dst, prefixTracekitInputDocuments, "", r.Documents)
+		}
+		return dst
+	}
 	if c.Operation == genai.OpRetrieval { // a query and documents, no messages
 		dst = appendString(dst, KeyDataSourceID, r.KnowledgeBaseID)
 		if capture && len(r.Messages) > 0 && r.Messages[0].HasContent {
@@ -99,6 +112,9 @@ func otelResponse(dst []attribute.KeyValue, c *genai.Call, capture, shared bool)
 	}
 	if capture && c.Operation == genai.OpRetrieval { // (a retrieval span's attribute, not a chat span's)
 		dst = appendRetrievalDocuments(dst, r.Documents)
+	}
+	if capture && shared && c.Operation == genai.OpRerank { // (see otelRequest)
+		dst = appendDocuments(dst, prefixTracekitDocuments, "", r.Documents)
 	}
 	return dst
 }

@@ -27,6 +27,9 @@ func tracekitRequest(dst []attribute.KeyValue, c *genai.Call, capture bool) []at
 	dst = appendString(dst, KeyBedrockAgentAlias, r.AgentAliasID)
 	dst = appendString(dst, KeyConversationID, r.SessionID)
 	dst = PromptAttrs(dst, r.Messages, capture)
+	if capture {
+		dst = appendDocuments(dst, prefixTracekitInputDocuments, "", r.Documents)
+	}
 	for i := range r.Tools {
 		t := &r.Tools[i]
 		dst = append(dst, toolType.at(i).String(functionOr(t.Type)))

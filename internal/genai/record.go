@@ -29,6 +29,13 @@ const (
 	// InvokeFlow): Request.WorkflowName names it, its inputs are user
 	// messages, its outputs the answer.
 	OpInvokeWorkflow = "invoke_workflow"
+	// OpRerank is a reranking of documents against a query (a Bedrock
+	// Agent Runtime Rerank, or an InvokeModel call to a rerank model): the
+	// query is the user message, Request.Documents the documents given,
+	// Request.TopK the number of results asked for, Response.Documents the
+	// results, most relevant first, with their relevance scores. The GenAI
+	// conventions define no such operation: "rerank" is ours.
+	OpRerank = "rerank"
 )
 
 // Providers, as in gen_ai.system.
@@ -65,7 +72,7 @@ const (
 // Call is everything known about one LLM call (one HTTP attempt for OpenAI,
 // one SDK operation for Bedrock).
 type Call struct {
-	// Operation is OpChat, OpEmbeddings, OpTextCompletion or OpInvokeAgent.
+	// Operation is one of the Op constants (OpChat, OpEmbeddings, ...).
 	// It names what the call is (a Bedrock Titan Text InvokeModel is a text
 	// completion, an InvokeAgent an agent invocation); conventions that name
 	// such calls otherwise (llm-tracekit's "chat") map it.
@@ -163,6 +170,10 @@ type Request struct {
 	// WorkflowName names the workflow a workflow invocation runs (a
 	// Bedrock flow's identifier).
 	WorkflowName string
+	// Documents are the documents given to a reranker (OpRerank), their
+	// ids their positions in the request; only filled when content is
+	// captured.
+	Documents []Document
 
 	Messages []Message
 	Tools    []Tool
@@ -185,8 +196,9 @@ type Response struct {
 	// Embeddings holds embedding vectors (only filled when content is captured).
 	Embeddings []Embedding
 	// Documents are the documents an answer was grounded in (a Bedrock
-	// retrieve-and-generate call's retrieved references), or a retrieval's
-	// results; only filled when content is captured.
+	// retrieve-and-generate call's retrieved references), a retrieval's
+	// results, or a reranking's (in their new order, with the relevance
+	// scores); only filled when content is captured.
 	Documents []Document
 }
 

@@ -218,6 +218,10 @@ func (r *Resolved) redactRequest(c *genai.Call) {
 			p.URI = r.Redact(p.URI)
 		}
 	}
+	for i := range c.Request.Documents {
+		d := &c.Request.Documents[i]
+		d.Content = r.Redact(d.Content)
+	}
 }
 
 // redactResponse redacts the content strings of the response part of a

@@ -116,7 +116,8 @@ func Withhold(msg string, values []string) string {
 }
 
 // ContentStrings appends to dst the content c's request holds: message
-// text, tool-call arguments, and each line of a multi-line text.
+// text, tool-call arguments, the documents given (a reranking's), and each
+// line of a multi-line text.
 func ContentStrings(dst []string, c *genai.Call) []string {
 	for i := range c.Request.Messages {
 		m := &c.Request.Messages[i]
@@ -135,6 +136,9 @@ func ContentStrings(dst []string, c *genai.Call) []string {
 				}
 			}
 		}
+	}
+	for i := range c.Request.Documents {
+		dst = AppendContent(dst, c.Request.Documents[i].Content)
 	}
 	return dst
 }
