@@ -616,10 +616,14 @@ func (st *callState) withholdErr() {
 		converseRequest(&full, p.ModelId, p.Messages, p.System, p.InferenceConfig, p.ToolConfig, p.RequestMetadata, true)
 	case *bedrockruntime.InvokeModelInput:
 		full.Request.Model = aws.ToString(p.ModelId)
-		invokeRequest(&full, p.Body, true)
+		if invokeRequest(&full, p.Body, true) == famRerank {
+			extra = appendRerankBodyContent(extra, string(p.Body))
+		}
 	case *bedrockruntime.InvokeModelWithResponseStreamInput:
 		full.Request.Model = aws.ToString(p.ModelId)
-		invokeRequest(&full, p.Body, true)
+		if invokeRequest(&full, p.Body, true) == famRerank {
+			extra = appendRerankBodyContent(extra, string(p.Body))
+		}
 	case *bedrockagentruntime.InvokeAgentInput:
 		agentRequest(&full, p)
 		if s := p.SessionState; s != nil {
@@ -638,6 +642,7 @@ func (st *callState) withholdErr() {
 		retrieveRequest(&full, p)
 	case *bedrockagentruntime.RerankInput:
 		rerankRequest(&full, p, true)
+		extra = appendRerankContent(extra, p)
 	case *bedrockagentruntime.InvokeFlowInput:
 		flowRequest(&full, p)
 		for i := range full.Request.Messages {

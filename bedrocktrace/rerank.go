@@ -15,6 +15,7 @@ import (
 	"github.com/tidwall/gjson"
 
 	"github.com/tracekit-go/tracekit/internal/genai"
+	"github.com/tracekit-go/tracekit/internal/instr"
 )
 
 // rerankRequest fills the record of an Agent Runtime Rerank call: the
@@ -82,9 +83,7 @@ func rerankResponse(c *genai.Call, out *bedrockagentruntime.RerankOutput, captur
 		d := genai.Document{Content: rerankText(res.Document)}
 		if res.Index != nil {
 			d.ID = strconv.Itoa(int(*res.Index))
-			if d.Content == "" {
-				d.Content = givenDocument(c, int(*res.Index))
-			}
+			fromGiven(&d, c, int64(*res.Index))
 		}
 		if res.RelevanceScore != nil {
 			// The shortest decimal of the float32 (0.82, not 0.8199999928474426).
@@ -96,13 +95,45 @@ func rerankResponse(c *genai.Call, out *bedrockagentruntime.RerankOutput, captur
 	}
 }
 
-// givenDocument returns the content of the document given at position i
-// ("" when it was not recorded).
-func givenDocument(c *genai.Call, i int) string {
-	if i >= 0 && i < len(c.Request.Documents) && c.Request.Documents[i].ID == strconv.Itoa(i) {
-		return c.Request.Documents[i].Content
+// fromGiven gives a result without text of its own the text of the
+// document given at position i, when that was recorded. That text went
+// through the redactor already, when the span started: d says so.
+func fromGiven(d *genai.Document, c *genai.Call, i int64) {
+	if d.Content != "" || i < 0 || i >= int64(len(c.Request.Documents)) {
+		return
 	}
-	return ""
+	if g := &c.Request.Documents[i]; g.ID == strconv.FormatInt(i, 10) {
+		d.Content, d.Redacted = g.Content, true
+	}
+}
+
+// appendRerankContent appends what an error message may quote of a Rerank
+// call's sources, all of them (not only those a span records): each text,
+// and each string of a JSON source.
+func appendRerankContent(dst []string, p *bedrockagentruntime.RerankInput) []string {
+	for i := range p.Sources {
+		d := p.Sources[i].InlineDocumentSource
+		if d == nil {
+			continue
+		}
+		if d.TextDocument != nil && d.TextDocument.Text != nil {
+			dst = instr.AppendContent(dst, *d.TextDocument.Text)
+		}
+		if d.JsonDocument != nil {
+			if b, err := d.JsonDocument.MarshalSmithyDocument(); err == nil {
+				dst = appendJSONStrings(dst, gjson.ParseBytes(b))
+			}
+		}
+	}
+	return dst
+}
+
+// appendRerankBodyContent appends what an error message may quote of a
+// rerank model's documents, all of them: each string document, and each
+// string of an object one.
+func appendRerankBodyContent(dst []string, js string) []string {
+	eachArrayElem(gjson.Get(js, "documents"), func(d gjson.Result) { dst = appendJSONStrings(dst, d) })
+	return dst
 }
 
 // rerankBodyRequest reads the body of an InvokeModel call to a rerank model
@@ -156,16 +187,16 @@ func rerankBodyResponse(c *genai.Call, js string, capture bool) {
 			return
 		}
 		var d genai.Document
-		if ix := res.Get("index"); ix.Type == gjson.Number {
-			d.ID = strconv.FormatInt(ix.Int(), 10)
-			d.Content = givenDocument(c, int(ix.Int()))
-		}
 		if doc := res.Get("document"); doc.Exists() {
 			if t := doc.Get("text"); t.Type == gjson.String {
 				d.Content = t.Str
 			} else {
 				d.Content = bodyDocument(doc)
 			}
+		}
+		if ix := res.Get("index"); ix.Type == gjson.Number {
+			d.ID = strconv.FormatInt(ix.Int(), 10)
+			fromGiven(&d, c, ix.Int())
 		}
 		setFloat(&d.Score, res.Get("relevance_score"))
 		c.Response.Documents = append(c.Response.Documents, d)

@@ -21,7 +21,7 @@ func oiRequest(dst []attribute.KeyValue, c *genai.Call, capture bool) []attribut
 	} else if c.Operation == genai.OpRerank {
 		dst = append(dst, KeyOISpanKind.String(OISpanKindReranker))
 		dst = appendString(dst, KeyOIRerankerModelName, r.Model)
-		if r.TopK.Set {
+		if r.TopK.Set && r.TopK.V >= 0 && r.TopK.V <= 1<<31 { // (a count: not one outside int32)
 			dst = append(dst, KeyOIRerankerTopK.Int64(int64(r.TopK.V)))
 		}
 		if capture {

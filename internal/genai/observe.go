@@ -50,6 +50,10 @@ type Document struct {
 	Score   Float
 	// Metadata is a JSON object, as text ("" when none).
 	Metadata string
+	// Redacted is set when Content went through the redactor already (a
+	// reranking's result whose text is the request's document, redacted
+	// with the request).
+	Redacted bool
 }
 
 // Cost is the price of one LLM call in Currency (ISO 4217 code or any unit

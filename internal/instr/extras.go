@@ -240,8 +240,9 @@ func (r *Resolved) redactResponse(c *genai.Call) {
 		redactToolCalls(r, ch.ServerToolCalls)
 	}
 	for i := range c.Response.Documents {
-		d := &c.Response.Documents[i]
-		d.Content = r.Redact(d.Content)
+		if d := &c.Response.Documents[i]; !d.Redacted {
+			d.Content = r.Redact(d.Content)
+		}
 	}
 }
 
