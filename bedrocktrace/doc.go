@@ -84,9 +84,12 @@
 // Request and response bodies (plain and streamed) are understood for
 // Anthropic Claude (messages API), Meta Llama 2/3/4, Amazon Titan Text, Amazon
 // Nova (messages-v1), Mistral (text and chat), Cohere Command R, AI21 Jamba,
-// DeepSeek and OpenAI gpt-oss (chat completions), and for the embedding
-// models Amazon Titan Embeddings and Cohere Embed (an embeddings span). The family is chosen from the
-// model id, which may be a bare id, a cross-region inference profile
+// DeepSeek and OpenAI gpt-oss (chat completions); for the embedding models
+// Amazon Titan Embeddings and Cohere Embed (an embeddings span), the rerank
+// models Amazon Rerank and Cohere Rerank (a rerank span), and the image
+// models Amazon Titan Image Generator, Amazon Nova Canvas and Stability AI's
+// (an image generation: OTel GenAI's generate_content). The family is
+// chosen from the model id, which may be a bare id, a cross-region inference profile
 // ("us.", "eu.", "apac.", "global.", ...) or an ARN; when the id says nothing
 // (an application inference profile ARN) the request body's shape decides. An
 // unknown family still gets the base attributes and its span still ends.

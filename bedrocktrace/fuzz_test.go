@@ -67,6 +67,9 @@ func fuzzFamily(f *testing.F, fam family, model string) {
 					t.Fatalf("a vector of %d values", len(e.Vector))
 				}
 			}
+			if fam == famImage && len(c.Response.Choices) > maxImages {
+				t.Fatalf("%d images", len(c.Response.Choices))
+			}
 			if len(c.Request.Documents) > maxDocuments || len(c.Response.Documents) > maxDocuments {
 				t.Fatalf("%d documents given, %d results", len(c.Request.Documents), len(c.Response.Documents))
 			}
@@ -83,7 +86,7 @@ func fuzzFamily(f *testing.F, fam family, model string) {
 					}
 				}
 				for _, ch := range c.Response.Choices {
-					if ch.Content != "" {
+					if ch.Content != "" || ch.Media != nil {
 						t.Fatal("content kept without capture")
 					}
 				}
@@ -95,8 +98,21 @@ func fuzzFamily(f *testing.F, fam family, model string) {
 // FuzzRerank: the rerank body parsers (Amazon Rerank, Cohere Rerank).
 func FuzzRerank(f *testing.F) { fuzzFamily(f, famRerank, "cohere.rerank-v3-5:0") }
 
-// rerankSeeds are request and response bodies of rerank models.
+// FuzzImage: the image model body parsers (Titan Image Generator, Nova
+// Canvas, Stability, SDXL).
+func FuzzImage(f *testing.F) { fuzzFamily(f, famImage, "amazon.nova-canvas-v1:0") }
+
+// rerankSeeds are request and response bodies of rerank and image models.
 var rerankSeeds = map[family][]string{
+	famImage: {
+		`{"taskType":"TEXT_IMAGE","textToImageParams":{"text":"a red fox","negativeText":"blurry"},"imageGenerationConfig":{"numberOfImages":2,"seed":42}}`,
+		`{"taskType":"IMAGE_VARIATION","imageVariationParams":{"text":"in watercolor","images":["/9j/4AAQ",7]},"inPaintingParams":{"image":"iVBORw0KGgo","maskImage":"UklGR"}}`,
+		`{"images":["iVBORw0KGgoAAAANSUhEUgAAAAE=","/9j/4AAQ"],"error":null}`,
+		`{"prompt":"a castle","image":"R0lGOD","mode":"image-to-image","seed":7,"output_format":"jpeg"}`,
+		`{"seeds":[7],"finish_reasons":["Filter reason: prompt",null],"images":["/9j/4AAQ",""]}`,
+		`{"text_prompts":[{"text":"a cat","weight":1},{"text":"dogs","weight":-1},{"text":7}],"seed":3,"samples":1,"init_image":"iVBOR"}`,
+		`{"result":"success","artifacts":[{"seed":3,"base64":"iVBOR","finishReason":"SUCCESS"},{"finishReason":"CONTENT_FILTERED"},{"base64":7,"finishReason":"ERROR"}]}`,
+	},
 	famRerank: {
 		`{"query":"reset the router","documents":["Routers blink.",{"title":"FAQ","text":"Hold the button."}],"top_n":1,"api_version":2}`,
 		`{"id":"rr-9","results":[{"index":1,"relevance_score":0.91},{"index":0,"relevance_score":0.1,"document":{"text":"Routers blink!"}}],"meta":{"billed_units":{"search_units":1}}}`,

@@ -32,6 +32,7 @@ const (
 	famTitanEmbed  // Amazon Titan Embeddings (text v1/v2, multimodal G1): embeddings
 	famCohereEmbed // Cohere Embed v3/v4: embeddings
 	famRerank      // Amazon Rerank, Cohere Rerank: rerank
+	famImage       // Titan Image Generator, Nova Canvas, Stability: generate_content (images)
 )
 
 // vendor returns the vendor of a family's models as their Bedrock model ids
@@ -62,9 +63,10 @@ func familyOf(model string) family {
 		model = model[i+1:]
 	}
 	switch {
-	case strings.Contains(model, "amazon.nova-canvas"), strings.Contains(model, "amazon.nova-reel"),
-		strings.Contains(model, "amazon.nova-sonic"), strings.Contains(model, "multimodal-embeddings"):
-		return famUnknown // Nova's image, video, speech and embedding models: no chat
+	case strings.Contains(model, "amazon.nova-canvas"), strings.Contains(model, "amazon.titan-image"), strings.Contains(model, "stability."):
+		return famImage
+	case strings.Contains(model, "amazon.nova-reel"), strings.Contains(model, "amazon.nova-sonic"), strings.Contains(model, "multimodal-embeddings"):
+		return famUnknown // Nova's video, speech and embedding models: no chat
 	case strings.Contains(model, "amazon.rerank"), strings.Contains(model, "cohere.rerank"):
 		return famRerank
 	case strings.Contains(model, "amazon.titan-embed"):
@@ -101,7 +103,9 @@ func familyOf(model string) family {
 // Titan Embeddings body (inputText with an embedding parameter, or an
 // inputImage) and a Cohere Embed body (input_type with texts, images or
 // inputs) are embeddings, a rerank body (a query string with documents) a
-// reranking; a bare {"inputText"} is read as Titan Text.
+// reranking, a Titan Image Generator or Nova Canvas body (a taskType with
+// an imageGenerationConfig) or an SDXL one (text_prompts) an image
+// generation; a bare {"inputText"} is read as Titan Text.
 func familyOfBody(js string, arn bool) family {
 	switch {
 	case gjson.Get(js, "anthropic_version").Exists():
@@ -125,6 +129,9 @@ func familyOfBody(js string, arn bool) family {
 		return famTitan
 	case gjson.Get(js, "query").Type == gjson.String && gjson.Get(js, "documents").IsArray():
 		return famRerank
+	case gjson.Get(js, "taskType").Type == gjson.String && gjson.Get(js, "imageGenerationConfig").Exists(),
+		gjson.Get(js, "text_prompts").IsArray():
+		return famImage
 	case gjson.Get(js, "input_type").Exists() && (gjson.Get(js, "texts").IsArray() || gjson.Get(js, "images").IsArray() || gjson.Get(js, "inputs").IsArray()):
 		return famCohereEmbed
 	case gjson.Get(js, "schemaVersion").Str == "messages-v1", gjson.Get(js, "inferenceConfig").Exists(), novaBlocks(js):
@@ -179,6 +186,13 @@ func resolveTextPrompt(fam family, js string) family {
 // model id tells no family, the body's family gives the model's vendor.
 func invokeRequest(c *genai.Call, body []byte, capture bool) family {
 	fam := familyOf(c.Request.Model)
+	if fam == famImage {
+		// An image's body is read in place (it may hold megabytes of
+		// input images): what the record keeps of it is cloned.
+		c.Operation = genai.OpGenerateContent
+		imageRequest(c, bstr(body), capture)
+		return fam
+	}
 	js := string(body) // the one copy
 	if js != "" && fam == famUnknown {
 		fam = familyOfBody(js, strings.HasPrefix(c.Request.Model, "arn:"))
@@ -194,6 +208,8 @@ func invokeRequest(c *genai.Call, body []byte, capture bool) family {
 	case famRerank:
 		c.Operation = genai.OpRerank
 		c.Response.FinishReasons = nil
+	case famImage:
+		c.Operation = genai.OpGenerateContent
 	}
 	if js == "" {
 		return fam
@@ -223,6 +239,8 @@ func invokeRequest(c *genai.Call, body []byte, capture bool) family {
 		cohereEmbedRequest(c, js, capture)
 	case famRerank:
 		rerankBodyRequest(c, js, capture)
+	case famImage:
+		imageRequest(c, js, capture)
 	}
 	return fam
 }
@@ -232,6 +250,10 @@ func invokeRequest(c *genai.Call, body []byte, capture bool) family {
 func invokeResponse(c *genai.Call, fam family, body []byte, capture bool) {
 	c.Response.Model = c.Request.Model
 	if len(body) == 0 || fam == famUnknown {
+		return
+	}
+	if fam == famImage {
+		imageResponse(c, bstr(body), capture) // in place: see invokeRequest
 		return
 	}
 	js := string(body)

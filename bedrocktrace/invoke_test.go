@@ -554,15 +554,16 @@ func TestChatStreamToolCallsWithoutIndex(t *testing.T) {
 }
 
 // TestNonChatModelNotSniffed: the body of a bare model id of no known family
-// (an image model) is not read as a chat prompt: such a span has only the
-// base attributes (§4.4), while an ARN that names no model is still sniffed
-// (TestOpaqueModelIDSniffing). (Embedding models are a family of their own:
-// TestInvokeModelEmbeddings.)
+// (a video or speech model, a model of a vendor not known) is not read as a
+// chat prompt: such a span has only the base attributes (§4.4), while an ARN
+// that names no model is still sniffed (TestOpaqueModelIDSniffing).
+// (Embedding, rerank and image models are families of their own:
+// TestInvokeModelEmbeddings, TestInvokeModelRerank, TestInvokeModelImage.)
 func TestNonChatModelNotSniffed(t *testing.T) {
 	for _, tc := range [][3]string{
-		{"amazon.titan-image-generator-v2:0", `{"taskType":"TEXT_IMAGE","textToImageParams":{"text":"a cat"}}`, `{"images":["AAAA"]}`},
-		{"stability.sd3-5-large-v1:0", `{"prompt":"a cat","mode":"text-to-image"}`, `{"images":["AAAA"],"finish_reasons":[null],"seeds":[1]}`},
-		{"amazon.nova-canvas-v1:0", `{"taskType":"TEXT_IMAGE","textToImageParams":{"text":"a cat"}}`, `{"images":["AAAA"]}`},
+		{"amazon.nova-reel-v1:0", `{"taskType":"TEXT_VIDEO","textToVideoParams":{"text":"a cat"},"videoGenerationConfig":{"seed":1}}`, `{"invocationArn":"arn:x"}`},
+		{"amazon.nova-sonic-v1:0", `{"prompt":"a cat"}`, `{"audio":"AAAA"}`},
+		{"acme.imagegen-v1:0", `{"prompt":"a cat","mode":"text-to-image"}`, `{"images":["AAAA"],"finish_reasons":[null],"seeds":[1]}`},
 	} {
 		e := newEnv(t)
 		f := newFake(t, reply{body: tc[2]})

@@ -34,7 +34,9 @@ func otelRequest(dst []attribute.KeyValue, c *genai.Call, capture, shared bool) 
 	}
 	dst = append(dst, KeyProviderName.String(providerName(c)))
 	dst = appendImplicitPort(dst, c)
-	dst = appendInt(dst, KeyRequestSeed, r.Seed)
+	if c.Provider == genai.ProviderOpenAI {
+		dst = appendInt(dst, KeyRequestSeed, r.Seed) // (others': see appendShared)
+	}
 	if r.ChoiceCount.Set && r.ChoiceCount.V != 1 {
 		dst = append(dst, KeyRequestChoiceCount.Int64(r.ChoiceCount.V))
 	}
@@ -45,6 +47,8 @@ func otelRequest(dst []attribute.KeyValue, c *genai.Call, capture, shared bool) 
 		dst = append(dst, KeyRequestStream.Bool(true))
 	}
 	switch r.ResponseFormat {
+	case "":
+		dst = appendString(dst, KeyOutputType, r.OutputType)
 	case "text":
 		dst = append(dst, KeyOutputType.String("text"))
 	case "json_object", "json_schema":

@@ -16,7 +16,9 @@ func tracekitRequest(dst []attribute.KeyValue, c *genai.Call, capture bool) []at
 		KeySystem.String(c.Provider),
 	)
 	dst = appendShared(dst, c)
-	dst = appendInt(dst, KeyOpenAISeed, r.Seed)
+	if c.Provider == genai.ProviderOpenAI {
+		dst = appendInt(dst, KeyOpenAISeed, r.Seed) // (others': gen_ai.request.seed, see appendShared)
+	}
 	dst = appendString(dst, KeyOpenAIResponseFormat, r.ResponseFormat)
 	if r.ServiceTier != "auto" { // as llm-tracekit: "auto" is no choice
 		dst = appendString(dst, KeyOpenAIRequestTier, r.ServiceTier)
@@ -47,7 +49,7 @@ func tracekitOperation(c *genai.Call) string {
 	switch op := c.Operation; op {
 	case genai.OpInvokeAgent:
 		return genai.OpChat
-	case genai.OpTextCompletion:
+	case genai.OpTextCompletion, genai.OpGenerateContent:
 		if c.Provider == genai.ProviderBedrock {
 			return genai.OpChat
 		}
@@ -75,6 +77,11 @@ func appendShared(dst []attribute.KeyValue, c *genai.Call) []attribute.KeyValue 
 	dst = appendInt(dst, KeyMaxTokens, r.MaxTokens)
 	dst = appendFloat(dst, KeyPresencePenalty, r.PresencePenalty)
 	dst = appendFloat(dst, KeyFrequencyPenalty, r.FrequencyPenalty)
+	if c.Provider != genai.ProviderOpenAI {
+		// (An OpenAI request's seed is llm-tracekit's
+		// gen_ai.openai.request.seed; OTel GenAI renders it apart.)
+		dst = appendInt(dst, KeyRequestSeed, r.Seed)
+	}
 	if len(r.EncodingFormats) > 0 {
 		dst = append(dst, KeyEncodingFormats.StringSlice(r.EncodingFormats))
 	}

@@ -36,6 +36,12 @@ const (
 	// results, most relevant first, with their relevance scores. The GenAI
 	// conventions define no such operation: "rerank" is ours.
 	OpRerank = "rerank"
+	// OpGenerateContent is a generation of content other than text (a
+	// Bedrock image model's InvokeModel: Titan Image Generator, Nova
+	// Canvas, Stability): the prompt is the user message (with its input
+	// images as parts), Request.OutputType says what is generated, each
+	// generated image is a choice whose Media holds it.
+	OpGenerateContent = "generate_content"
 )
 
 // Providers, as in gen_ai.system.
@@ -137,6 +143,9 @@ type Request struct {
 	// ResponseFormat is the requested response format type ("text",
 	// "json_object", "json_schema").
 	ResponseFormat string
+	// OutputType is the type of output asked for when it is not text
+	// ("image"), as in gen_ai.output.type.
+	OutputType string
 	// ServiceTier is the requested service tier.
 	ServiceTier string
 	// ChoiceCount is the number of choices asked for (OpenAI "n").
