@@ -17,6 +17,7 @@ import (
 	"github.com/tidwall/gjson"
 
 	"github.com/tracekit-go/tracekit/internal/genai"
+	"github.com/tracekit-go/tracekit/internal/instr"
 	"github.com/tracekit-go/tracekit/semconv"
 )
 
@@ -28,10 +29,47 @@ const maxImages = 16
 // (base64).
 func isImageInput(k string) bool {
 	switch k {
-	case "image", "conditionImage", "referenceImage", "maskImage", "sourceImage", "init_image", "mask":
+	case "image", "conditionImage", "referenceImage", "maskImage", "sourceImage", "init_image", "mask", "mask_image", "style_image":
 		return true
 	}
 	return false
+}
+
+// isPromptText reports whether a member of an image model's body (or of
+// its task parameters, at any depth) holds prompt text: the prompt, the
+// negative prompt, a mask or search prompt.
+func isPromptText(k string) bool {
+	switch k {
+	case "text", "negativeText", "maskPrompt", "prompt", "negative_prompt", "search_prompt", "select_prompt":
+		return true
+	}
+	return false
+}
+
+// appendImageBodyContent appends what an error message may quote of an
+// image model's request: every prompt text (negative, mask and search
+// prompts too, and each SDXL text prompt), at any depth.
+func appendImageBodyContent(dst []string, js string) []string {
+	var walk func(o gjson.Result)
+	walk = func(o gjson.Result) {
+		o.ForEach(func(k, v gjson.Result) bool {
+			switch {
+			case v.Type == gjson.String && isPromptText(k.Str):
+				dst = instr.AppendContent(dst, v.Str)
+			case k.Str == "text_prompts":
+				eachArrayElem(v, func(p gjson.Result) {
+					if t := p.Get("text"); t.Type == gjson.String {
+						dst = instr.AppendContent(dst, t.Str)
+					}
+				})
+			case v.IsObject():
+				walk(v)
+			}
+			return true
+		})
+	}
+	walk(gjson.Parse(js))
+	return dst
 }
 
 // imageRequest reads an image model's request body (js may alias the
@@ -43,7 +81,7 @@ func isImageInput(k string) bool {
 func imageRequest(c *genai.Call, js string, capture bool) {
 	r := &c.Request
 	r.OutputType = "image"
-	var text textJoiner
+	var text []string
 	var images []genai.Part
 	addImage := func(v gjson.Result) {
 		if capture && v.Type == gjson.String && v.Str != "" && len(images) < maxImages {
@@ -61,9 +99,12 @@ func imageRequest(c *genai.Call, js string, capture bool) {
 				eachArrayElem(v, addImage)
 			case k.Str == "text" && !top, k.Str == "prompt" && top: // Titan, Nova Canvas; Stability
 				if v.Type == gjson.String {
-					text.add(v.Str)
+					text = append(text, v.Str)
 				}
 			case !top:
+				if v.IsObject() { // (virtual try-on's imageBasedMask, ...)
+					members(v, false)
+				}
 			case k.Str == "imageGenerationConfig":
 				setInt(&r.Seed, v.Get("seed"))
 				setInt(&r.ChoiceCount, v.Get("numberOfImages"))
@@ -72,7 +113,7 @@ func imageRequest(c *genai.Call, js string, capture bool) {
 			case k.Str == "text_prompts": // SDXL
 				eachArrayElem(v, func(p gjson.Result) {
 					if t := p.Get("text"); t.Type == gjson.String && p.Get("weight").Float() >= 0 {
-						text.add(t.Str)
+						text = append(text, t.Str)
 					}
 				})
 			case k.Str == "seed":
@@ -84,13 +125,13 @@ func imageRequest(c *genai.Call, js string, capture bool) {
 		})
 	}
 	members(gjson.Parse(js), true)
-	if text.n == 0 && len(images) == 0 {
+	if len(text) == 0 && len(images) == 0 {
 		return
 	}
 	m := genai.Message{Role: "user"}
 	if capture {
-		if text.n > 0 {
-			m.Content, m.HasContent = strings.Clone(text.String()), true
+		if len(text) > 0 {
+			m.Content, m.HasContent = strings.Clone(strings.Join(text, "\n")), true // (SDXL's prompts, one per line)
 		}
 		if len(images) > 0 {
 			if m.HasContent {

@@ -103,9 +103,8 @@ func familyOf(model string) family {
 // Titan Embeddings body (inputText with an embedding parameter, or an
 // inputImage) and a Cohere Embed body (input_type with texts, images or
 // inputs) are embeddings, a rerank body (a query string with documents) a
-// reranking, a Titan Image Generator or Nova Canvas body (a taskType with
-// an imageGenerationConfig) or an SDXL one (text_prompts) an image
-// generation; a bare {"inputText"} is read as Titan Text.
+// reranking, an image model's body (see imageBody) an image generation; a
+// bare {"inputText"} is read as Titan Text.
 func familyOfBody(js string, arn bool) family {
 	switch {
 	case gjson.Get(js, "anthropic_version").Exists():
@@ -129,8 +128,7 @@ func familyOfBody(js string, arn bool) family {
 		return famTitan
 	case gjson.Get(js, "query").Type == gjson.String && gjson.Get(js, "documents").IsArray():
 		return famRerank
-	case gjson.Get(js, "taskType").Type == gjson.String && gjson.Get(js, "imageGenerationConfig").Exists(),
-		gjson.Get(js, "text_prompts").IsArray():
+	case imageBody(js):
 		return famImage
 	case gjson.Get(js, "input_type").Exists() && (gjson.Get(js, "texts").IsArray() || gjson.Get(js, "images").IsArray() || gjson.Get(js, "inputs").IsArray()):
 		return famCohereEmbed
@@ -144,6 +142,40 @@ func familyOfBody(js string, arn bool) family {
 		return textPromptFamily(js)
 	}
 	return famUnknown
+}
+
+// imageBody reports whether a body behind an opaque ARN is an image
+// model's: Titan Image Generator's or Nova Canvas's (a taskType with its
+// task's parameters or an imageGenerationConfig), SDXL's (text_prompts),
+// Stability's (a prompt with a parameter only its models take: mode,
+// aspect_ratio, output_format, negative_prompt, style_preset, an input
+// image).
+func imageBody(js string) bool {
+	if gjson.Get(js, "taskType").Type == gjson.String {
+		found := false
+		gjson.Parse(js).ForEach(func(k, v gjson.Result) bool {
+			found = k.Str == "imageGenerationConfig" || strings.HasSuffix(k.Str, "Params") && v.IsObject()
+			return !found
+		})
+		return found
+	}
+	if gjson.Get(js, "text_prompts").IsArray() {
+		return true
+	}
+	if gjson.Get(js, "prompt").Type != gjson.String {
+		return false
+	}
+	found := false
+	gjson.Parse(js).ForEach(func(k, v gjson.Result) bool {
+		switch k.Str {
+		case "mode", "aspect_ratio", "output_format", "negative_prompt", "style_preset":
+			found = true
+		default:
+			found = isImageInput(k.Str) && v.Type == gjson.String
+		}
+		return !found
+	})
+	return found
 }
 
 // novaBlocks reports whether the first message's content blocks are Nova's:
@@ -186,6 +218,10 @@ func resolveTextPrompt(fam family, js string) family {
 // model id tells no family, the body's family gives the model's vendor.
 func invokeRequest(c *genai.Call, body []byte, capture bool) family {
 	fam := familyOf(c.Request.Model)
+	if view := bstr(body); view != "" && fam == famUnknown {
+		fam = familyOfBody(view, strings.HasPrefix(c.Request.Model, "arn:")) // (keeps nothing of it)
+		c.Request.ModelVendor = fam.vendor()
+	}
 	if fam == famImage {
 		// An image's body is read in place (it may hold megabytes of
 		// input images): what the record keeps of it is cloned.
@@ -194,10 +230,6 @@ func invokeRequest(c *genai.Call, body []byte, capture bool) family {
 		return fam
 	}
 	js := string(body) // the one copy
-	if js != "" && fam == famUnknown {
-		fam = familyOfBody(js, strings.HasPrefix(c.Request.Model, "arn:"))
-		c.Request.ModelVendor = fam.vendor()
-	}
 	switch fam {
 	case famTitan:
 		c.Operation = genai.OpTextCompletion
@@ -208,8 +240,6 @@ func invokeRequest(c *genai.Call, body []byte, capture bool) family {
 	case famRerank:
 		c.Operation = genai.OpRerank
 		c.Response.FinishReasons = nil
-	case famImage:
-		c.Operation = genai.OpGenerateContent
 	}
 	if js == "" {
 		return fam
@@ -239,8 +269,6 @@ func invokeRequest(c *genai.Call, body []byte, capture bool) family {
 		cohereEmbedRequest(c, js, capture)
 	case famRerank:
 		rerankBodyRequest(c, js, capture)
-	case famImage:
-		imageRequest(c, js, capture)
 	}
 	return fam
 }

@@ -616,14 +616,10 @@ func (st *callState) withholdErr() {
 		converseRequest(&full, p.ModelId, p.Messages, p.System, p.InferenceConfig, p.ToolConfig, p.RequestMetadata, true)
 	case *bedrockruntime.InvokeModelInput:
 		full.Request.Model = aws.ToString(p.ModelId)
-		if invokeRequest(&full, p.Body, true) == famRerank {
-			extra = appendRerankBodyContent(extra, string(p.Body))
-		}
+		extra = appendInvokeContent(extra, invokeRequest(&full, p.Body, true), p.Body)
 	case *bedrockruntime.InvokeModelWithResponseStreamInput:
 		full.Request.Model = aws.ToString(p.ModelId)
-		if invokeRequest(&full, p.Body, true) == famRerank {
-			extra = appendRerankBodyContent(extra, string(p.Body))
-		}
+		extra = appendInvokeContent(extra, invokeRequest(&full, p.Body, true), p.Body)
 	case *bedrockagentruntime.InvokeAgentInput:
 		agentRequest(&full, p)
 		if s := p.SessionState; s != nil {
@@ -652,6 +648,20 @@ func (st *callState) withholdErr() {
 	vals := instr.ContentStrings(extra, &full)
 	e.Message = instr.Withhold(e.Message, vals)
 	e.Type = instr.Withhold(e.Type, vals)
+}
+
+// appendInvokeContent appends what an error message may quote of an
+// InvokeModel body beyond what its record holds: every document given to a
+// rerank model, every prompt text of an image model's. (The strings alias
+// body: Withhold keeps none of them.)
+func appendInvokeContent(dst []string, fam family, body []byte) []string {
+	switch fam {
+	case famRerank:
+		dst = appendRerankBodyContent(dst, bstr(body))
+	case famImage:
+		dst = appendImageBodyContent(dst, bstr(body))
+	}
+	return dst
 }
 
 const requestIDHeader = "X-Amzn-Requestid"

@@ -360,7 +360,7 @@ func oiImageURL(p *genai.Part) string {
 		}
 		return safeurl.Media(p.URI)
 	case genai.PartBlob:
-		if inlineDataLen(p) > MaxInlineData {
+		if p.Unkept || inlineDataLen(p) > MaxInlineData {
 			return ""
 		}
 		b := append([]byte("data:"), p.MimeType...)
