@@ -143,8 +143,8 @@ func TestNonInferencePassThrough(t *testing.T) {
 			_, err := h.client.Moderations.New(ctx, openai.ModerationNewParams{Input: openai.ModerationNewParamsInputUnion{OfString: openai.String("hi")}})
 			return err
 		},
-		"images": func() error {
-			_, err := h.client.Images.Generate(ctx, openai.ImageGenerateParams{Prompt: "a cat"})
+		"images.edit": func() error {
+			_, err := h.client.Images.Edit(ctx, openai.ImageEditParams{Prompt: "a hat", Image: openai.ImageEditParamsImageUnion{OfFile: strings.NewReader("PNG")}})
 			return err
 		},
 		"audio.speech": func() error {
@@ -208,7 +208,10 @@ func TestRoutes(t *testing.T) {
 		{"POST", "/v1/chat/completions/chatcmpl_1", nil},
 		{"GET", "/v1/chat/completions", nil},
 		{"POST", "/v1/moderations", nil},
-		{"POST", "/v1/images/generations", nil},
+		{"POST", "/v1/images/generations", imagesEndpoint},
+		{"POST", "/openai/deployments/gpt-image-1/images/generations", imagesEndpoint},
+		{"POST", "/v1/images/edits", nil},
+		{"POST", "/v1/images/variations", nil},
 		{"POST", "/v1/audio/transcriptions", nil},
 		{"POST", "/v1/files", nil},
 		{"POST", "/v1/batches", nil},

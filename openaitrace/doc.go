@@ -2,7 +2,8 @@
 // OpenTelemetry.
 //
 // Install it on a client and every model call becomes a CLIENT span named
-// "chat <model>" (or "embeddings <model>", "text_completion <model>") with the
+// "chat <model>" (or "embeddings <model>", "text_completion <model>", and
+// "generate_content <model>" for an image generation) with the
 // request parameters, the prompt, the tool definitions, the end user, the
 // completions (streamed ones too), the token usage and errors, plus the
 // gen_ai.client.operation.duration and gen_ai.client.token.usage metrics:

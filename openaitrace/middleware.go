@@ -53,7 +53,8 @@ var chatEndpoint = &endpoint{
 
 // routes maps a POST path suffix to its endpoint; the first match wins.
 // Endpoints that are not model inference (files, batches, models,
-// moderations, images, audio, ...) have no route and pass through untouched.
+// moderations, image edits and variations, audio, ...) have no route and
+// pass through untouched.
 var routes = []struct {
 	suffix string
 	ep     *endpoint
@@ -61,6 +62,7 @@ var routes = []struct {
 	{"/chat/completions", chatEndpoint},
 	{"/responses", responsesEndpoint},
 	{"/embeddings", embeddingsEndpoint},
+	{"/images/generations", imagesEndpoint},
 	{"/completions", completionsEndpoint}, // after /chat/completions
 }
 

@@ -42,7 +42,7 @@ func checkNoContent(t *testing.T, c *genai.Call) {
 		}
 	}
 	for _, ch := range c.Response.Choices {
-		if ch.HasContent || ch.Content != "" {
+		if ch.HasContent || ch.Content != "" || ch.Media != nil {
 			t.Fatalf("completion content with capture off: %+v", ch)
 		}
 		for _, tc := range ch.ToolCalls {

@@ -153,6 +153,9 @@ type Request struct {
 	// OutputAudioFormat is the format asked for an audio answer (OpenAI
 	// chat audio.format: wav, mp3, ...).
 	OutputAudioFormat string
+	// OutputImageFormat is the format asked for generated images (OpenAI
+	// images output_format: png, jpeg, webp).
+	OutputImageFormat string
 	// StopSequences are the requested stop sequences.
 	StopSequences []string
 	// User is the end user the request was made for.

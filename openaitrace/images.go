@@ -1,0 +1,223 @@
+package openaitrace
+
+import (
+	"bytes"
+	"strings"
+
+	"github.com/tidwall/gjson"
+
+	"github.com/tracekit-go/tracekit/internal/genai"
+	"github.com/tracekit-go/tracekit/semconv"
+)
+
+// This file translates POST /images/generations (plain and streamed) into
+// the neutral record: an image generation (generate_content), the prompt as
+// the user message, each image a choice whose Media holds it (capture on).
+// Image edits and variations (multipart bodies) are not traced.
+
+var imagesEndpoint = &endpoint{
+	operation:     genai.OpGenerateContent,
+	api:           "images.generations",
+	parseRequest:  parseImagesRequest,
+	parseResponse: checked(parseImagesResponse),
+	newStream:     newImagesStream,
+}
+
+// maxImages bounds the generated images a record keeps (the API makes at
+// most 10 per call).
+const maxImages = 16
+
+// parseImagesRequest fills c.Request from a POST /images/generations body:
+// the model (dall-e-2 when the request names none, as the API does), the
+// prompt (its text only when content is true), the number of images, the
+// end user, the output format (for the images' media type) and whether it
+// streams.
+func parseImagesRequest(body string, c *genai.Call, content bool) {
+	r := &c.Request
+	r.OutputType = "image"
+	r.Model = "dall-e-2"
+	gjson.Parse(body).ForEach(func(k, v gjson.Result) bool {
+		switch k.Str {
+		case "model":
+			if v.Type == gjson.String && v.Str != "" {
+				r.Model = v.Str
+			}
+		case "prompt":
+			m := genai.Message{Role: "user"}
+			if content && v.Type == gjson.String {
+				m.Content, m.HasContent = v.Str, true
+			}
+			r.Messages = append(r.Messages, m)
+		case "n":
+			r.ChoiceCount = optInt(v)
+		case "user":
+			r.User = v.Str
+		case "output_format":
+			if v.Type == gjson.String {
+				r.OutputImageFormat = v.Str
+			}
+		case "stream":
+			c.Streaming = v.Bool()
+		}
+		return true
+	})
+}
+
+// imageMime returns the media type of an image in the format a request
+// asked for (gpt-image: png, jpeg, webp; png when it named none, as DALL·E's
+// images are).
+func imageMime(format string) string {
+	switch strings.ToLower(format) {
+	case "", "png":
+		return "image/png"
+	case "jpeg", "jpg":
+		return "image/jpeg"
+	case "webp":
+		return "image/webp"
+	}
+	return ""
+}
+
+// imageMedia is a generated image as a part: its data (base64) kept only
+// within semconv.MaxInlineData (a span records no more), or its URL.
+func imageMedia(b64, url, mime string) genai.Part {
+	p := genai.Part{Kind: genai.PartBlob, Modality: genai.ModalityImage, MimeType: mime}
+	switch {
+	case b64 != "" && len(b64) <= semconv.MaxInlineData:
+		p.Data = b64
+	case b64 != "":
+		p.Unkept = true
+	default:
+		p.Kind, p.URI = genai.PartURI, url
+	}
+	return p
+}
+
+// parseImagesResponse fills c.Response from an images response: the usage
+// (GPT Image models report tokens) and one choice per image (finish reason
+// stop) with, when content is true, the image (its base64 data within the
+// inline bound, or its URL).
+func parseImagesResponse(body string, c *genai.Call, content bool) {
+	r := &c.Response
+	r.Model = c.Request.Model // (the response names none)
+	mime := imageMime(c.Request.OutputImageFormat)
+	gjson.Parse(body).ForEach(func(k, v gjson.Result) bool {
+		switch k.Str {
+		case "usage":
+			imageUsage(&r.Usage, v)
+		case "output_format":
+			if f := imageMime(v.Str); v.Type == gjson.String && f != "" {
+				mime = f
+			}
+		case "data":
+			eachElem(v, func(d gjson.Result) bool {
+				if len(r.Choices) >= maxImages {
+					return false
+				}
+				ch := genai.Choice{Role: "assistant", FinishReason: "stop"}
+				if content {
+					b64, url := d.Get("b64_json"), d.Get("url")
+					if b64.Type == gjson.String || url.Type == gjson.String {
+						ch.Media = []genai.Part{imageMedia(b64.Str, url.Str, mime)}
+					}
+				}
+				r.Choices = append(r.Choices, ch)
+				r.FinishReasons = append(r.FinishReasons, "stop")
+				return true
+			})
+		}
+		return true
+	})
+	if mime != imageMime(c.Request.OutputImageFormat) { // (output_format came after data)
+		for i := range r.Choices {
+			for j := range r.Choices[i].Media {
+				r.Choices[i].Media[j].MimeType = mime
+			}
+		}
+	}
+}
+
+// imageUsage reads an images usage object: input and output tokens.
+func imageUsage(u *genai.Usage, v gjson.Result) {
+	u.InputTokens = optInt(v.Get("input_tokens"))
+	u.OutputTokens = optInt(v.Get("output_tokens"))
+}
+
+// imagesStream rebuilds a streamed image generation: partial images are
+// skipped; the completed event gives the image and the usage.
+type imagesStream struct {
+	content   bool
+	completed bool
+	b64       string // the completed image's data (within the inline bound)
+	unkept    bool
+	format    string
+	usage     genai.Usage
+	err       *genai.Error
+}
+
+func newImagesStream(content bool) streamAccumulator { return &imagesStream{content: content} }
+
+func (s *imagesStream) consume(_, data []byte) bool {
+	if len(data) >= 6 && string(data[:6]) == "[DONE]" {
+		return true
+	}
+	if bytes.Contains(data, []byte(`"error"`)) {
+		if e := gjson.Get(bstr(data), "error"); e.Exists() {
+			if e.IsObject() {
+				s.err = streamError(e)
+			} else {
+				s.err = &genai.Error{Type: "stream_error", Message: strings.Clone(e.String())}
+			}
+			return true
+		}
+	}
+	if ok, null := decodable(data); !ok || !null && !wholeValue(data) {
+		s.err = undecodableEvent
+		return true
+	} else if null {
+		return false
+	}
+	ev := gjson.Parse(bstr(data)) // (the stream's buffer: what is kept is cloned)
+	if ev.Get("type").Str != "image_generation.completed" {
+		return false
+	}
+	s.completed = true
+	imageUsage(&s.usage, ev.Get("usage"))
+	if f := ev.Get("output_format"); f.Type == gjson.String {
+		s.format = strings.Clone(f.Str)
+	}
+	if s.content {
+		if b := ev.Get("b64_json"); b.Type == gjson.String && b.Str != "" {
+			if len(b.Str) <= semconv.MaxInlineData {
+				s.b64 = strings.Clone(b.Str)
+			} else {
+				s.unkept = true
+			}
+		}
+	}
+	return true
+}
+
+func (s *imagesStream) finish(c *genai.Call, _ bool) {
+	r := &c.Response
+	r.Model = c.Request.Model
+	r.Usage = s.usage
+	if s.err != nil {
+		c.Err = s.err
+		return
+	}
+	if !s.completed {
+		return
+	}
+	ch := genai.Choice{Role: "assistant", FinishReason: "stop"}
+	if s.b64 != "" || s.unkept {
+		format := s.format
+		if format == "" {
+			format = c.Request.OutputImageFormat
+		}
+		p := genai.Part{Kind: genai.PartBlob, Modality: genai.ModalityImage, MimeType: imageMime(format), Data: s.b64, Unkept: s.unkept}
+		ch.Media = []genai.Part{p}
+	}
+	r.Choices = append(r.Choices, ch)
+	r.FinishReasons = append(r.FinishReasons, "stop")
+}

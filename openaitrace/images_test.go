@@ -1,0 +1,180 @@
+package openaitrace
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/openai/openai-go/v3"
+	"go.opentelemetry.io/otel/codes"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+
+	"github.com/tracekit-go/tracekit/internal/schemacheck"
+	"github.com/tracekit-go/tracekit/semconv"
+)
+
+const imagePNG = "iVBORw0KGgoAAAANSUhEUgAAAAE="
+
+func imageParams() openai.ImageGenerateParams {
+	return openai.ImageGenerateParams{
+		Model:        openai.ImageModelGPTImage1,
+		Prompt:       "a red fox in the snow",
+		N:            openai.Int(2),
+		OutputFormat: openai.ImageGenerateParamsOutputFormatWebP,
+		User:         openai.String("u-9"),
+	}
+}
+
+const imagesAnswer = `{"created":1713833628,"data":[{"b64_json":"` + imagePNG + `"},{"url":"https://files.example/img.webp?sig=SECRET&se=2026"}],` +
+	`"usage":{"input_tokens":50,"output_tokens":4160,"total_tokens":4210,"input_tokens_details":{"text_tokens":50,"image_tokens":0}},"output_format":"webp"}`
+
+// TestImagesGenerate: POST /images/generations is an image generation
+// span "generate_content <model>": the prompt as the user prompt (capture
+// on), the number of images, the user, the tokens (GPT Image models report
+// them, and they go to the token metric), one completion per image
+// (finish reason stop); under OTel GenAI gen_ai.output.type=image and, with
+// capture on, each image a blob (base64 within the inline bound) or uri
+// (signature removed) part of the output messages, valid against the
+// schema. With capture off no prompt and no image. The caller's result is
+// untouched.
+func TestImagesGenerate(t *testing.T) {
+	for _, capture := range []bool{true, false} {
+		schemas := schemacheck.New(t)
+		h := newHarnessWith(t, jsonHandler(200, imagesAnswer), capture,
+			&harnessConfig{tracing: []Option{WithConventions(semconv.Tracekit, semconv.OTelGenAI)}, processors: []sdktrace.SpanProcessor{schemas}})
+		res, err := h.client.Images.Generate(context.Background(), imageParams())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(res.Data) != 2 || res.Data[0].B64JSON != imagePNG || res.Usage.OutputTokens != 4160 {
+			t.Fatalf("caller got %+v", res)
+		}
+		for _, e := range schemas.Errors() {
+			t.Error(e)
+		}
+		s := h.onlySpan()
+		if s.Name() != "generate_content gpt-image-1" || s.Status().Code != codes.Unset {
+			t.Errorf("span %s %+v", s.Name(), s.Status())
+		}
+		a := attrs(s)
+		wantAttrs(t, a, map[string]any{
+			"gen_ai.operation.name":                 "generate_content",
+			"gen_ai.request.model":                  "gpt-image-1",
+			"gen_ai.response.model":                 "gpt-image-1",
+			"gen_ai.output.type":                    "image",
+			"gen_ai.request.choice.count":           2,
+			"gen_ai.request.user":                   "u-9",
+			"gen_ai.usage.input_tokens":             50,
+			"gen_ai.usage.output_tokens":            4160,
+			"gen_ai.response.finish_reasons":        []string{"stop", "stop"},
+			"gen_ai.completion.1.finish_reason":     "stop",
+			"gen_ai.prompt.0.role":                  "user",
+			"gen_ai.completion.0.content":           nil,
+			"gen_ai.openai.request.response_format": nil,
+		})
+		if !capture {
+			for k := range a {
+				if strings.HasSuffix(k, ".content") || k == "gen_ai.input.messages" || k == "gen_ai.output.messages" {
+					t.Errorf("%s recorded with capture off", k)
+				}
+			}
+			continue
+		}
+		wantAttrs(t, a, map[string]any{
+			"gen_ai.prompt.0.content": "a red fox in the snow",
+			"gen_ai.input.messages":   `[{"role":"user","parts":[{"type":"text","content":"a red fox in the snow"}]}]`,
+			"gen_ai.output.messages": `[{"role":"assistant","parts":[{"type":"blob","modality":"image","mime_type":"image/webp","content":"` + imagePNG + `"}],"finish_reason":"stop"},` +
+				`{"role":"assistant","parts":[{"type":"uri","modality":"image","mime_type":"image/webp","uri":"https://files.example/img.webp?sig=REDACTED&se=2026"}],"finish_reason":"stop"}]`,
+		})
+		if strings.Contains(a["gen_ai.output.messages"].AsString(), "SECRET") {
+			t.Error("the URL's signature is recorded")
+		}
+	}
+}
+
+// TestImagesGenerateDefaults: a request that names no model is DALL·E 2's
+// (the API's default); a large image is recorded without its data.
+func TestImagesGenerateDefaults(t *testing.T) {
+	big := "iVBORw0KGgo" + strings.Repeat("A", semconv.MaxInlineData)
+	h := newHarnessWith(t, jsonHandler(200, `{"created":1,"data":[{"b64_json":"`+big+`","revised_prompt":"a fox"}]}`), true,
+		&harnessConfig{tracing: []Option{WithConventions(semconv.OTelGenAI)}})
+	if _, err := h.client.Images.Generate(context.Background(), openai.ImageGenerateParams{Prompt: "a fox"}); err != nil {
+		t.Fatal(err)
+	}
+	s := h.onlySpan()
+	if s.Name() != "generate_content dall-e-2" {
+		t.Errorf("span name %q", s.Name())
+	}
+	wantAttrs(t, attrs(s), map[string]any{
+		"gen_ai.output.messages":     `[{"role":"assistant","parts":[{"type":"blob","modality":"image","mime_type":"image/png"}],"finish_reason":"stop"}]`,
+		"gen_ai.usage.input_tokens":  nil,
+		"gen_ai.usage.output_tokens": nil,
+	})
+}
+
+// TestImagesGenerateStreaming: a streamed generation (GPT Image partial
+// images) ends on its completed event, with the image (capture on), the
+// format and the usage; an error event ends it with the error.
+func TestImagesGenerateStreaming(t *testing.T) {
+	events := dataEvents(
+		`{"type":"image_generation.partial_image","b64_json":"`+imagePNG+`","partial_image_index":0,"output_format":"png"}`,
+		`{"type":"image_generation.completed","b64_json":"`+imagePNG+`","output_format":"png","usage":{"input_tokens":12,"output_tokens":272,"total_tokens":284}}`,
+	)
+	h := newHarnessWith(t, sseHandler(events...), true, &harnessConfig{tracing: []Option{WithConventions(semconv.Tracekit, semconv.OTelGenAI)}})
+	p := imageParams()
+	p.N = openai.Int(1)
+	p.PartialImages = openai.Int(1)
+	stream := h.client.Images.GenerateStreaming(context.Background(), p)
+	n := 0
+	for stream.Next() {
+		n++
+	}
+	if err := stream.Err(); err != nil || n != 2 {
+		t.Fatalf("caller got %d events, %v", n, err)
+	}
+	_ = stream.Close()
+	s := h.onlySpan()
+	wantAttrs(t, attrs(s), map[string]any{
+		"gen_ai.operation.name":          "generate_content",
+		"gen_ai.request.stream":          true,
+		"gen_ai.usage.input_tokens":      12,
+		"gen_ai.usage.output_tokens":     272,
+		"gen_ai.response.finish_reasons": []string{"stop"},
+		"gen_ai.output.messages":         `[{"role":"assistant","parts":[{"type":"blob","modality":"image","mime_type":"image/png","content":"` + imagePNG + `"}],"finish_reason":"stop"}]`,
+	})
+
+	h2 := newHarness(t, sseHandler(dataEvents(`{"type":"error","error":{"type":"image_generation_user_error","code":"moderation_blocked","message":"blocked"}}`)...), true)
+	stream2 := h2.client.Images.GenerateStreaming(context.Background(), p)
+	for stream2.Next() {
+	}
+	if stream2.Err() == nil {
+		t.Fatal("the caller got no error")
+	}
+	_ = stream2.Close()
+	s2 := h2.onlySpan()
+	if s2.Status().Code != codes.Error {
+		t.Errorf("status %+v", s2.Status())
+	}
+	wantAttrs(t, attrs(s2), map[string]any{"error.type": "moderation_blocked", "gen_ai.response.finish_reasons": nil})
+}
+
+// TestImagesEditPassesThrough: an image edit (a multipart body) passes
+// through untraced.
+func TestImagesEditPassesThrough(t *testing.T) {
+	h := newHarness(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !strings.HasSuffix(r.URL.Path, "/images/edits") {
+			t.Errorf("path %s", r.URL.Path)
+		}
+		jsonHandler(200, `{"created":1,"data":[{"b64_json":"`+imagePNG+`"}]}`)(w, r)
+	}), true)
+	if _, err := h.client.Images.Edit(context.Background(), openai.ImageEditParams{
+		Prompt: "add a hat",
+		Image:  openai.ImageEditParamsImageUnion{OfFile: strings.NewReader("PNGDATA")},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(h.spans()); n != 0 {
+		t.Errorf("%d spans", n)
+	}
+}
