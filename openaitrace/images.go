@@ -28,20 +28,19 @@ var imagesEndpoint = &endpoint{
 const maxImages = 16
 
 // parseImagesRequest fills c.Request from a POST /images/generations body:
-// the model (dall-e-2 when the request names none, as the API does), the
-// prompt (its text only when content is true), the number of images, the
-// end user, the output format (for the images' media type) and whether it
-// streams.
+// the model (none when the request names none: the API's default has
+// changed over time, and an Azure deployment's is its own), the prompt (its
+// text only when content is true), the number of images, the end user
+// (user, else safety_identifier), the output format (for the images' media
+// type) and whether it streams.
 func parseImagesRequest(body string, c *genai.Call, content bool) {
 	r := &c.Request
 	r.OutputType = "image"
-	r.Model = "dall-e-2"
+	var safety string
 	gjson.Parse(body).ForEach(func(k, v gjson.Result) bool {
 		switch k.Str {
 		case "model":
-			if v.Type == gjson.String && v.Str != "" {
-				r.Model = v.Str
-			}
+			r.Model = v.Str
 		case "prompt":
 			m := genai.Message{Role: "user"}
 			if content && v.Type == gjson.String {
@@ -52,6 +51,8 @@ func parseImagesRequest(body string, c *genai.Call, content bool) {
 			r.ChoiceCount = optInt(v)
 		case "user":
 			r.User = v.Str
+		case "safety_identifier":
+			safety = v.Str
 		case "output_format":
 			if v.Type == gjson.String {
 				r.OutputImageFormat = v.Str
@@ -61,6 +62,9 @@ func parseImagesRequest(body string, c *genai.Call, content bool) {
 		}
 		return true
 	})
+	if r.User == "" {
+		r.User = safety
+	}
 }
 
 // imageMime returns the media type of an image in the format a request
@@ -74,6 +78,10 @@ func imageMime(format string) string {
 		return "image/jpeg"
 	case "webp":
 		return "image/webp"
+	case "gif":
+		return "image/gif"
+	case "svg":
+		return "image/svg+xml"
 	}
 	return ""
 }
@@ -144,15 +152,20 @@ func imageUsage(u *genai.Usage, v gjson.Result) {
 }
 
 // imagesStream rebuilds a streamed image generation: partial images are
-// skipped; the completed event gives the image and the usage.
+// skipped; each completed event (one per image) gives an image and its
+// usage, which add up. The stream ends at its end (or [DONE], or an error).
 type imagesStream struct {
-	content   bool
-	completed bool
-	b64       string // the completed image's data (within the inline bound)
-	unkept    bool
-	format    string
-	usage     genai.Usage
-	err       *genai.Error
+	content bool
+	images  []streamImage
+	usage   genai.Usage
+	err     *genai.Error
+}
+
+// streamImage is a completed image of a stream.
+type streamImage struct {
+	b64    string // its data, within the inline bound (cloned)
+	unkept bool
+	format string
 }
 
 func newImagesStream(content bool) streamAccumulator { return &imagesStream{content: content} }
@@ -178,24 +191,50 @@ func (s *imagesStream) consume(_, data []byte) bool {
 		return false
 	}
 	ev := gjson.Parse(bstr(data)) // (the stream's buffer: what is kept is cloned)
-	if ev.Get("type").Str != "image_generation.completed" {
+	switch ev.Get("type").Str {
+	case "error": // {"type":"error","code":...,"message":...}
+		e := &genai.Error{Type: strings.Clone(ev.Get("code").Str), Message: strings.Clone(ev.Get("message").Str)}
+		if e.Type == "" {
+			e.Type = "stream_error"
+		}
+		if e.Message == "" {
+			e.Message = "error event in the image stream"
+		}
+		s.err = e
+		return true
+	case "image_generation.completed":
+	default:
 		return false
 	}
-	s.completed = true
-	imageUsage(&s.usage, ev.Get("usage"))
+	var u genai.Usage
+	imageUsage(&u, ev.Get("usage"))
+	addInt(&s.usage.InputTokens, u.InputTokens)
+	addInt(&s.usage.OutputTokens, u.OutputTokens)
+	if len(s.images) == maxImages {
+		return false
+	}
+	var img streamImage
 	if f := ev.Get("output_format"); f.Type == gjson.String {
-		s.format = strings.Clone(f.Str)
+		img.format = strings.Clone(f.Str)
 	}
 	if s.content {
 		if b := ev.Get("b64_json"); b.Type == gjson.String && b.Str != "" {
 			if len(b.Str) <= semconv.MaxInlineData {
-				s.b64 = strings.Clone(b.Str)
+				img.b64 = strings.Clone(b.Str)
 			} else {
-				s.unkept = true
+				img.unkept = true
 			}
 		}
 	}
-	return true
+	s.images = append(s.images, img)
+	return false
+}
+
+// addInt adds n to *dst when n is set.
+func addInt(dst *genai.Int, n genai.Int) {
+	if n.Set {
+		*dst = genai.SetInt(dst.V + n.V)
+	}
 }
 
 func (s *imagesStream) finish(c *genai.Call, _ bool) {
@@ -206,18 +245,16 @@ func (s *imagesStream) finish(c *genai.Call, _ bool) {
 		c.Err = s.err
 		return
 	}
-	if !s.completed {
-		return
-	}
-	ch := genai.Choice{Role: "assistant", FinishReason: "stop"}
-	if s.b64 != "" || s.unkept {
-		format := s.format
-		if format == "" {
-			format = c.Request.OutputImageFormat
+	for _, img := range s.images {
+		ch := genai.Choice{Role: "assistant", FinishReason: "stop"}
+		if img.b64 != "" || img.unkept {
+			format := img.format
+			if format == "" {
+				format = c.Request.OutputImageFormat
+			}
+			ch.Media = []genai.Part{{Kind: genai.PartBlob, Modality: genai.ModalityImage, MimeType: imageMime(format), Data: img.b64, Unkept: img.unkept}}
 		}
-		p := genai.Part{Kind: genai.PartBlob, Modality: genai.ModalityImage, MimeType: imageMime(format), Data: s.b64, Unkept: s.unkept}
-		ch.Media = []genai.Part{p}
+		r.Choices = append(r.Choices, ch)
+		r.FinishReasons = append(r.FinishReasons, "stop")
 	}
-	r.Choices = append(r.Choices, ch)
-	r.FinishReasons = append(r.FinishReasons, "stop")
 }
