@@ -53,7 +53,7 @@ func TestImagesStreamTypeErrorEvent(t *testing.T) {
 	h := newHarness(t, sseHandler(dataEvents(
 		`{"type":"image_generation.partial_image","b64_json":"`+imagePNG+`","partial_image_index":0,"output_format":"png"}`,
 		`{"type":"error","code":"moderation_blocked","message":"Your request was rejected by the safety system."}`)...), false)
-	st := h.client.Images.GenerateStreaming(context.Background(), openai.ImageGenerateParams{Prompt: "x", Model: "gpt-image-1"})
+	st := h.client.Images.GenerateStreaming(context.Background(), openai.ImageGenerateParams{Prompt: "x", Model: "gpt-image-2"})
 	var last string
 	for st.Next() {
 		last = st.Current().Type
@@ -70,7 +70,7 @@ func TestImagesStreamTypeErrorEvent(t *testing.T) {
 func TestImagesStreamTwoImages(t *testing.T) {
 	done := `{"type":"image_generation.completed","b64_json":"` + imagePNG + `","output_format":"png","usage":{"input_tokens":12,"output_tokens":272,"total_tokens":284}}`
 	h := newHarness(t, sseHandler(dataEvents(done, done)...), false)
-	st := h.client.Images.GenerateStreaming(context.Background(), openai.ImageGenerateParams{Prompt: "x", Model: "gpt-image-1", N: openai.Int(2)})
+	st := h.client.Images.GenerateStreaming(context.Background(), openai.ImageGenerateParams{Prompt: "x", Model: "gpt-image-2", N: openai.Int(2)})
 	n := 0
 	for st.Next() {
 		n++
@@ -106,6 +106,15 @@ func TestImagesSafetyIdentifier(t *testing.T) {
 	if u := attrs(h.onlySpan())["gen_ai.request.user"].AsString(); u != "hash-1" {
 		t.Errorf("user %q", u)
 	}
+	// user (deprecated, still accepted) wins, as for chat.
+	h2 := newHarness(t, jsonHandler(200, imagesAnswer), false)
+	if _, err := h2.client.Images.Generate(context.Background(), openai.ImageGenerateParams{Prompt: "x", Model: "gpt-image-2", SafetyIdentifier: openai.String("hash-1")},
+		option.WithJSONSet("user", "u-1")); err != nil {
+		t.Fatal(err)
+	}
+	if u := attrs(h2.onlySpan())["gen_ai.request.user"].AsString(); u != "u-1" {
+		t.Errorf("user %q", u)
+	}
 }
 
 // Metrics: the token metric gets the image tokens (control).
@@ -123,11 +132,11 @@ func TestImagesTokenMetric(t *testing.T) {
 // prompt loses it, in the status and the exception event.
 func TestImagesErrorWithheld(t *testing.T) {
 	h := newHarness(t, jsonHandler(400, `{"error":{"code":"moderation_blocked","message":"rejected: a secret fox plan","type":"image_generation_user_error"}}`), false)
-	_, _ = h.client.Images.Generate(context.Background(), openai.ImageGenerateParams{Prompt: "a secret fox plan", Model: "gpt-image-1"})
+	_, _ = h.client.Images.Generate(context.Background(), openai.ImageGenerateParams{Prompt: "a secret fox plan", Model: "gpt-image-2"})
 	s := h.onlySpan()
 	for _, e := range s.Events() {
 		for _, kv := range e.Attributes {
-			if strings.Contains(kv.Value.Emit(), "secret fox") {
+			if strings.Contains(kv.Value.String(), "secret fox") {
 				t.Errorf("leak %s", kv.Key)
 			}
 		}
@@ -149,7 +158,7 @@ func TestImagesStreamNoLeak(t *testing.T) {
 		sseHandler(ev[:1]...)(w, r)
 		<-r.Context().Done()
 	})
-	p := openai.ImageGenerateParams{Prompt: "x", Model: "gpt-image-1"}
+	p := openai.ImageGenerateParams{Prompt: "x", Model: "gpt-image-2"}
 	cases := []struct {
 		name    string
 		handler http.Handler

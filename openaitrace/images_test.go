@@ -18,11 +18,11 @@ const imagePNG = "iVBORw0KGgoAAAANSUhEUgAAAAE="
 
 func imageParams() openai.ImageGenerateParams {
 	return openai.ImageGenerateParams{
-		Model:        openai.ImageModelGPTImage1,
-		Prompt:       "a red fox in the snow",
-		N:            openai.Int(2),
-		OutputFormat: openai.ImageGenerateParamsOutputFormatWebP,
-		User:         openai.String("u-9"),
+		Model:            openai.ImageModelGPTImage2,
+		Prompt:           "a red fox in the snow",
+		N:                openai.Int(2),
+		OutputFormat:     openai.ImageGenerateParamsOutputFormatWebP,
+		SafetyIdentifier: openai.String("u-9"),
 	}
 }
 
@@ -54,14 +54,14 @@ func TestImagesGenerate(t *testing.T) {
 			t.Error(e)
 		}
 		s := h.onlySpan()
-		if s.Name() != "generate_content gpt-image-1" || s.Status().Code != codes.Unset {
+		if s.Name() != "generate_content gpt-image-2" || s.Status().Code != codes.Unset {
 			t.Errorf("span %s %+v", s.Name(), s.Status())
 		}
 		a := attrs(s)
 		wantAttrs(t, a, map[string]any{
 			"gen_ai.operation.name":                 "generate_content",
-			"gen_ai.request.model":                  "gpt-image-1",
-			"gen_ai.response.model":                 "gpt-image-1",
+			"gen_ai.request.model":                  "gpt-image-2",
+			"gen_ai.response.model":                 "gpt-image-2",
 			"gen_ai.output.type":                    "image",
 			"gen_ai.request.choice.count":           2,
 			"gen_ai.request.user":                   "u-9",
