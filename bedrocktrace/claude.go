@@ -78,24 +78,36 @@ func scanClaudeTool(d *jscan.Scanner) genai.Tool {
 // claudeText reads the content value at the cursor: a string as is, or the
 // text blocks of a block list joined.
 func claudeText(d *jscan.Scanner) (string, bool) {
+	s, ok, _ := claudeTextMedia(d)
+	return s, ok
+}
+
+// claudeTextMedia is claudeText, and reports whether the block list has an
+// image or a document.
+func claudeTextMedia(d *jscan.Scanner) (text string, ok, media bool) {
 	if d.Kind() == jscan.KindString {
-		return d.Str(), true
+		return d.Str(), true, false
 	}
 	var j textJoiner
 	d.Each(func() {
-		if b := scanClaudeBlock(d, false); b.typ == "text" {
+		switch b := scanClaudeBlock(d, false); b.typ {
+		case "text":
 			j.add(b.text)
+		case "image", "document":
+			media = true
 		}
 	})
-	return j.String(), j.n > 0
+	return j.String(), j.n > 0, media
 }
 
 // claudeBlock is a content block: the first member of each name counts.
 type claudeBlock struct {
 	typ, text, thinking, id, name, input, toolUseID string
-	// content is a tool result's content as text (read when asked for).
+	// content is a tool result's content as text (read when asked for);
+	// parts its images and documents, when it has any.
 	content    string
 	hasContent bool
+	parts      []genai.Part
 }
 
 // scanClaudeBlock reads the block at the cursor (anything but an object is an
@@ -137,7 +149,12 @@ func scanClaudeBlock(d *jscan.Scanner, withContent bool) claudeBlock {
 			first(128, &b.thinking, false)
 		case "content":
 			if seen&64 == 0 && withContent {
-				b.content, b.hasContent = claudeText(d)
+				from := *d // for a second pass when it has media
+				var media bool
+				b.content, b.hasContent, media = claudeTextMedia(d)
+				if media && !d.Bad() {
+					b.parts = genai.MediaParts(claudeParts(&from))
+				}
 			}
 			seen |= 64
 		}
@@ -191,7 +208,7 @@ func scanClaudeContent(d *jscan.Scanner, dst []genai.Message, body *claudeBody, 
 			if capture {
 				// Fix: the reference keeps only string content; text blocks
 				// of a list content are joined here.
-				m.Content, m.HasContent = b.content, b.hasContent
+				m.Content, m.HasContent, m.Parts = b.content, b.hasContent, b.parts
 			}
 			dst = append(dst, m)
 		}

@@ -38,6 +38,7 @@ func claudeOracleSeeds() []string {
 		`{"messages":[1,"s",[],{"role":7,"content":{"type":"text","text":"x"}}],"messages":[{"role":"user","content":[{"type":"text","text":"second wins"}]}]}`,
 		`{"tools":[{"name":"a","description":"d","input_schema":{"type":"object"}},{"name":"b","input_schema":"not an object","name":"b2"},{"description":5}],"tools":[{"name":"last"}]}`,
 		`{"messages":[{"role":"assistant","content":[{"type":"text","text":"t1"},{"type":"tool_use","id":"tu","name":"f","input":{"x":[1,{"y":"z"}]},"id":"dup"},{"type":"text","type":"image","text":"t2"}]}]}`,
+		`{"messages":[{"role":"user","content":[{"type":"tool_result","tool_use_id":"tu","content":[{"type":"text","text":"r"},{"type":"image","source":{"type":"base64","media_type":"image/png","data":"AQI="}},{"type":"document","source":{"type":"url","url":"https://x/d.pdf"}}]}]}]}`,
 		`{"messages":[{"role":"user","content":[{"type":"tool_result","tool_use_id":"tu","content":[{"type":"text","text":"r1"},{"type":"text","text":"r2"}]},{"type":"tool_result","tool_use_id":"tu2","content":"plain"},{"type":"tool_result"},{"type":"text","text":"after"}]}]}`,
 		`{"messages":[{"role":"assistant","content":[]},{"role":"user","content":[]},{"role":"assistant"},{"content":"no role"}]}`,
 		`{"messages":[{"role":"user","content":"esc \"q\" \u00e9\n","content":"last content"}]}`,

@@ -187,7 +187,8 @@ func (j *textJoiner) String() string {
 // an assistant message becomes one message (text joined, toolUse blocks as
 // tool calls); a user message becomes one "tool" message per toolResult, then
 // one "user" message with the text blocks joined. Images, documents, videos
-// and reasoning blocks are ignored. A message with nothing usable keeps its
+// and audio become parts (capture on): the message's, or a tool result's;
+// reasoning blocks are ignored. A message with nothing usable keeps its
 // role.
 func appendConverseMessage(dst []genai.Message, role string, blocks []types.ContentBlock, capture bool) []genai.Message {
 	start := len(dst)
@@ -225,6 +226,7 @@ func appendConverseMessage(dst []genai.Message, role string, blocks []types.Cont
 			m := genai.Message{Role: "tool", ToolCallID: aws.ToString(b.Value.ToolUseId)}
 			if capture {
 				m.Content, m.HasContent = toolResultContent(b.Value.Content)
+				m.Parts = toolResultParts(b.Value.Content)
 			}
 			dst = append(dst, m)
 		}
@@ -274,34 +276,11 @@ func converseMessageParts(blocks []types.ContentBlock) []genai.Part {
 				text(aws.ToString(t.Value.Text))
 			}
 		case *types.ContentBlockMemberImage:
-			p := genai.Part{Modality: genai.ModalityImage, MimeType: formatMime(genai.ModalityImage, string(b.Value.Format))}
-			switch src := b.Value.Source.(type) {
-			case *types.ImageSourceMemberBytes:
-				p.Kind, p.Bytes = genai.PartBlob, src.Value
-			case *types.ImageSourceMemberS3Location:
-				p.Kind, p.URI = genai.PartURI, aws.ToString(src.Value.Uri)
-			}
-			parts = genai.AppendPart(parts, p)
+			parts = genai.AppendPart(parts, imageBlockPart(b.Value))
 		case *types.ContentBlockMemberDocument:
-			p := genai.Part{Modality: genai.ModalityDocument, MimeType: formatMime(genai.ModalityDocument, string(b.Value.Format))}
-			switch src := b.Value.Source.(type) {
-			case *types.DocumentSourceMemberBytes:
-				p.Kind, p.Bytes = genai.PartBlob, src.Value
-			case *types.DocumentSourceMemberS3Location:
-				p.Kind, p.URI = genai.PartURI, aws.ToString(src.Value.Uri)
-			case *types.DocumentSourceMemberText:
-				p.Kind, p.Text = genai.PartBlob, src.Value
-			}
-			parts = genai.AppendPart(parts, p)
+			parts = genai.AppendPart(parts, documentBlockPart(b.Value))
 		case *types.ContentBlockMemberVideo:
-			p := genai.Part{Modality: genai.ModalityVideo, MimeType: formatMime(genai.ModalityVideo, string(b.Value.Format))}
-			switch src := b.Value.Source.(type) {
-			case *types.VideoSourceMemberBytes:
-				p.Kind, p.Bytes = genai.PartBlob, src.Value
-			case *types.VideoSourceMemberS3Location:
-				p.Kind, p.URI = genai.PartURI, aws.ToString(src.Value.Uri)
-			}
-			parts = genai.AppendPart(parts, p)
+			parts = genai.AppendPart(parts, videoBlockPart(b.Value))
 		case *types.ContentBlockMemberAudio:
 			p := genai.Part{Modality: genai.ModalityAudio, MimeType: formatMime(genai.ModalityAudio, string(b.Value.Format))}
 			switch src := b.Value.Source.(type) {
@@ -311,6 +290,61 @@ func converseMessageParts(blocks []types.ContentBlock) []genai.Part {
 				p.Kind, p.URI = genai.PartURI, aws.ToString(src.Value.Uri)
 			}
 			parts = genai.AppendPart(parts, p)
+		}
+	}
+	return parts
+}
+
+// imageBlockPart, documentBlockPart and videoBlockPart are a media block
+// (of a message, or of a tool's result) as a part: inline (bytes or text)
+// or in S3; a part without a Kind when its source is of no known type.
+func imageBlockPart(v types.ImageBlock) genai.Part {
+	p := genai.Part{Modality: genai.ModalityImage, MimeType: formatMime(genai.ModalityImage, string(v.Format))}
+	switch src := v.Source.(type) {
+	case *types.ImageSourceMemberBytes:
+		p.Kind, p.Bytes = genai.PartBlob, src.Value
+	case *types.ImageSourceMemberS3Location:
+		p.Kind, p.URI = genai.PartURI, aws.ToString(src.Value.Uri)
+	}
+	return p
+}
+
+func documentBlockPart(v types.DocumentBlock) genai.Part {
+	p := genai.Part{Modality: genai.ModalityDocument, MimeType: formatMime(genai.ModalityDocument, string(v.Format))}
+	switch src := v.Source.(type) {
+	case *types.DocumentSourceMemberBytes:
+		p.Kind, p.Bytes = genai.PartBlob, src.Value
+	case *types.DocumentSourceMemberS3Location:
+		p.Kind, p.URI = genai.PartURI, aws.ToString(src.Value.Uri)
+	case *types.DocumentSourceMemberText:
+		p.Kind, p.Text = genai.PartBlob, src.Value
+	}
+	return p
+}
+
+func videoBlockPart(v types.VideoBlock) genai.Part {
+	p := genai.Part{Modality: genai.ModalityVideo, MimeType: formatMime(genai.ModalityVideo, string(v.Format))}
+	switch src := v.Source.(type) {
+	case *types.VideoSourceMemberBytes:
+		p.Kind, p.Bytes = genai.PartBlob, src.Value
+	case *types.VideoSourceMemberS3Location:
+		p.Kind, p.URI = genai.PartURI, aws.ToString(src.Value.Uri)
+	}
+	return p
+}
+
+// toolResultParts returns the media blocks of a tool's result (images,
+// documents, videos) as parts; nil when it has none.
+func toolResultParts(blocks []types.ToolResultContentBlock) []genai.Part {
+	var parts []genai.Part
+	for _, b := range blocks {
+		switch b := b.(type) {
+		case *types.ToolResultContentBlockMemberImage:
+			parts = genai.AppendPart(parts, imageBlockPart(b.Value))
+		case *types.ToolResultContentBlockMemberDocument:
+			parts = genai.AppendPart(parts, documentBlockPart(b.Value))
+		case *types.ToolResultContentBlockMemberVideo:
+			parts = genai.AppendPart(parts, videoBlockPart(b.Value))
 		}
 	}
 	return parts

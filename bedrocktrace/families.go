@@ -153,11 +153,14 @@ func appendConverseJSONMessage(dst []genai.Message, role string, content gjson.R
 			if capture {
 				var tj textJoiner
 				json := ""
+				media := false
 				tr.Get("content").ForEach(func(_, cb gjson.Result) bool {
 					if j := cb.Get("json"); j.Exists() && json == "" {
 						json = j.Raw
 					} else if t := cb.Get("text"); t.Exists() {
 						tj.add(t.Str)
+					} else if novaMedia(cb).Exists() {
+						media = true
 					}
 					return true
 				})
@@ -165,6 +168,9 @@ func appendConverseJSONMessage(dst []genai.Message, role string, content gjson.R
 					m.Content, m.HasContent = json, true
 				} else {
 					m.Content, m.HasContent = tj.String(), tj.n > 0
+				}
+				if media { // what the tool returned that is not text
+					m.Parts = genai.MediaParts(novaParts(tr.Get("content")))
 				}
 			}
 			dst = append(dst, m)

@@ -171,7 +171,9 @@ func appendInputItems(msgs []genai.Message, items gjson.Result, content bool) []
 		case "function_call_output", "custom_tool_call_output":
 			msg := genai.Message{Role: "tool", ToolCallID: callID.Str}
 			if content {
-				msg.Content, msg.HasContent = responsesText(output, nil)
+				var parts []genai.Part
+				msg.Content, msg.HasContent = responsesText(output, &parts)
+				msg.Parts = genai.MediaParts(parts) // an image or a file the function returned
 			}
 			msgs = append(msgs, msg)
 			merge = -1

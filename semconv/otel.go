@@ -275,6 +275,12 @@ func inputMessagesJSON(b []byte, msgs []genai.Message) []byte {
 				p.b = append(p.b, "null"...)
 			}
 			o.b = p.close()
+			for j := range m.Parts { // what the tool returned that is not text
+				if m.Parts[j].Kind != genai.PartText {
+					sep()
+					o.b = appendPart(o.b, &m.Parts[j])
+				}
+			}
 		} else if len(m.Parts) > 0 {
 			for j := range m.Parts {
 				sep()

@@ -231,7 +231,9 @@ type Message struct {
 	// a part that is not text (an image, audio, a video, a document or a
 	// file); nil otherwise, and always nil when content is not captured.
 	// Content still holds the text parts joined, for conventions that
-	// record text only.
+	// record text only. A tool message's (ToolCallID set) Parts are only
+	// the parts of its result that are not text (a screenshot a tool
+	// returned): its text is Content, the tool's response.
 	Parts []Part
 }
 
@@ -434,6 +436,21 @@ func AppendPart(parts []Part, p Part) []Part {
 		return parts
 	}
 	return append(parts, p)
+}
+
+// MediaParts returns the parts that are not text, in place (nil when
+// none): a tool message's Parts.
+func MediaParts(parts []Part) []Part {
+	out := parts[:0]
+	for _, p := range parts {
+		if p.Kind != PartText {
+			out = append(out, p)
+		}
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
 }
 
 // URLPart is the part of a URL given for an image or a file: the data of a
