@@ -153,7 +153,7 @@ func scanClaudeBlock(d *jscan.Scanner, withContent bool) claudeBlock {
 				var media bool
 				b.content, b.hasContent, media = claudeTextMedia(d)
 				if media && !d.Bad() {
-					b.parts = genai.MediaParts(claudeParts(&from))
+					b.parts = claudeParts(&from)
 				}
 			}
 			seen |= 64
@@ -208,7 +208,7 @@ func scanClaudeContent(d *jscan.Scanner, dst []genai.Message, body *claudeBody, 
 			if capture {
 				// Fix: the reference keeps only string content; text blocks
 				// of a list content are joined here.
-				m.Content, m.HasContent, m.Parts = b.content, b.hasContent, b.parts
+				m.Content, m.HasContent, m.Parts = b.content, b.hasContent, genai.ToolParts(b.toolUseID, b.parts)
 			}
 			dst = append(dst, m)
 		}

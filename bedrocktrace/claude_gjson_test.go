@@ -122,7 +122,7 @@ func gjsonAppendClaudeMessage(dst []genai.Message, role string, content gjson.Re
 				// Fix: the reference keeps only string content; text blocks
 				// of a list content are joined here.
 				m.Content, m.HasContent = gjsonClaudeText(b.Get("content"))
-				m.Parts = genai.MediaParts(gjsonClaudeParts(b.Get("content")))
+				m.Parts = genai.ToolParts(m.ToolCallID, gjsonClaudeParts(b.Get("content")))
 			}
 			dst = append(dst, m)
 		}

@@ -226,7 +226,7 @@ func appendConverseMessage(dst []genai.Message, role string, blocks []types.Cont
 			m := genai.Message{Role: "tool", ToolCallID: aws.ToString(b.Value.ToolUseId)}
 			if capture {
 				m.Content, m.HasContent = toolResultContent(b.Value.Content)
-				m.Parts = toolResultParts(b.Value.Content)
+				m.Parts = genai.ToolParts(m.ToolCallID, toolResultParts(b.Value.Content))
 			}
 			dst = append(dst, m)
 		}

@@ -170,7 +170,7 @@ func appendConverseJSONMessage(dst []genai.Message, role string, content gjson.R
 					m.Content, m.HasContent = tj.String(), tj.n > 0
 				}
 				if media { // what the tool returned that is not text
-					m.Parts = genai.MediaParts(novaParts(tr.Get("content")))
+					m.Parts = genai.ToolParts(m.ToolCallID, novaParts(tr.Get("content")))
 				}
 			}
 			dst = append(dst, m)

@@ -173,7 +173,7 @@ func appendInputItems(msgs []genai.Message, items gjson.Result, content bool) []
 			if content {
 				var parts []genai.Part
 				msg.Content, msg.HasContent = responsesText(output, &parts)
-				msg.Parts = genai.MediaParts(parts) // an image or a file the function returned
+				msg.Parts = genai.ToolParts(msg.ToolCallID, parts) // an image or a file the function returned
 			}
 			msgs = append(msgs, msg)
 			merge = -1

@@ -438,8 +438,18 @@ func AppendPart(parts []Part, p Part) []Part {
 	return append(parts, p)
 }
 
+// ToolParts returns a tool message's Parts from the parts of its result:
+// those that are not text (see MediaParts); none for a result that names no
+// tool call (its message is recorded as text).
+func ToolParts(toolCallID string, parts []Part) []Part {
+	if toolCallID == "" {
+		return nil
+	}
+	return MediaParts(parts)
+}
+
 // MediaParts returns the parts that are not text, in place (nil when
-// none): a tool message's Parts.
+// none).
 func MediaParts(parts []Part) []Part {
 	out := parts[:0]
 	for _, p := range parts {
