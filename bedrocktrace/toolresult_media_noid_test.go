@@ -13,10 +13,10 @@ import (
 )
 
 // TestToolResultMediaNoIDKeepsText: a tool result with text and an
-// image but no tool-use id (empty string passes SDK validation; Claude and
-// Nova bodies are free-form): its text must still be recorded under OTel
-// GenAI and OpenInference. Before 8f25b39 it was (Parts empty: the text part
-// / message.content); now Parts holds only the image and the text is lost.
+// image but no tool-use id (an empty string passes SDK validation; Claude
+// and Nova bodies are free-form) is recorded as text under OTel GenAI and
+// OpenInference: its media are recorded only for a result that names its
+// tool call (genai.ToolParts).
 func TestToolResultMediaNoIDKeepsText(t *testing.T) {
 	cases := []struct {
 		name string

@@ -14,7 +14,7 @@ import (
 
 // TestFunctionOutputMediaNoCallID: a function_call_output without a
 // call_id whose output is text and an image keeps its text under OTel
-// GenAI and OpenInference (it did before 8f25b39).
+// GenAI and OpenInference (see genai.ToolParts).
 func TestFunctionOutputMediaNoCallID(t *testing.T) {
 	input := []any{
 		map[string]any{"type": "function_call_output", "output": []any{
