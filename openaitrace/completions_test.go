@@ -147,12 +147,8 @@ func TestNonInferencePassThrough(t *testing.T) {
 			_, err := h.client.Images.Edit(ctx, openai.ImageEditParams{Prompt: "a hat", Image: openai.ImageEditParamsImageUnion{OfFile: strings.NewReader("PNG")}})
 			return err
 		},
-		"audio.speech": func() error {
-			res, err := h.client.Audio.Speech.New(ctx, openai.AudioSpeechNewParams{Input: "hi", Model: "gpt-4o-mini-tts", Voice: openai.AudioSpeechNewParamsVoiceUnion{OfString: openai.String("alloy")}})
-			if err == nil {
-				_, _ = io.ReadAll(res.Body)
-				_ = res.Body.Close()
-			}
+		"audio.voices": func() error {
+			_, err := h.client.Audio.Voices.Delete(ctx, "voice_1")
 			return err
 		},
 		"responses.get": func() error {
@@ -212,7 +208,10 @@ func TestRoutes(t *testing.T) {
 		{"POST", "/openai/deployments/gpt-image-1/images/generations", imagesEndpoint},
 		{"POST", "/v1/images/edits", nil},
 		{"POST", "/v1/images/variations", nil},
-		{"POST", "/v1/audio/transcriptions", nil},
+		{"POST", "/v1/audio/transcriptions", transcriptionEndpoint},
+		{"POST", "/v1/audio/translations", translationEndpoint},
+		{"POST", "/v1/audio/speech", speechEndpoint},
+		{"POST", "/v1/audio/voices", nil},
 		{"POST", "/v1/files", nil},
 		{"POST", "/v1/batches", nil},
 	}

@@ -32,6 +32,10 @@ type endpoint struct {
 	// whether the body is well-formed (see wellFormed).
 	parseResponse func(body string, c *genai.Call, content bool) (wellFormed bool)
 	newStream     func(content bool) streamAccumulator
+	// parseRaw, when set, marks an endpoint whose non-streamed answer is
+	// not JSON (speech's audio): its body is not buffered, and parseRaw
+	// fills c.Response from the response's content type alone.
+	parseRaw func(contentType string, c *genai.Call, content bool)
 }
 
 // streamAccumulator rebuilds a response from streamed SSE events.
@@ -53,7 +57,7 @@ var chatEndpoint = &endpoint{
 
 // routes maps a POST path suffix to its endpoint; the first match wins.
 // Endpoints that are not model inference (files, batches, models,
-// moderations, image edits and variations, audio, ...) have no route and
+// moderations, image edits and variations, voices, ...) have no route and
 // pass through untouched.
 var routes = []struct {
 	suffix string
@@ -63,6 +67,9 @@ var routes = []struct {
 	{"/responses", responsesEndpoint},
 	{"/embeddings", embeddingsEndpoint},
 	{"/images/generations", imagesEndpoint},
+	{"/audio/speech", speechEndpoint},
+	{"/audio/transcriptions", transcriptionEndpoint},
+	{"/audio/translations", translationEndpoint},
 	{"/completions", completionsEndpoint}, // after /chat/completions
 }
 
@@ -148,6 +155,7 @@ type call struct {
 	overflow bool
 	clen     int64   // the response's announced length (-1: unknown)
 	jsonType bool    // the response's content type is JSON, as openai-go sees it
+	rawType  string  // the content type of an answer that is not JSON (see endpoint.parseRaw)
 	pooled   *[]byte // c.buf's pool entry, when it came from bodyPool
 	stream   streamAccumulator
 	splitter sse.Splitter
@@ -450,6 +458,11 @@ func (c *call) afterNext(req *http.Request, resp *http.Response, err error) {
 		c.rec.Streaming = true
 		c.stream = c.ep.newStream(c.res.Capture)
 		c.lastRead = time.Now()
+	case c.ep.parseRaw != nil:
+		// Not JSON (audio): nothing of it is kept.
+		c.mode = modeJSON
+		c.overflow = true
+		c.rawType = ct
 	default:
 		c.mode = modeJSON
 		c.jsonType = sdkJSONType(ct)
@@ -823,7 +836,11 @@ func (c *call) finishLocked(complete bool) {
 		c.rec.Err = &genai.Error{Type: typ, Message: msg}
 	default:
 		body := c.takeBody()
-		if c.rec.Err == nil && !c.overflow {
+		if c.ep.parseRaw != nil {
+			if c.rec.Err == nil && complete {
+				c.ep.parseRaw(c.rawType, &c.rec, c.res.Capture)
+			}
+		} else if c.rec.Err == nil && !c.overflow {
 			ok := c.jsonType && body != "" && c.ep.parseResponse(body, &c.rec, c.res.Capture)
 			if complete && !ok {
 				// openai-go fails to decode it (its error, not the
