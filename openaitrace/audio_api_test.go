@@ -18,7 +18,7 @@ import (
 
 func speechParams() openai.AudioSpeechNewParams {
 	return openai.AudioSpeechNewParams{
-		Model:        openai.SpeechModelGPT4oMiniTTS,
+		Model:        openai.SpeechModel("gpt-4o-mini-tts"),
 		Input:        "Today is a wonderful day.",
 		Instructions: openai.String("Speak cheerfully."),
 		Voice:        openai.AudioSpeechNewParamsVoiceUnion{OfString: openai.String("coral")},
@@ -108,7 +108,7 @@ func TestSpeechStreamed(t *testing.T) {
 func transcriptionParams() openai.AudioTranscriptionNewParams {
 	return openai.AudioTranscriptionNewParams{
 		File:        openai.File(bytes.NewReader([]byte("RIFF....WAVEfmt ")), "memo.wav", "audio/wav"),
-		Model:       openai.AudioModelGPT4oTranscribe,
+		Model:       openai.AudioModel("gpt-4o-transcribe"),
 		Prompt:      openai.String("Names: Ana, Bruno."),
 		Temperature: openai.Float(0.2),
 	}
