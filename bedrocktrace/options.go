@@ -58,8 +58,9 @@ func WithConventions(conv ...semconv.Convention) Option { return instr.WithConve
 // AppendMiddlewares or WithTracing take precedence). The options of one call
 // replace those of an earlier one as a whole, and Instrument() clears them:
 // give them all in every call (Instrument(WithPricing(p)) after
-// Instrument(WithRedactor(r)) leaves no redactor; so does Uninstrument then
-// Instrument() — a redactor set with redact.SetDefault stays). Tracing is on
+// Instrument(WithRedactor(r)) leaves no redactor, which is reported through
+// otel.Handle; so does Uninstrument then Instrument() — a redactor set with
+// redact.SetDefault stays). Tracing is on
 // by default; Instrument is needed only to set defaults or to undo
 // Uninstrument.
 func Instrument(opts ...Option) { pkg.Instrument(opts...) }

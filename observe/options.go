@@ -51,7 +51,8 @@ var std = &Observer{in: pkg.New()}
 // Instrument turns application spans on (they are on from the start) and
 // makes opts the defaults of every Observer, including the one behind the
 // package-level Start and Run. The options of one call replace those of an
-// earlier one as a whole, and Instrument() clears them.
+// earlier one as a whole, and Instrument() clears them (defaults that drop
+// an earlier redactor are reported through otel.Handle).
 func Instrument(opts ...Option) { pkg.Instrument(opts...) }
 
 // Uninstrument turns application spans off: Start returns the context

@@ -60,8 +60,9 @@ var pkg = instr.NewPackage(ScopeName, Version)
 // does not set them itself. The options of one call replace those of an
 // earlier one as a whole, and Instrument() clears them: give them all in
 // every call (Instrument(WithPricing(p)) after Instrument(WithRedactor(r))
-// leaves no redactor; so does Uninstrument then Instrument() — a redactor
-// set with redact.SetDefault stays). The environment variable for content
+// leaves no redactor, which is reported through otel.Handle; so does
+// Uninstrument then Instrument() — a redactor set with redact.SetDefault
+// stays). The environment variable for content
 // capture is read again on the next call.
 func Instrument(opts ...Option) { pkg.Instrument(opts...) }
 

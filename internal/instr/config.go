@@ -5,6 +5,7 @@
 package instr
 
 import (
+	"errors"
 	"os"
 	"strings"
 	"sync/atomic"
@@ -129,12 +130,41 @@ func NewPackage(scope, version string) *Package {
 func (p *Package) Enabled() bool { return !p.disabled.Load() }
 
 // Instrument turns tracing on and makes opts the defaults of every
-// instrumentation of the package.
+// instrumentation of the package. Defaults that drop a redactor the earlier
+// ones had are reported through otel.Handle: captured content is no longer
+// redacted by them, which a later call made for another option (pricing)
+// may do unawares.
 func (p *Package) Instrument(opts ...Option) {
 	cp := append([]Option(nil), opts...)
+	if prev := p.defaults.Load(); prev != nil && redactorOf(*prev) != nil && !redactorGiven(cp) {
+		otel.Handle(errors.New("tracekit: " + p.scope + ": Instrument replaced defaults that had a redactor with defaults that have none: " +
+			"captured content is no longer redacted by them (give WithRedactor in every Instrument call)"))
+	}
 	p.defaults.Store(&cp)
 	p.gen.Add(1)
 	p.disabled.Store(false)
+}
+
+// redactorOf returns the redactor options set (nil: none, or set to nil).
+func redactorOf(opts []Option) redact.Redactor {
+	var cfg Config
+	for _, o := range opts {
+		if o != nil {
+			o.apply(&cfg)
+		}
+	}
+	return cfg.Redactor
+}
+
+// redactorGiven reports whether options set a redactor (nil included).
+func redactorGiven(opts []Option) bool {
+	var cfg Config
+	for _, o := range opts {
+		if o != nil {
+			o.apply(&cfg)
+		}
+	}
+	return cfg.RedactorSet
 }
 
 // Uninstrument turns tracing off: every instrumentation of the package

@@ -1,6 +1,7 @@
 package instr
 
 import (
+	"strings"
 	"sync/atomic"
 	"testing"
 
@@ -8,6 +9,8 @@ import (
 	"go.opentelemetry.io/otel/trace"
 	"go.opentelemetry.io/otel/trace/embedded"
 	"go.opentelemetry.io/otel/trace/noop"
+
+	"github.com/tracekit-go/tracekit/redact"
 )
 
 // funcTP is a TracerProvider of a type that is not comparable (a func
@@ -60,5 +63,29 @@ func TestInstrumentDefaults(t *testing.T) {
 	}
 	if r := in.Resolved(); r.Capture || r.pricing != nil {
 		t.Errorf("Instrument() kept defaults: capture %v, pricing %v", r.Capture, r.pricing != nil)
+	}
+}
+
+// TestInstrumentReportsDroppedRedactor: defaults that drop the redactor
+// the earlier ones had are reported through otel.Handle (a later
+// Instrument call made for pricing would otherwise turn redaction off
+// unawares); keeping, replacing or explicitly clearing it is not.
+func TestInstrumentReportsDroppedRedactor(t *testing.T) {
+	var got []error
+	prev := otel.GetErrorHandler()
+	otel.SetErrorHandler(otel.ErrorHandlerFunc(func(err error) { got = append(got, err) }))
+	t.Cleanup(func() { otel.SetErrorHandler(prev) })
+	red := redact.Func(func(s string) string { return s })
+	p := NewPackage("test", "v0")
+	p.Instrument(WithRedactor(red))
+	p.Instrument(WithRedactor(red), WithPricing(Pricing{"m": {Input: 1}}))
+	p.Instrument(WithRedactor(nil))
+	p.Instrument(WithRedactor(red))
+	if len(got) != 0 {
+		t.Fatalf("reported %v", got)
+	}
+	p.Instrument(WithPricing(Pricing{"m": {Input: 1}}))
+	if len(got) != 1 || !strings.Contains(got[0].Error(), "no longer redacted") {
+		t.Fatalf("reported %v, want the dropped redactor", got)
 	}
 }
