@@ -18,8 +18,10 @@
 //
 //  1. If any exporter option is given ([WithOTLPGRPC], [WithOTLPHTTP],
 //     [WithConsole], [WithFile], [WithSpanExporter], [WithMetricReader]),
-//     exactly those are used, for both signals, and OTEL_TRACES_EXPORTER /
-//     OTEL_METRICS_EXPORTER are ignored. The OTLP options export spans and
+//     exactly those are used, for both signals, and the environment adds no
+//     exporter: OTEL_TRACES_EXPORTER, OTEL_METRICS_EXPORTER and the OTLP
+//     endpoint variables are ignored (when only the console or a file is
+//     given and one of them is set, Setup reports it through otel.Handle). The OTLP options export spans and
 //     metrics; the console and file exporters, spans only. The OTLP exporters
 //     still read the standard OTEL_EXPORTER_OTLP_* variables for whatever the
 //     option leaves unset (timeout, certificates, ...).

@@ -2,8 +2,10 @@ package export
 
 import (
 	"context"
+	"io"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -585,5 +587,46 @@ func TestDefaultResourceMatchesSDK(t *testing.T) {
 		t.Run(strings.Join(env, ","), func(t *testing.T) {
 			runInChild(t, "TestDefaultResourceMatchesSDK", env...)
 		})
+	}
+}
+
+// TestUnusedEnvReported: given only the console (or a file), an OTLP
+// endpoint or OTEL_TRACES_EXPORTER set in the environment exports nothing
+// (rule 1), and Setup says so through otel.Handle; with an OTLP option, or
+// without such a variable, it says nothing.
+func TestUnusedEnvReported(t *testing.T) {
+	var got []error
+	prev := otel.GetErrorHandler()
+	otel.SetErrorHandler(otel.ErrorHandlerFunc(func(err error) { got = append(got, err) }))
+	t.Cleanup(func() { otel.SetErrorHandler(prev) })
+	ctx := context.Background()
+	for _, tc := range []struct {
+		env  map[string]string
+		opts []Option
+		want bool
+	}{
+		{map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:1"}, []Option{WithConsole(io.Discard)}, true},
+		{map[string]string{"OTEL_TRACES_EXPORTER": "otlp"}, []Option{WithFile(filepath.Join(t.TempDir(), "spans.jsonl"))}, true},
+		{nil, []Option{WithConsole(io.Discard)}, false},
+		{map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:1"}, []Option{WithConsole(io.Discard), WithOTLPHTTP("http://127.0.0.1:1")}, false},
+	} {
+		clearEnv(t, tc.env)
+		got = nil
+		p, err := New(ctx, tc.opts...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sctx, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
+		_ = p.Shutdown(sctx)
+		cancel()
+		reported := false
+		for _, e := range got {
+			if strings.Contains(e.Error(), "is set but not used") {
+				reported = true
+			}
+		}
+		if reported != tc.want {
+			t.Errorf("env %v: reported %v (%v), want %v", tc.env, reported, got, tc.want)
+		}
 	}
 }

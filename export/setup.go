@@ -303,12 +303,35 @@ func (b *builder) build(ctx context.Context) error {
 				return err
 			}
 		}
+		c.reportUnusedEnv()
 		return nil
 	}
 	if err := b.tracesFromEnv(ctx); err != nil {
 		return err
 	}
 	return b.metricsFromEnv(ctx)
+}
+
+// reportUnusedEnv reports through otel.Handle exporter settings of the
+// environment that exporter options leave unused (rule 1): given only the
+// console or a file, an OTLP endpoint or OTEL_TRACES_EXPORTER set for the
+// deployment would otherwise export nothing, silently.
+func (c *config) reportUnusedEnv() {
+	for _, d := range c.dests {
+		if d.kind != kindConsole && d.kind != kindFile {
+			return // the options name a backend of their own
+		}
+	}
+	if len(c.readers) > 0 {
+		return
+	}
+	for _, k := range []string{envTracesExporter, envOTLPEndpoint, envOTLPTracesEndpoint} {
+		if envSet(k) {
+			otel.Handle(fmt.Errorf("export: %s is set but not used: exporter options were given (the console or a file), "+
+				"and they replace the environment's exporters; add WithOTLPHTTP or WithOTLPGRPC to export there too", k))
+			return
+		}
+	}
 }
 
 func (b *builder) addDestination(ctx context.Context, d *destination) error {
