@@ -203,6 +203,9 @@ func TestShutdownDeadline(t *testing.T) {
 			if !errors.Is(err, context.DeadlineExceeded) {
 				t.Errorf("shutdown error = %v, want deadline exceeded", err)
 			}
+			if err == nil || !strings.Contains(err.Error(), "1 span(s) still queued or being exported") {
+				t.Errorf("shutdown error = %v, want the number of spans left behind", err)
+			}
 		})
 	}
 }

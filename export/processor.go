@@ -110,6 +110,10 @@ func (p *guardedProcessor) OnEnd(s sdktrace.ReadOnlySpan) {
 func (p *guardedProcessor) Shutdown(ctx context.Context) error {
 	p.g.closing.Store(true)
 	err := p.SpanProcessor.Shutdown(ctx)
+	if n := p.g.inflight.Load(); err != nil && n > 0 {
+		// Given up (the deadline): say how many spans it left behind.
+		err = fmt.Errorf("%s: %d span(s) still queued or being exported when shutdown gave up: %w", p.g.name, n, err)
+	}
 	return errors.Join(err, p.g.lostErr())
 }
 
@@ -144,7 +148,7 @@ func (e *guardedExporter) Shutdown(ctx context.Context) error {
 // timeout is timeout when positive, else OTEL_BSP_SCHEDULE_DELAY when
 // positive (the SDK would export in a busy loop on zero or less), else the
 // SDK's default.
-func newBatchProcessor(name string, e sdktrace.SpanExporter, queue int, timeout time.Duration) sdktrace.SpanProcessor {
+func newBatchProcessor(name string, e sdktrace.SpanExporter, queue int, timeout time.Duration) *guardedProcessor {
 	g := &queueGuard{name: name, limit: int64(queue)}
 	batch := sdktrace.DefaultMaxExportBatchSize
 	if n := envInt(envBSPMaxExportBatch, 0); n > 0 {

@@ -58,9 +58,22 @@ type Providers struct {
 	// The MeterProvider's readers, shut down side by side.
 	metricReaders []sdkmetric.Reader
 
+	// The span processors' guards: what each holds.
+	guards []*queueGuard
+
 	// What was configured, for tests.
 	exporters []string
 	readers   int
+}
+
+// unexported returns the spans the processors still hold (queued, or being
+// exported).
+func (p *Providers) unexported() int64 {
+	var n int64
+	for _, g := range p.guards {
+		n += g.inflight.Load()
+	}
+	return n
 }
 
 // Shutdown flushes and stops both providers, giving up when ctx is done. It
@@ -91,6 +104,9 @@ func (p *Providers) Shutdown(ctx context.Context) error {
 		}
 		// Both providers honour ctx; this also covers an exporter that
 		// does not.
+		if n := p.unexported(); n > 0 {
+			return fmt.Errorf("export: shutdown: %d span(s) still queued or being exported when shutdown gave up: %w", n, ctx.Err())
+		}
 		return fmt.Errorf("export: shutdown: %w", ctx.Err())
 	}
 }
@@ -212,6 +228,7 @@ func New(ctx context.Context, opts ...Option) (*Providers, error) {
 		MeterProvider:  sdkmetric.NewMeterProvider(mopts...),
 		metricReaders:  b.readers,
 		exporters:      b.names,
+		guards:         b.guards,
 		readers:        len(b.readers),
 	}, nil
 }
@@ -292,6 +309,7 @@ type builder struct {
 	processors []sdktrace.SpanProcessor // each owns its exporter
 	readers    []sdkmetric.Reader
 	names      []string // of the span exporters
+	guards     []*queueGuard
 }
 
 func (b *builder) build(ctx context.Context) error {
@@ -375,7 +393,9 @@ func (b *builder) addSpanExporter(name string, e sdktrace.SpanExporter) {
 		b.processors = append(b.processors, sdktrace.NewSimpleSpanProcessor(e))
 		return
 	}
-	b.processors = append(b.processors, newBatchProcessor(name, e, b.cfg.queueSize(), b.cfg.batchTimeout))
+	bp := newBatchProcessor(name, e, b.cfg.queueSize(), b.cfg.batchTimeout)
+	b.processors = append(b.processors, bp)
+	b.guards = append(b.guards, bp.g)
 }
 
 // abort releases what a failed build created: the span processors (whose
