@@ -32,6 +32,7 @@ var transcriptionEndpoint = &endpoint{
 	parseRequest:  parseTranscriptionRequest,
 	parseResponse: checked(parseTranscriptionResponse),
 	newStream:     newTranscriptionStream,
+	parseText:     parseTranscriptionText,
 }
 
 var translationEndpoint = &endpoint{
@@ -40,6 +41,7 @@ var translationEndpoint = &endpoint{
 	parseRequest:  parseTranscriptionRequest,
 	parseResponse: checked(parseTranscriptionResponse),
 	newStream:     newNoStream,
+	parseText:     parseTranscriptionText,
 }
 
 // parseSpeechRequest fills c.Request from a POST /audio/speech body: the
@@ -233,6 +235,8 @@ func parseTranscriptionRequest(body string, c *genai.Call, content bool) {
 			}
 		case "temperature":
 			r.Temperature = optFloat(gjson.Parse(v))
+		case "response_format":
+			r.ResponseFormat = v
 		case "stream":
 			c.Streaming = v == "true"
 		}
@@ -283,6 +287,26 @@ func parseTranscriptionResponse(body string, c *genai.Call, content bool) {
 	})
 	r.Choices = append(r.Choices, ch)
 	r.FinishReasons = append(r.FinishReasons, "stop")
+}
+
+// parseTranscriptionText reads a transcription (or translation) asked for
+// as text, srt or vtt: the text as the answer (content on). It reports
+// false for an answer of any other format, which openai-go fails to decode.
+func parseTranscriptionText(body string, c *genai.Call, content bool) bool {
+	switch c.Request.ResponseFormat {
+	case "text", "srt", "vtt":
+	default:
+		return false
+	}
+	r := &c.Response
+	r.Model = c.Request.Model
+	ch := genai.Choice{Role: "assistant", FinishReason: "stop"}
+	if content {
+		ch.Content, ch.HasContent = body, true
+	}
+	r.Choices = append(r.Choices, ch)
+	r.FinishReasons = append(r.FinishReasons, "stop")
+	return true
 }
 
 // transcriptionStream rebuilds a streamed transcription: the text of its

@@ -36,6 +36,11 @@ type endpoint struct {
 	// not JSON (speech's audio): its body is not buffered, and parseRaw
 	// fills c.Response from the response's content type alone.
 	parseRaw func(contentType string, c *genai.Call, content bool)
+	// parseText, when set, reads a non-streamed answer that is not JSON but
+	// text the request asked for (a transcription in text, srt or vtt,
+	// which the SDK hands over raw); it reports false when the request
+	// asked for JSON.
+	parseText func(body string, c *genai.Call, content bool) bool
 }
 
 // streamAccumulator rebuilds a response from streamed SSE events.
@@ -338,7 +343,7 @@ func (c *call) withholdErr() {
 	vals := append([]string(nil), c.secrets[:c.nsecrets]...)
 	if !c.res.Capture && len(c.reqBody) > 0 {
 		var full genai.Call
-		c.ep.parseRequest(string(c.reqBody), &full, true)
+		c.ep.parseRequest(bstr(c.reqBody), &full, true) // (our copy: nothing kept of it)
 		vals = instr.ContentStrings(vals, &full)
 	}
 	e.Message = instr.Withhold(e.Message, vals)
@@ -485,9 +490,10 @@ func (c *call) afterNext(req *http.Request, resp *http.Response, err error) {
 		c.stop = context.AfterFunc(c.ctx, c.cancelled)
 		c.mu.Unlock()
 	}
-	t := &tee{rc: resp.Body, c: c, recycle: c.mode != modeStream}
-	if c.mode == modeStream {
-		// A stream its caller lets go of without reading it to its end or
+	t := &tee{rc: resp.Body, c: c, recycle: !c.held()}
+	if c.held() {
+		// A stream (or a raw answer: speech's audio) its caller lets go of
+		// without reading it to its end or
 		// closing it (and whose context never ends) still ends its span:
 		// when the collector finds the tee unreachable. (c must never
 		// refer to t, or t would never be. Over HTTP/2 the transport keeps
@@ -497,6 +503,14 @@ func (c *call) afterNext(req *http.Request, resp *http.Response, err error) {
 		runtime.AddCleanup(t, func(c *call) { go c.abandoned() }, c)
 	}
 	resp.Body = t
+}
+
+// held reports whether the call's body is its caller's to read at its own
+// pace, and possibly to drop unread: a stream, or a raw answer (speech's
+// audio). Its span then also ends when the collector finds the body
+// unreachable, and the call is not recycled.
+func (c *call) held() bool {
+	return c.mode == modeStream || c.mode == modeJSON && c.ep.parseRaw != nil
 }
 
 // header is h.Get(key) for a key already in canonical form (it is not
@@ -652,6 +666,9 @@ func (c *call) observe(p []byte, err error) (spent bool) {
 			}
 		}
 	default:
+		if len(p) > 0 && c.ep.parseRaw != nil {
+			c.lastRead = time.Now()
+		}
 		if len(p) > 0 && !c.overflow {
 			if len(c.buf)+len(p) > maxBody {
 				c.overflow = true
@@ -842,6 +859,9 @@ func (c *call) finishLocked(complete bool) {
 			}
 		} else if c.rec.Err == nil && !c.overflow {
 			ok := c.jsonType && body != "" && c.ep.parseResponse(body, &c.rec, c.res.Capture)
+			if !c.jsonType && c.ep.parseText != nil {
+				ok = c.ep.parseText(body, &c.rec, c.res.Capture)
+			}
 			if complete && !ok {
 				// openai-go fails to decode it (its error, not the
 				// response's attributes, is what the caller gets).
@@ -851,11 +871,12 @@ func (c *call) finishLocked(complete bool) {
 		}
 	}
 	c.withholdErr()
+	c.reqBody = nil // (a held call may be kept by its caller long after)
 	c.span.EndAt(&c.rec, c.endAt)
 	// The span has its attributes (strings that alias the bodies, not the
 	// call): the call may be recycled, unless the context's callback has
 	// started (it would find another call in its place).
-	c.spent = c.mode != modeStream && detached
+	c.spent = !c.held() && detached
 }
 
 // end ends the span with what the record holds (no response parsing).
