@@ -204,43 +204,29 @@ const maxFormField = 1 << 20
 // only when content is true).
 func parseTranscriptionRequest(body string, c *genai.Call, content bool) {
 	r := &c.Request
-	boundary, ok := formBoundary(body)
-	if !ok {
-		return
-	}
 	m := genai.Message{Role: "user"}
 	var audio *genai.Part
-	mr := multipart.NewReader(strings.NewReader(body), boundary)
-	for {
-		p, err := mr.NextPart()
-		if err != nil {
-			break
+	eachFormPart(body, func(name string, file *genai.Part, value string) {
+		if file != nil {
+			file.Modality = genai.ModalityAudio
+			audio = file
+			return
 		}
-		if p.FileName() != "" || p.FormName() == "file" {
-			ct := p.Header.Get("Content-Type")
-			if ct == "" || ct == "application/octet-stream" {
-				ct = mime.TypeByExtension(extOf(p.FileName()))
-			}
-			audio = &genai.Part{Kind: genai.PartBlob, Modality: genai.ModalityAudio, MimeType: ct, Unkept: true}
-			continue // (its data is skipped, not read)
-		}
-		b, _ := io.ReadAll(io.LimitReader(p, maxFormField))
-		v := string(b)
-		switch p.FormName() {
+		switch name {
 		case "model":
-			r.Model = v
+			r.Model = value
 		case "prompt":
 			if content {
-				m.Content, m.HasContent = v, true
+				m.Content, m.HasContent = value, true
 			}
 		case "temperature":
-			r.Temperature = optFloat(gjson.Parse(v))
+			r.Temperature = optFloat(gjson.Parse(value))
 		case "response_format":
-			r.ResponseFormat = v
+			r.ResponseFormat = value
 		case "stream":
-			c.Streaming = v == "true"
+			c.Streaming = value == "true"
 		}
-	}
+	})
 	if content && audio != nil {
 		m.Parts = append(m.Parts, *audio)
 		if m.HasContent {
@@ -248,6 +234,34 @@ func parseTranscriptionRequest(body string, c *genai.Call, content bool) {
 		}
 	}
 	r.Messages = append(r.Messages, m)
+}
+
+// eachFormPart calls f for each part of a multipart form body: a file as a
+// blob part not kept (its media type from its header, else its name's
+// extension; its data skipped, not read), any other field with its value
+// (at most maxFormField bytes).
+func eachFormPart(body string, f func(name string, file *genai.Part, value string)) {
+	boundary, ok := formBoundary(body)
+	if !ok {
+		return
+	}
+	mr := multipart.NewReader(strings.NewReader(body), boundary)
+	for {
+		p, err := mr.NextPart()
+		if err != nil {
+			return
+		}
+		if p.FileName() != "" {
+			ct := p.Header.Get("Content-Type")
+			if ct == "" || ct == "application/octet-stream" {
+				ct = mime.TypeByExtension(extOf(p.FileName()))
+			}
+			f(p.FormName(), &genai.Part{Kind: genai.PartBlob, Modality: genai.ModalityOf(ct), MimeType: ct, Unkept: true}, "")
+			continue
+		}
+		b, _ := io.ReadAll(io.LimitReader(p, maxFormField))
+		f(p.FormName(), nil, string(b))
+	}
 }
 
 // formBoundary returns the boundary of a multipart body from its first

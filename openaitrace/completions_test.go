@@ -143,9 +143,9 @@ func TestNonInferencePassThrough(t *testing.T) {
 			_, err := h.client.Moderations.New(ctx, openai.ModerationNewParams{Input: openai.ModerationNewParamsInputUnion{OfString: openai.String("hi")}})
 			return err
 		},
-		"images.edit": func() error {
-			_, err := h.client.Images.Edit(ctx, openai.ImageEditParams{Prompt: "a hat", Image: openai.ImageEditParamsImageUnion{OfFile: strings.NewReader("PNG")}})
-			return err
+		"images.variations": func() error {
+			var out map[string]any
+			return h.client.Post(ctx, "images/variations", map[string]any{"n": 1}, &out)
 		},
 		"audio.voices": func() error {
 			_, err := h.client.Audio.Voices.Delete(ctx, "voice_1")
@@ -206,7 +206,7 @@ func TestRoutes(t *testing.T) {
 		{"POST", "/v1/moderations", nil},
 		{"POST", "/v1/images/generations", imagesEndpoint},
 		{"POST", "/openai/deployments/gpt-image-1/images/generations", imagesEndpoint},
-		{"POST", "/v1/images/edits", nil},
+		{"POST", "/v1/images/edits", imageEditsEndpoint},
 		{"POST", "/v1/images/variations", nil},
 		{"POST", "/v1/audio/transcriptions", transcriptionEndpoint},
 		{"POST", "/v1/audio/translations", translationEndpoint},

@@ -13,12 +13,21 @@ import (
 // This file translates POST /images/generations (plain and streamed) into
 // the neutral record: an image generation (generate_content), the prompt as
 // the user message, each image a choice whose Media holds it (capture on).
-// Image edits and variations (multipart bodies) are not traced.
+// POST /images/edits (a multipart form) likewise; variations (DALL·E 2's)
+// are not traced.
 
 var imagesEndpoint = &endpoint{
 	operation:     genai.OpGenerateContent,
 	api:           "images.generations",
 	parseRequest:  parseImagesRequest,
+	parseResponse: checked(parseImagesResponse),
+	newStream:     newImagesStream,
+}
+
+var imageEditsEndpoint = &endpoint{
+	operation:     genai.OpGenerateContent,
+	api:           "images.edits",
+	parseRequest:  parseImageEditRequest,
 	parseResponse: checked(parseImagesResponse),
 	newStream:     newImagesStream,
 }
@@ -65,6 +74,60 @@ func parseImagesRequest(body string, c *genai.Call, content bool) {
 	if r.User == "" {
 		r.User = safety
 	}
+}
+
+// parseImageEditRequest fills c.Request from the multipart form of a POST
+// /images/edits: as parseImagesRequest, and with capture on the images to
+// edit and the mask as parts of the user message (their data not kept).
+func parseImageEditRequest(body string, c *genai.Call, content bool) {
+	r := &c.Request
+	r.OutputType = "image"
+	var prompt string
+	var hasPrompt bool
+	var images []genai.Part
+	var safety string
+	eachFormPart(body, func(name string, file *genai.Part, value string) {
+		if file != nil {
+			if file.Modality == "" || file.Modality == genai.ModalityDocument {
+				file.Modality = genai.ModalityImage // (an image whose type its name does not tell)
+			}
+			if len(images) < maxImages {
+				images = append(images, *file)
+			}
+			return
+		}
+		switch name {
+		case "model":
+			r.Model = value
+		case "prompt":
+			prompt, hasPrompt = value, true
+		case "n":
+			r.ChoiceCount = optInt(gjson.Parse(value))
+		case "user":
+			r.User = value
+		case "safety_identifier":
+			safety = value
+		case "output_format":
+			r.OutputImageFormat = value
+		case "stream":
+			c.Streaming = value == "true"
+		}
+	})
+	if r.User == "" {
+		r.User = safety
+	}
+	m := genai.Message{Role: "user"}
+	if content {
+		if hasPrompt {
+			m.Content, m.HasContent = prompt, true
+			m.Parts = append(m.Parts, genai.Part{Kind: genai.PartText, Text: prompt})
+		}
+		m.Parts = append(m.Parts, images...)
+		if len(images) == 0 {
+			m.Parts = nil
+		}
+	}
+	r.Messages = append(r.Messages, m)
 }
 
 // imageMime returns the media type of an image in the format a request
@@ -202,7 +265,7 @@ func (s *imagesStream) consume(_, data []byte) bool {
 		}
 		s.err = e
 		return true
-	case "image_generation.completed":
+	case "image_generation.completed", "image_edit.completed":
 	default:
 		return false
 	}

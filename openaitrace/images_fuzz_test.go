@@ -95,3 +95,27 @@ func FuzzImagesStream(f *testing.F) {
 		}
 	})
 }
+
+func FuzzImageEditRequest(f *testing.F) {
+	f.Add(formBody("xYzZY", map[string]string{"model": "gpt-image-2", "prompt": "add a hat", "n": "2", "output_format": "webp", "stream": "true", "user": "u"}, "PNGDATA"))
+	f.Add(formBody("b", map[string]string{"safety_identifier": "s"}, ""))
+	f.Add("--b\r\nContent-Disposition: form-data; name=\"image[]\"; filename=\"x\"\r\n\r\n")
+	f.Fuzz(func(t *testing.T, body string) {
+		var on, off genai.Call
+		parseImageEditRequest(body, &on, true)
+		parseImageEditRequest(body, &off, false)
+		checkNoContent(t, &off)
+		sameShape(t, &on, &off)
+		for _, m := range on.Request.Messages {
+			if len(m.Parts) > maxImages+1 {
+				t.Fatalf("%d parts", len(m.Parts))
+			}
+			for _, p := range m.Parts {
+				if p.Data != "" || p.Bytes != nil {
+					t.Fatalf("image data kept: %+v", p)
+				}
+			}
+		}
+		render(&on, true)
+	})
+}

@@ -2,6 +2,7 @@ package openaitrace
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -162,22 +163,63 @@ func TestImagesGenerateStreaming(t *testing.T) {
 	wantAttrs(t, attrs(s2), map[string]any{"error.type": "moderation_blocked", "gen_ai.response.finish_reasons": nil})
 }
 
-// TestImagesEditPassesThrough: an image edit (a multipart body) passes
-// through untraced.
-func TestImagesEditPassesThrough(t *testing.T) {
-	h := newHarness(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !strings.HasSuffix(r.URL.Path, "/images/edits") {
-			t.Errorf("path %s", r.URL.Path)
+// TestImagesEdit: POST /images/edits (a multipart form) is an image
+// generation: the model, the image count and the user from the form; with
+// capture on the prompt, and in OTel GenAI the images to edit and the mask
+// as image parts (their media types, not their data); the answer as a
+// generation's. The server gets the form intact.
+func TestImagesEdit(t *testing.T) {
+	for _, capture := range []bool{true, false} {
+		var prompt, image string
+		h := newHarnessWith(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if !strings.HasSuffix(r.URL.Path, "/images/edits") {
+				t.Errorf("path %s", r.URL.Path)
+			}
+			if err := r.ParseMultipartForm(1 << 20); err != nil {
+				t.Error(err)
+			}
+			prompt = r.FormValue("prompt")
+			for _, fhs := range r.MultipartForm.File {
+				if f, err := fhs[0].Open(); err == nil {
+					b, _ := io.ReadAll(f)
+					image += string(b)
+				}
+			}
+			jsonHandler(200, imagesAnswer)(w, r)
+		}), capture, &harnessConfig{tracing: []Option{WithConventions(semconv.Tracekit, semconv.OTelGenAI)}})
+		res, err := h.client.Images.Edit(context.Background(), openai.ImageEditParams{
+			Prompt: "add a hat",
+			Model:  openai.ImageModelGPTImage2,
+			Image:  openai.ImageEditParamsImageUnion{OfFile: openai.File(strings.NewReader("PNGDATA"), "fox.png", "image/png")},
+			Mask:   openai.File(strings.NewReader("MASK"), "mask.png", "image/png"),
+			N:      openai.Int(2),
+		})
+		if err != nil || len(res.Data) != 2 {
+			t.Fatalf("caller got %+v, %v", res, err)
 		}
-		jsonHandler(200, `{"created":1,"data":[{"b64_json":"`+imagePNG+`"}]}`)(w, r)
-	}), true)
-	if _, err := h.client.Images.Edit(context.Background(), openai.ImageEditParams{
-		Prompt: "add a hat",
-		Image:  openai.ImageEditParamsImageUnion{OfFile: strings.NewReader("PNGDATA")},
-	}); err != nil {
-		t.Fatal(err)
-	}
-	if n := len(h.spans()); n != 0 {
-		t.Errorf("%d spans", n)
+		if prompt != "add a hat" || !strings.Contains(image, "PNGDATA") || !strings.Contains(image, "MASK") {
+			t.Fatalf("server got %q, %q", prompt, image)
+		}
+		s := h.onlySpan()
+		if s.Name() != "generate_content gpt-image-2" {
+			t.Errorf("span %s", s.Name())
+		}
+		a := attrs(s)
+		wantAttrs(t, a, map[string]any{
+			"gen_ai.operation.name":          "generate_content",
+			"gen_ai.output.type":             "image",
+			"gen_ai.request.choice.count":    2,
+			"gen_ai.usage.output_tokens":     4160,
+			"gen_ai.response.finish_reasons": []string{"stop", "stop"},
+		})
+		if !capture {
+			wantAttrs(t, a, map[string]any{"gen_ai.prompt.0.content": nil, "gen_ai.input.messages": nil})
+			continue
+		}
+		wantAttrs(t, a, map[string]any{
+			"gen_ai.prompt.0.content": "add a hat",
+			"gen_ai.input.messages": `[{"role":"user","parts":[{"type":"text","content":"add a hat"},` +
+				`{"type":"blob","modality":"image","mime_type":"image/png"},{"type":"blob","modality":"image","mime_type":"image/png"}]}]`,
+		})
 	}
 }

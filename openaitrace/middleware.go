@@ -62,7 +62,7 @@ var chatEndpoint = &endpoint{
 
 // routes maps a POST path suffix to its endpoint; the first match wins.
 // Endpoints that are not model inference (files, batches, models,
-// moderations, image edits and variations, voices, ...) have no route and
+// moderations, image variations, voices, ...) have no route and
 // pass through untouched.
 var routes = []struct {
 	suffix string
@@ -72,6 +72,7 @@ var routes = []struct {
 	{"/responses", responsesEndpoint},
 	{"/embeddings", embeddingsEndpoint},
 	{"/images/generations", imagesEndpoint},
+	{"/images/edits", imageEditsEndpoint},
 	{"/audio/speech", speechEndpoint},
 	{"/audio/transcriptions", transcriptionEndpoint},
 	{"/audio/translations", translationEndpoint},
