@@ -547,6 +547,9 @@ func (st *callState) guardEnd() {
 		if st.stopCancel != nil {
 			st.stopCancel()
 		}
+		if st.teeing {
+			instr.Release(st)
+		}
 		st.mu.Unlock()
 		st.span.End(&genai.Call{Operation: st.call.Operation, Provider: st.call.Provider, API: st.call.API,
 			Request: genai.Request{Model: st.call.Request.Model}})
@@ -560,6 +563,9 @@ func (st *callState) endLocked() {
 		return
 	}
 	st.ended = true
+	if st.teeing {
+		instr.Release(st)
+	}
 	if st.stopCancel != nil {
 		st.stopCancel()
 	}
@@ -699,6 +705,26 @@ func (st *callState) onResponse(ctx context.Context, resp *http.Response) {
 	st.teeing = true
 	resp.Body = newFrameTee(resp.Body, st)
 	st.stopCancel = context.AfterFunc(ctx, func() { st.cancelled(ctx) })
+	instr.Hold(st) // a provider that shuts down first ends it (instr.EndHeld)
+}
+
+// HeldSpan returns the span of a stream (instr.Holder).
+func (st *callState) HeldSpan() *instr.Span { return st.span }
+
+// EndAtShutdown ends a stream whose provider shuts down before its caller
+// is done with it (instr.Holder): one that has not met its terminal event
+// is cut short by the shutdown.
+func (st *callState) EndAtShutdown() {
+	defer st.guardEnd()
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.ended {
+		return
+	}
+	if st.call.Err == nil && !st.sawTerminal {
+		st.call.Err = &genai.Error{Type: "shutdown", Message: "tracing shut down while the stream was still being read"}
+	}
+	st.endLocked()
 }
 
 func headerInt(h http.Header, k string) genai.Int {

@@ -19,6 +19,7 @@ import (
 
 	"github.com/tracekit-go/tracekit/semconv"
 
+	"github.com/tracekit-go/tracekit/internal/instr"
 	"github.com/tracekit-go/tracekit/internal/safeurl"
 )
 
@@ -79,7 +80,9 @@ func (p *Providers) unexported() int64 {
 // Shutdown flushes and stops both providers, giving up when ctx is done. It
 // returns an error when the final export of spans or metrics failed (the
 // spans or metrics are lost) and, wrapping ctx.Err(), when ctx was done
-// first.
+// first. Streams (and speech answers) of openaitrace and bedrocktrace
+// whose callers still hold them unfinished end first, cut short
+// (error.type=shutdown), so that their spans are exported too.
 //
 // The work is done once, with the context of the first call. Every call,
 // concurrent or later, waits until that work has finished or its own ctx is
@@ -112,6 +115,10 @@ func (p *Providers) Shutdown(ctx context.Context) error {
 }
 
 func (p *Providers) shutdown(ctx context.Context) error {
+	// Streams and raw answers their callers still hold (never closed, on
+	// contexts that never end): their spans end now, cut short, rather
+	// than be lost with the process.
+	instr.EndHeld(p.TracerProvider)
 	var wg sync.WaitGroup
 	var terr, merr error
 	wg.Go(func() { terr = p.TracerProvider.Shutdown(ctx) })

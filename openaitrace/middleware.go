@@ -502,9 +502,38 @@ func (c *call) afterNext(req *http.Request, resp *http.Response, err error) {
 		// The span's end runs the user's processors and exporters: on a
 		// goroutine of its own, not on the runtime's few cleanup ones.
 		runtime.AddCleanup(t, func(c *call) { go c.abandoned() }, c)
+		// A provider that shuts down first ends it (instr.EndHeld).
+		c.mu.Lock()
+		if !c.done {
+			instr.Hold(c)
+		}
+		c.mu.Unlock()
 	}
 	resp.Body = t
 }
+
+// HeldSpan returns the span of a held call (instr.Holder).
+func (c *call) HeldSpan() *instr.Span { return c.span }
+
+// EndAtShutdown ends a held call whose provider shuts down before its
+// caller is done with its answer (instr.Holder): an answer not complete is
+// cut short by the shutdown.
+func (c *call) EndAtShutdown() {
+	defer c.guard()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.done {
+		return
+	}
+	if !c.terminal && c.rec.Err == nil {
+		c.rec.Err = errShutdown
+	}
+	c.finishLocked(c.terminal)
+}
+
+// errShutdown is the error of a call whose answer was still being read when
+// tracing shut down.
+var errShutdown = &genai.Error{Type: "shutdown", Message: "tracing shut down while the answer was still being read"}
 
 // held reports whether the call's body is its caller's to read at its own
 // pace, and possibly to drop unread: a stream, or a raw answer (speech's
@@ -873,6 +902,9 @@ func (c *call) finishLocked(complete bool) {
 	}
 	c.withholdErr()
 	c.reqBody = nil // (a held call may be kept by its caller long after)
+	if c.held() {
+		instr.Release(c)
+	}
 	c.span.EndAt(&c.rec, c.endAt)
 	// The span has its attributes (strings that alias the bodies, not the
 	// call): the call may be recycled, unless the context's callback has
@@ -891,6 +923,9 @@ func (c *call) end() {
 		}
 		c.withholdErr()
 		c.span.End(&c.rec)
+		if c.held() {
+			instr.Release(c)
+		}
 	}
 }
 
@@ -908,5 +943,8 @@ func (c *call) guard() {
 		// Also when finishLocked panicked after setting done (in a parser,
 		// before the span ended): End runs once.
 		c.span.EndAt(&c.rec, c.endAt)
+		if c.held() {
+			instr.Release(c)
+		}
 	}
 }
