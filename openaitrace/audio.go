@@ -120,7 +120,7 @@ type speechStream struct {
 func newSpeechStream(content bool) streamAccumulator { return &speechStream{content: content} }
 
 func (s *speechStream) consume(_, data []byte) bool {
-	ev, stop, err := audioEvent(data)
+	ev, stop, err := mediaEvent(data)
 	if stop {
 		s.err = err
 		return true
@@ -152,10 +152,10 @@ func (s *speechStream) finish(c *genai.Call, _ bool) {
 	r.FinishReasons = append(r.FinishReasons, "stop")
 }
 
-// audioEvent reads one event of an audio stream: stop is set on an event
-// that ends it ([DONE], an error member or an error event, data openai-go
-// cannot decode), with its error. The event aliases data.
-func audioEvent(data []byte) (ev gjson.Result, stop bool, err *genai.Error) {
+// mediaEvent reads one event of an image or audio stream: stop is set on
+// an event that ends it ([DONE], an error member or an error event, data
+// openai-go cannot decode), with its error. The event aliases data.
+func mediaEvent(data []byte) (ev gjson.Result, stop bool, err *genai.Error) {
 	if len(data) >= 6 && string(data[:6]) == "[DONE]" {
 		return ev, true, nil
 	}
@@ -177,7 +177,7 @@ func audioEvent(data []byte) (ev gjson.Result, stop bool, err *genai.Error) {
 			e.Type = "stream_error"
 		}
 		if e.Message == "" {
-			e.Message = "error event in the audio stream"
+			e.Message = "error event in the stream"
 		}
 		return ev, true, e
 	}
@@ -339,7 +339,7 @@ func newTranscriptionStream(content bool) streamAccumulator {
 }
 
 func (s *transcriptionStream) consume(_, data []byte) bool {
-	ev, stop, err := audioEvent(data)
+	ev, stop, err := mediaEvent(data)
 	if stop {
 		s.err = err
 		return true

@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"github.com/tracekit-go/tracekit/internal/genai"
-	"github.com/tracekit-go/tracekit/internal/sse"
 )
 
 func FuzzSpeechRequest(f *testing.F) {
@@ -77,27 +76,9 @@ func FuzzAudioStreams(f *testing.F) {
 	f.Add(join(dataEvents(`{"type":"speech.audio.delta","audio":"SUQz"}`, `{"type":"speech.audio.done","usage":{"input_tokens":14,"output_tokens":101}}`)), 9)
 	f.Add(join(dataEvents(`{"type":"error","code":"x","message":"y"}`, `{"error":{"code":"z"}}`, `null`, `[DONE]`)), 3)
 	f.Fuzz(func(t *testing.T, data []byte, split int) {
-		if split < 0 || split > len(data) {
-			split = len(data) / 2
-		}
 		for _, capture := range []bool{true, false} {
 			for _, acc := range []streamAccumulator{newTranscriptionStream(capture), newSpeechStream(capture)} {
-				var sp sse.Splitter
-				done := false
-				feed := func(p []byte) {
-					// Scribble over p afterwards: nothing kept may alias it.
-					sp.Feed(p, func(event, d []byte) {
-						if !done && acc.consume(event, d) {
-							done = true
-						}
-					})
-					for i := range p {
-						p[i] = 'X'
-					}
-				}
-				buf := bytes.Clone(data)
-				feed(buf[:split])
-				feed(buf[split:])
+				done := feedSplit(data, split, acc.consume)
 				var c genai.Call
 				acc.finish(&c, done)
 				if !capture {

@@ -1,7 +1,6 @@
 package openaitrace
 
 import (
-	"bytes"
 	"strings"
 
 	"github.com/tidwall/gjson"
@@ -234,37 +233,12 @@ type streamImage struct {
 func newImagesStream(content bool) streamAccumulator { return &imagesStream{content: content} }
 
 func (s *imagesStream) consume(_, data []byte) bool {
-	if len(data) >= 6 && string(data[:6]) == "[DONE]" {
+	ev, stop, err := mediaEvent(data) // (the stream's buffer: what is kept is cloned)
+	if stop {
+		s.err = err
 		return true
 	}
-	if bytes.Contains(data, []byte(`"error"`)) {
-		if e := gjson.Get(bstr(data), "error"); e.Exists() {
-			if e.IsObject() {
-				s.err = streamError(e)
-			} else {
-				s.err = &genai.Error{Type: "stream_error", Message: strings.Clone(e.String())}
-			}
-			return true
-		}
-	}
-	if ok, null := decodable(data); !ok || !null && !wholeValue(data) {
-		s.err = undecodableEvent
-		return true
-	} else if null {
-		return false
-	}
-	ev := gjson.Parse(bstr(data)) // (the stream's buffer: what is kept is cloned)
 	switch ev.Get("type").Str {
-	case "error": // {"type":"error","code":...,"message":...}
-		e := &genai.Error{Type: strings.Clone(ev.Get("code").Str), Message: strings.Clone(ev.Get("message").Str)}
-		if e.Type == "" {
-			e.Type = "stream_error"
-		}
-		if e.Message == "" {
-			e.Message = "error event in the image stream"
-		}
-		s.err = e
-		return true
 	case "image_generation.completed", "image_edit.completed":
 	default:
 		return false

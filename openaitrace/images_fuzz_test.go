@@ -57,27 +57,9 @@ func FuzzImagesStream(f *testing.F) {
 	f.Add(join(dataEvents(`{"type":"error","error":{"code":"moderation_blocked","message":"blocked"}}`)), 3)
 	f.Add(join(dataEvents(`null`, `{"type":"image_generation.completed"`, `[DONE]`)), 10)
 	f.Fuzz(func(t *testing.T, data []byte, split int) {
-		if split < 0 || split > len(data) {
-			split = len(data) / 2
-		}
 		for _, capture := range []bool{true, false} {
 			s := newImagesStream(capture).(*imagesStream)
-			var sp sse.Splitter
-			done := false
-			feed := func(p []byte) {
-				// Scribble over p afterwards: nothing kept may alias it.
-				sp.Feed(p, func(event, d []byte) {
-					if !done && s.consume(event, d) {
-						done = true
-					}
-				})
-				for i := range p {
-					p[i] = 'X'
-				}
-			}
-			buf := bytes.Clone(data)
-			feed(buf[:split])
-			feed(buf[split:])
+			done := feedSplit(data, split, s.consume)
 			var c genai.Call
 			c.Request.Model = "gpt-image-1"
 			s.finish(&c, done)
@@ -118,4 +100,28 @@ func FuzzImageEditRequest(f *testing.F) {
 		}
 		render(&on, true)
 	})
+}
+
+// feedSplit feeds data to consume through an SSE splitter in two reads cut
+// at split, scribbling over each read afterwards (to catch anything kept
+// that aliases the read buffer), and reports whether an event was terminal.
+func feedSplit(data []byte, split int, consume func(event, d []byte) bool) (done bool) {
+	if split < 0 || split > len(data) {
+		split = len(data) / 2
+	}
+	var sp sse.Splitter
+	feed := func(p []byte) {
+		sp.Feed(p, func(event, d []byte) {
+			if !done && consume(event, d) {
+				done = true
+			}
+		})
+		for i := range p {
+			p[i] = 'X'
+		}
+	}
+	buf := bytes.Clone(data)
+	feed(buf[:split])
+	feed(buf[split:])
+	return done
 }
