@@ -115,13 +115,16 @@ func (p *Providers) Shutdown(ctx context.Context) error {
 }
 
 func (p *Providers) shutdown(ctx context.Context) error {
-	// Streams and raw answers their callers still hold (never closed, on
-	// contexts that never end): their spans end now, cut short, rather
-	// than be lost with the process.
-	instr.EndHeld(p.TracerProvider)
 	var wg sync.WaitGroup
 	var terr, merr error
-	wg.Go(func() { terr = p.TracerProvider.Shutdown(ctx) })
+	wg.Go(func() {
+		// Streams and raw answers their callers still hold (never
+		// closed, on contexts that never end): their spans end now, cut
+		// short, rather than be lost with the process. (Beside the meters'
+		// shutdown: slow span processors do not eat its time.)
+		instr.EndHeld(p.TracerProvider)
+		terr = p.TracerProvider.Shutdown(ctx)
+	})
 	wg.Go(func() { merr = p.shutdownMeters(ctx) })
 	wg.Wait()
 	if err := errors.Join(terr, merr); err != nil {

@@ -159,9 +159,13 @@ type call struct {
 	status   int
 	buf      []byte
 	overflow bool
-	clen     int64   // the response's announced length (-1: unknown)
-	jsonType bool    // the response's content type is JSON, as openai-go sees it
-	rawType  string  // the content type of an answer that is not JSON (see endpoint.parseRaw)
+	clen     int64  // the response's announced length (-1: unknown)
+	jsonType bool   // the response's content type is JSON, as openai-go sees it
+	rawType  string // the content type of an answer that is not JSON (see endpoint.parseRaw)
+	rawRead  int64  // the bytes of such an answer read so far
+	// eofSeen: the body's end came with its last bytes, and is held back
+	// for the caller's next Read (see tee.Read): the answer is whole.
+	eofSeen  bool
 	pooled   *[]byte // c.buf's pool entry, when it came from bodyPool
 	stream   streamAccumulator
 	splitter sse.Splitter
@@ -525,10 +529,20 @@ func (c *call) EndAtShutdown() {
 	if c.done {
 		return
 	}
-	if !c.terminal && c.rec.Err == nil {
+	// Whole: its terminal event, its end (held back for the caller's next
+	// Read), or all the bytes a raw answer announced.
+	whole := c.terminal || c.eofSeen || c.clen > 0 && c.rawRead >= c.clen
+	if !whole && c.rec.Err == nil {
 		c.rec.Err = errShutdown
 	}
-	c.finishLocked(c.terminal)
+	c.finishLocked(whole)
+}
+
+// noteEOF notes that the body's end came with its last bytes.
+func (c *call) noteEOF() {
+	c.mu.Lock()
+	c.eofSeen = true
+	c.mu.Unlock()
 }
 
 // errShutdown is the error of a call whose answer was still being read when
@@ -625,6 +639,7 @@ func (t *tee) Read(p []byte) (int, error) {
 		if err == io.EOF && n > 0 {
 			t.eof = true
 			err = nil
+			c.noteEOF()
 		}
 		c.observe(p[:n], err)
 		if t.eof {
@@ -698,6 +713,7 @@ func (c *call) observe(p []byte, err error) (spent bool) {
 	default:
 		if len(p) > 0 && c.ep.parseRaw != nil {
 			c.lastRead = time.Now()
+			c.rawRead += int64(len(p))
 		}
 		if len(p) > 0 && !c.overflow {
 			if len(c.buf)+len(p) > maxBody {

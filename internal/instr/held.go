@@ -50,27 +50,35 @@ func Release(h Holder) {
 // tp is nil) and returns how many it ended. A TracerProvider about to shut
 // down calls it first: those spans then reach its exporters.
 func EndHeld(tp trace.TracerProvider) int {
-	held.Lock()
-	var hs []Holder
-	for h := range held.m {
-		if s := h.HeldSpan(); tp == nil || s != nil && s.span != nil && sameProvider(s.span.TracerProvider(), tp) {
-			hs = append(hs, h)
-		}
-	}
-	held.Unlock()
+	hs := heldOf(tp)
 	for _, h := range hs {
 		h.EndAtShutdown()
 	}
 	return len(hs)
 }
 
-// sameProvider reports whether a and b are the same provider (false when
-// their type cannot be compared).
-func sameProvider(a, b trace.TracerProvider) (same bool) {
+// heldOf returns the held calls whose spans tp made. A span whose
+// TracerProvider panics is left out.
+func heldOf(tp trace.TracerProvider) []Holder {
+	held.Lock()
+	defer held.Unlock()
+	var hs []Holder
+	for h := range held.m {
+		if tp == nil || madeBy(h, tp) {
+			hs = append(hs, h)
+		}
+	}
+	return hs
+}
+
+// madeBy reports whether tp made the span of h (false when its provider
+// cannot be compared, or telling panics).
+func madeBy(h Holder, tp trace.TracerProvider) (same bool) {
 	defer func() {
 		if recover() != nil {
 			same = false
 		}
 	}()
-	return a == b
+	s := h.HeldSpan()
+	return s != nil && s.span != nil && s.span.TracerProvider() == tp
 }
