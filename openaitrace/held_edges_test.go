@@ -100,7 +100,7 @@ func TestHeldSpeechReadWhole(t *testing.T) {
 	instr.EndHeld(h.tp)
 	a := attrs(h.onlySpan())
 	if v, ok := a["error.type"]; ok {
-		t.Fatalf("whole answer, yet error.type=%v", v.Emit())
+		t.Fatalf("whole answer, yet error.type=%v", v.String())
 	}
 	_ = res.Body.Close()
 }
