@@ -43,7 +43,9 @@
 // typed output or the error. For InvokeModel the request and response bodies
 // are parsed in one pass each (a single-pass scanner for Claude, gjson for
 // the other families); the request body is copied once so that
-// attribute strings never alias the caller's buffer. Converse and
+// attribute strings never alias the caller's buffer (an image model's
+// bodies, which may hold megabytes of images, are read in place, and what
+// is kept of them is cloned). Converse and
 // RetrieveAndGenerate take their response id (the request id) from the
 // operation's metadata. For the other
 // operations a Deserialize middleware (innermost) sees the raw HTTP response:
@@ -68,7 +70,8 @@
 // closed early records what arrived before the Close, which can be a little
 // more than the caller took (the SDK's reader reads ahead). Tracing starts
 // no goroutine of its own; a stream left unclosed keeps the SDK's reader
-// goroutines, and its span, until Close or the end of its context.
+// goroutines, and its span, until Close, the end of its context, or
+// export.Setup's shutdown (which ends it cut short, error.type=shutdown).
 //
 // # Bounds
 //

@@ -21,7 +21,8 @@
 //     exactly those are used, for both signals, and the environment adds no
 //     exporter: OTEL_TRACES_EXPORTER, OTEL_METRICS_EXPORTER and the OTLP
 //     endpoint variables are ignored (when only the console or a file is
-//     given and one of them is set, Setup reports it through otel.Handle). The OTLP options export spans and
+//     given and OTEL_TRACES_EXPORTER or an OTLP endpoint for traces is set,
+//     Setup reports it through otel.Handle). The OTLP options export spans and
 //     metrics; the console and file exporters, spans only. The OTLP exporters
 //     still read the standard OTEL_EXPORTER_OTLP_* variables for whatever the
 //     option leaves unset (timeout, certificates, ...).
@@ -85,9 +86,13 @@
 // endpoint does. Only [WithSimpleProcessor] exports on the caller's goroutine;
 // it is meant for tests and debugging.
 //
-// The shutdown function returns an error when the last spans or metrics could
-// not be exported (they are lost), naming the exporter for spans. A failed
-// Setup or New leaves nothing running.
+// The shutdown function first ends the spans of openaitrace and bedrocktrace
+// streams (and speech answers) that their callers still hold unfinished,
+// cut short (error.type=shutdown), so that they are exported rather than
+// lost with the process. It returns an error when the last spans or metrics
+// could not be exported (they are lost), naming the exporter for spans, and
+// saying how many spans were still queued or being exported when it gave up
+// at its deadline. A failed Setup or New leaves nothing running.
 //
 // Before creating an OTLP exporter, Setup checks the
 // OTEL_EXPORTER_OTLP_[TRACES_|METRICS_]HEADERS variables the exporter reads

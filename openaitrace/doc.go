@@ -27,9 +27,11 @@
 // first; never before the last chunk has been handed over (after the
 // terminal event the span ends at the next read of the body). Always Close a
 // stream (defer stream.Close()), as the SDK asks: one abandoned unclosed, on
-// a context that never ends, keeps its connection, and its span ends only
-// when the garbage collector finds the stream unreachable (over HTTP/2, not
-// before the server has ended it), dated at its last read.
+// a context that never ends, keeps its connection, and its span ends when
+// the garbage collector finds the stream unreachable (over HTTP/2, not
+// before the server has ended it), dated at its last read, or when
+// export.Setup's shutdown runs (cut short, error.type=shutdown, unless the
+// answer was complete). A speech answer's body is held the same way.
 //
 // Tracing never changes what the caller sees: the same bytes, errors and
 // retries. A failure or panic inside tracing is reported through otel.Handle

@@ -163,6 +163,7 @@ type call struct {
 	jsonType bool   // the response's content type is JSON, as openai-go sees it
 	rawType  string // the content type of an answer that is not JSON (see endpoint.parseRaw)
 	rawRead  int64  // the bytes of such an answer read so far
+	reqCut   bool   // the request body was read in part (past maxBody)
 	// eofSeen: the body's end came with its last bytes, and is held back
 	// for the caller's next Read (see tee.Read): the answer is whole.
 	eofSeen  bool
@@ -282,6 +283,10 @@ func (t *tracer) begin(req *http.Request) (c *call, out *http.Request) {
 		c.rec.ResendCount, _ = strconv.Atoi(n)
 	}
 	if body := requestBody(req); len(body) > 0 {
+		// A body past the bound was read in part (a large multipart
+		// form: its fields after the files are not read): whether it
+		// streams, the answer's content type tells (see afterNext).
+		c.reqCut = len(body) >= maxBody || req.ContentLength > maxBody
 		ep.parseRequest(bstr(body), &c.rec, res.Capture)
 		if !res.Capture {
 			c.reqBody = body
@@ -460,7 +465,7 @@ func (c *call) afterNext(req *http.Request, resp *http.Response, err error) {
 	switch {
 	case resp.StatusCode >= 400:
 		c.mode = modeError
-	case c.rec.Streaming:
+	case c.rec.Streaming, c.reqCut && isEventStream(ct):
 		// openai-go decodes the answer to a streaming request as an event
 		// stream whatever its content type says (JSON, text/plain, none,
 		// ...): so does the span.
@@ -548,6 +553,12 @@ func (c *call) noteEOF() {
 // errShutdown is the error of a call whose answer was still being read when
 // tracing shut down.
 var errShutdown = &genai.Error{Type: "shutdown", Message: "tracing shut down while the answer was still being read"}
+
+// isEventStream reports whether a content type is an event stream's.
+func isEventStream(ct string) bool {
+	mt, _, _ := mime.ParseMediaType(ct)
+	return mt == "text/event-stream"
+}
 
 // held reports whether the call's body is its caller's to read at its own
 // pace, and possibly to drop unread: a stream, or a raw answer (speech's
