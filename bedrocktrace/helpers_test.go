@@ -317,3 +317,27 @@ func attributeKey(k string) attribute.Key { return attribute.Key(k) }
 
 // prefix is an expected string attribute checked by prefix.
 type prefix string
+
+// invokeOK makes one InvokeModel call of model with request, answered with
+// response, on a fresh env; it checks the caller got the body untouched and
+// the span is bedrock.invoke_model without error, and returns its
+// attributes.
+func invokeOK(t *testing.T, capture bool, model, request, response string) attrs {
+	t.Helper()
+	e := newEnv(t)
+	f := newFake(t, reply{body: response})
+	out, err := e.runtime(f.URL, capture).InvokeModel(context.Background(), &bedrockruntime.InvokeModelInput{
+		ModelId: aws.String(model), Body: []byte(request), ContentType: aws.String("application/json"),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(out.Body) != response {
+		t.Fatalf("caller got %s", out.Body)
+	}
+	s := e.oneSpan()
+	if s.Name() != "bedrock.invoke_model" || s.Status().Code != codes.Unset {
+		t.Errorf("span %s %+v", s.Name(), s.Status())
+	}
+	return attrsOf(s)
+}

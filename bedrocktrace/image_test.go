@@ -97,22 +97,7 @@ func TestInvokeModelImage(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			for _, capture := range []bool{true, false} {
-				e := newEnv(t)
-				f := newFake(t, reply{body: tc.response})
-				out, err := e.runtime(f.URL, capture).InvokeModel(context.Background(), &bedrockruntime.InvokeModelInput{
-					ModelId: aws.String(tc.model), Body: []byte(tc.request), ContentType: aws.String("application/json"),
-				})
-				if err != nil {
-					t.Fatal(err)
-				}
-				if string(out.Body) != tc.response {
-					t.Fatalf("caller got %s", out.Body)
-				}
-				s := e.oneSpan()
-				if s.Name() != "bedrock.invoke_model" || s.Status().Code != codes.Unset {
-					t.Errorf("span %s %+v", s.Name(), s.Status())
-				}
-				a := attrsOf(s)
+				a := invokeOK(t, capture, tc.model, tc.request, tc.response)
 				a.want(t, map[string]any{
 					"gen_ai.operation.name":    "chat", // (llm-tracekit's name for every Bedrock call)
 					"gen_ai.prompt.0.role":     "user",
