@@ -502,10 +502,10 @@ func (c *call) afterNext(req *http.Request, resp *http.Response, err error) {
 	}
 	t := &tee{rc: resp.Body, c: c, recycle: !c.held()}
 	if c.held() {
-		// A stream (or a raw answer: speech's audio) its caller lets go of
-		// without reading it to its end or
-		// closing it (and whose context never ends) still ends its span:
-		// when the collector finds the tee unreachable. (c must never
+		// A stream (or a raw answer: speech's audio) its caller lets go
+		// of without reading it to its end or closing it (and whose
+		// context never ends) still ends its span: when the collector
+		// finds the tee unreachable. (c must never
 		// refer to t, or t would never be. Over HTTP/2 the transport keeps
 		// the response, and so t, until the server has ended the stream.)
 		// The span's end runs the user's processors and exporters: on a
