@@ -1,16 +1,17 @@
 // Package bedrocktrace traces Amazon Bedrock calls made with the AWS SDK for
 // Go v2 (bedrockruntime and bedrockagentruntime) with OpenTelemetry.
 //
-// Each Converse, ConverseStream, InvokeModel, InvokeModelWithResponseStream
-// and agent-runtime InvokeAgent, InvokeInlineAgent, RetrieveAndGenerate,
-// RetrieveAndGenerateStream, Retrieve, Rerank and InvokeFlow call gets one
-// CLIENT span named bedrock.converse, bedrock.converse_stream,
-// bedrock.invoke_model, bedrock.invoke_model_with_response_stream,
-// bedrock.invoke_agent, bedrock.invoke_inline_agent,
+// Each Converse, ConverseStream, InvokeModel, InvokeModelWithResponseStream,
+// ApplyGuardrail and agent-runtime InvokeAgent, InvokeInlineAgent,
+// RetrieveAndGenerate, RetrieveAndGenerateStream, Retrieve, Rerank and
+// InvokeFlow call gets one CLIENT span named bedrock.converse,
+// bedrock.converse_stream, bedrock.invoke_model,
+// bedrock.invoke_model_with_response_stream, bedrock.apply_guardrail (a
+// guardrail check: gen_ai.operation.name=apply_guardrail, the verdict as
+// tracekit.guardrail.*), bedrock.invoke_agent, bedrock.invoke_inline_agent,
 // bedrock.retrieve_and_generate, bedrock.retrieve_and_generate_stream,
-// bedrock.retrieve (a retrieval: gen_ai.operation.name=retrieval),
-// bedrock.rerank (a reranking: rerank) or bedrock.invoke_flow (a workflow
-// run: invoke_workflow), with
+// bedrock.retrieve (a retrieval: retrieval), bedrock.rerank (a reranking:
+// rerank) or bedrock.invoke_flow (a workflow run: invoke_workflow), with
 // gen_ai.system=aws.bedrock and the attributes of Coralogix llm-tracekit
 // (gen_ai.request.*, gen_ai.prompt.<i>.*, gen_ai.completion.<i>.*,
 // gen_ai.request.tools.<i>.*, gen_ai.usage.*), plus the

@@ -129,7 +129,7 @@ func (h *hooks) install(s *middleware.Stack) error {
 		otel.Handle(err)
 		return nil
 	}
-	if id := s.ID(); id == "Converse" || id == "InvokeModel" || id == "RetrieveAndGenerate" || id == "Retrieve" || id == "Rerank" {
+	if id := s.ID(); id == "Converse" || id == "InvokeModel" || id == "RetrieveAndGenerate" || id == "Retrieve" || id == "Rerank" || id == "ApplyGuardrail" {
 		// None needs the raw response before the SDK reads it: what they
 		// take from it (the request id, InvokeModel's token count
 		// headers) comes from the operation's metadata (see initMW).
@@ -208,12 +208,12 @@ func untraced(ctx context.Context) context.Context {
 }
 
 // fromMetadata takes from a successful call's metadata what its span needs
-// of the raw response: the request id of Converse, RetrieveAndGenerate and
-// Rerank (an error span carries no response attributes), InvokeModel's
+// of the raw response: the request id of Converse, RetrieveAndGenerate,
+// Rerank and ApplyGuardrail (an error span carries no response attributes), InvokeModel's
 // token count headers.
 func (st *callState) fromMetadata(md middleware.Metadata) {
 	defer instr.Guard()
-	if st.op == opConverse || st.op == opRAG || st.op == opRerank {
+	if st.op == opConverse || st.op == opRAG || st.op == opRerank || st.op == opGuardrail {
 		if id, ok := awsmiddleware.GetRequestIDMetadata(md); ok && id != "" {
 			st.call.Response.ID = id
 		}
@@ -285,14 +285,15 @@ const (
 	opRetrieve
 	opFlow
 	opRerank
+	opGuardrail
 )
 
 // whole reports whether an operation's answer is all in its typed output
-// (Converse, InvokeModel, RetrieveAndGenerate, Retrieve, Rerank); the others' is an
-// event stream, which the tee reads.
+// (Converse, InvokeModel, RetrieveAndGenerate, Retrieve, Rerank,
+// ApplyGuardrail); the others' is an event stream, which the tee reads.
 func (o opKind) whole() bool {
 	switch o {
-	case opConverse, opInvoke, opRAG, opRetrieve, opRerank:
+	case opConverse, opInvoke, opRAG, opRetrieve, opRerank, opGuardrail:
 		return true
 	}
 	return false
@@ -395,6 +396,8 @@ func (h *hooks) begin(ctx context.Context, params any) (st *callState) {
 		op = opFlow
 	case *bedrockagentruntime.RerankInput:
 		op = opRerank
+	case *bedrockruntime.ApplyGuardrailInput:
+		op = opGuardrail
 	default:
 		return nil
 	}
@@ -466,6 +469,9 @@ func (h *hooks) begin(ctx context.Context, params any) (st *callState) {
 	case *bedrockagentruntime.RerankInput:
 		c.API = "rerank"
 		rerankRequest(c, p, st.capture)
+	case *bedrockruntime.ApplyGuardrailInput:
+		c.API = "apply_guardrail"
+		guardrailRequest(c, p, st.capture)
 	}
 	st.span = &st.spanMem
 	st.ctx = res.StartInto(ctx, c, st.span)
@@ -522,6 +528,8 @@ func (st *callState) afterCall(result any, err error) {
 		retrieveResponse(&st.call, r, st.capture)
 	case *bedrockagentruntime.RerankOutput:
 		rerankResponse(&st.call, r, st.capture)
+	case *bedrockruntime.ApplyGuardrailOutput:
+		guardrailResponse(&st.call, r)
 	case *bedrockagentruntime.InvokeFlowOutput:
 		if es := r.GetStream(); es != nil {
 			st.sdkErr = es.Err
@@ -642,6 +650,8 @@ func (st *callState) withholdErr() {
 		extra = appendRAGContent(extra, p.RetrieveAndGenerateConfiguration)
 	case *bedrockagentruntime.RetrieveInput:
 		retrieveRequest(&full, p)
+	case *bedrockruntime.ApplyGuardrailInput:
+		guardrailRequest(&full, p, true)
 	case *bedrockagentruntime.RerankInput:
 		rerankRequest(&full, p, true)
 		extra = appendRerankContent(extra, p)

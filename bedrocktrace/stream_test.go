@@ -388,14 +388,13 @@ func TestConverseStreamToolWithoutInput(t *testing.T) {
 func TestNestedUntracedCallNotTaken(t *testing.T) {
 	e := newEnv(t)
 	f := newFake(t,
-		reply{body: `{"action":"NONE","outputs":[],"assessments":[]}`, headers: map[string]string{"X-Amzn-Requestid": "nested-req"}},
+		reply{body: `{"inputTokens":3}`, headers: map[string]string{"X-Amzn-Requestid": "nested-req"}},
 		reply{status: 400, headers: map[string]string{"X-Amzn-Errortype": "ValidationException"}, body: `{"message":"bad"}`})
 	nested := e.runtime(f.URL, true)
 	cfg := e.cfg(f.URL)
 	cfg.Credentials = aws.CredentialsProviderFunc(func(ctx context.Context) (aws.Credentials, error) {
-		_, err := nested.ApplyGuardrail(ctx, &bedrockruntime.ApplyGuardrailInput{GuardrailIdentifier: aws.String("g"), GuardrailVersion: aws.String("1"),
-			Source:  types.GuardrailContentSourceInput,
-			Content: []types.GuardrailContentBlock{&types.GuardrailContentBlockMemberText{Value: types.GuardrailTextBlock{Text: aws.String("x")}}}})
+		_, err := nested.CountTokens(ctx, &bedrockruntime.CountTokensInput{ModelId: aws.String("anthropic.claude-3-haiku-20240307-v1:0"),
+			Input: &types.CountTokensInputMemberConverse{Value: types.ConverseTokensRequest{Messages: streamInput().Messages}}})
 		return aws.Credentials{AccessKeyID: "AKIDTEST", SecretAccessKey: "SECRETTEST"}, err
 	})
 	if _, err := bedrockruntime.NewFromConfig(cfg, WithTracing(e.opts(true)...)).ConverseStream(context.Background(), streamInput()); err == nil {

@@ -209,3 +209,26 @@ func CompletionContentKey(i int) attribute.Key { return completionContent.at(i) 
 
 // CompletionFinishReasonKey returns gen_ai.completion.<i>.finish_reason.
 func CompletionFinishReasonKey(i int) attribute.Key { return completionFinish.at(i) }
+
+// Keys of a guardrail check (Bedrock ApplyGuardrail), tracekit's own: no
+// convention names them. Every convention renders them (the guardrail's id
+// is aws.bedrock.guardrail.id, KeyGuardrailID).
+const (
+	KeyGuardrailVersion       = attribute.Key("tracekit.guardrail.version")
+	KeyGuardrailSource        = attribute.Key("tracekit.guardrail.source")
+	KeyGuardrailAction        = attribute.Key("tracekit.guardrail.action")
+	KeyGuardrailActionReason  = attribute.Key("tracekit.guardrail.action_reason")
+	KeyGuardrailInterventions = attribute.Key("tracekit.guardrail.interventions")
+
+	// The units each policy used (tracekit.guardrail.units.<policy>).
+	KeyGuardrailUnitsContent                  = attribute.Key("tracekit.guardrail.units.content_policy")
+	KeyGuardrailUnitsContentImages            = attribute.Key("tracekit.guardrail.units.content_policy_images")
+	KeyGuardrailUnitsTopic                    = attribute.Key("tracekit.guardrail.units.topic_policy")
+	KeyGuardrailUnitsWord                     = attribute.Key("tracekit.guardrail.units.word_policy")
+	KeyGuardrailUnitsSensitiveInformation     = attribute.Key("tracekit.guardrail.units.sensitive_information_policy")
+	KeyGuardrailUnitsSensitiveInformationFree = attribute.Key("tracekit.guardrail.units.sensitive_information_policy_free")
+	KeyGuardrailUnitsContextualGrounding      = attribute.Key("tracekit.guardrail.units.contextual_grounding_policy")
+	KeyGuardrailUnitsAutomatedReasoning       = attribute.Key("tracekit.guardrail.units.automated_reasoning_policy")
+	// The number of automated reasoning policies the check ran.
+	KeyGuardrailAutomatedReasoningPolicies = attribute.Key("tracekit.guardrail.automated_reasoning_policies")
+)

@@ -75,7 +75,8 @@ func (r Renderer) conv() Convention {
 // OTel GenAI names every span "<operation> <model>", except an agent
 // invocation, "invoke_agent <agent name>" (a Bedrock inline agent's), or
 // "invoke_agent" when the name is not known (a stored agent's id is not its
-// name); OpenInference alone names embeddings "CreateEmbeddings".
+// name), and a guardrail check, "apply_guardrail <guardrail id>";
+// OpenInference alone names embeddings "CreateEmbeddings".
 func (r Renderer) SpanName(c *genai.Call) string {
 	conv := r.conv()
 	if conv.Has(Tracekit) && c.Provider == genai.ProviderBedrock && c.API != "" {
@@ -95,6 +96,12 @@ func (r Renderer) SpanName(c *genai.Call) string {
 			return genai.OpInvokeWorkflow + " " + w
 		}
 		return genai.OpInvokeWorkflow
+	}
+	if c.Operation == genai.OpApplyGuardrail {
+		if id := c.Request.GuardrailID; id != "" {
+			return genai.OpApplyGuardrail + " " + id
+		}
+		return genai.OpApplyGuardrail
 	}
 	if c.Operation == genai.OpInvokeAgent {
 		if c.Request.AgentName != "" {
@@ -121,7 +128,7 @@ func (r Renderer) Request(dst []attribute.KeyValue, c *genai.Call) []attribute.K
 	if conv.Has(OpenInference) {
 		dst = oiRequest(dst, c, r.Capture)
 	}
-	return dst
+	return guardrailRequest(dst, c)
 }
 
 // Response appends the attributes learnt from a successful response to dst.
@@ -136,7 +143,7 @@ func (r Renderer) Response(dst []attribute.KeyValue, c *genai.Call) []attribute.
 	if conv.Has(OpenInference) {
 		dst = oiResponse(dst, c, r.Capture)
 	}
-	return dst
+	return guardrailResponse(dst, c)
 }
 
 // inputWithCache is every input token of a call, the cached ones included:

@@ -42,6 +42,14 @@ const (
 	// images as parts), Request.OutputType says what is generated, each
 	// generated image is a choice whose Media holds it.
 	OpGenerateContent = "generate_content"
+	// OpApplyGuardrail is a check of content against a guardrail without a
+	// model call (Bedrock's ApplyGuardrail): the content checked is the
+	// messages (users' for the input source, the assistant's for the
+	// output source), Request.Guardrail names the guardrail, the content
+	// the guardrail returned in their place (when it intervened) is the
+	// choices, Response.Guardrail its verdict. The GenAI conventions define
+	// no such operation: "apply_guardrail" is ours.
+	OpApplyGuardrail = "apply_guardrail"
 )
 
 // Providers, as in gen_ai.system.
@@ -176,6 +184,11 @@ type Request struct {
 	// AgentName names an agent defined in the call itself (a Bedrock
 	// inline agent).
 	AgentName string
+	// GuardrailVersion is the version of the guardrail an ApplyGuardrail
+	// call applies, GuardrailSource what the content checked is ("input":
+	// a user's, "output": a model's).
+	GuardrailVersion string
+	GuardrailSource  string
 	// KnowledgeBaseID is the Bedrock knowledge base a retrieve-and-generate
 	// call answers from, or a retrieval queries.
 	KnowledgeBaseID string
@@ -207,11 +220,37 @@ type Response struct {
 	Usage      Usage
 	// Embeddings holds embedding vectors (only filled when content is captured).
 	Embeddings []Embedding
+	// Guardrail is the verdict of a guardrail check (OpApplyGuardrail).
+	Guardrail *GuardrailVerdict
 	// Documents are the documents an answer was grounded in (a Bedrock
 	// retrieve-and-generate call's retrieved references), a retrieval's
 	// results, or a reranking's (in their new order, with the relevance
 	// scores); only filled when content is captured.
 	Documents []Document
+}
+
+// GuardrailVerdict is what a guardrail check found: its action, the
+// policies that acted, the units each policy was billed.
+type GuardrailVerdict struct {
+	// Action is the guardrail's action: GUARDRAIL_INTERVENED or NONE.
+	Action string
+	// ActionReason is the reason the guardrail gives for its action.
+	ActionReason string
+	// Interventions are the policies that detected something, each as
+	// "<policy>:<what>:<action>" ("topic:Investment advice:BLOCKED",
+	// "pii:EMAIL:ANONYMIZED", "word:PROFANITY:BLOCKED"), without what they
+	// matched (content), each once.
+	Interventions []string
+	// Usage is what each policy used.
+	Usage GuardrailUsage
+}
+
+// GuardrailUsage is what the policies of a guardrail check used: text units
+// (images for ContentPolicyImages), as billed; unset when not reported.
+type GuardrailUsage struct {
+	ContentPolicy, ContentPolicyImages, TopicPolicy, WordPolicy                     Int
+	SensitiveInformationPolicy, SensitiveInformationPolicyFree                      Int
+	ContextualGroundingPolicy, AutomatedReasoningPolicy, AutomatedReasoningPolicies Int
 }
 
 // Message is one prompt message.
