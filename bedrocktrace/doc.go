@@ -2,12 +2,13 @@
 // Go v2 (bedrockruntime and bedrockagentruntime) with OpenTelemetry.
 //
 // Each Converse, ConverseStream, InvokeModel, InvokeModelWithResponseStream,
-// ApplyGuardrail and agent-runtime InvokeAgent, InvokeInlineAgent,
-// RetrieveAndGenerate, RetrieveAndGenerateStream, Retrieve, Rerank and
-// InvokeFlow call gets one CLIENT span named bedrock.converse,
-// bedrock.converse_stream, bedrock.invoke_model,
-// bedrock.invoke_model_with_response_stream, bedrock.apply_guardrail (a
-// guardrail check: gen_ai.operation.name=apply_guardrail, the verdict as
+// ApplyGuardrail, InvokeGuardrailChecks and agent-runtime InvokeAgent,
+// InvokeInlineAgent, RetrieveAndGenerate, RetrieveAndGenerateStream,
+// Retrieve, Rerank and InvokeFlow call gets one CLIENT span named
+// bedrock.converse, bedrock.converse_stream, bedrock.invoke_model,
+// bedrock.invoke_model_with_response_stream, bedrock.apply_guardrail or
+// bedrock.invoke_guardrail_checks (a guardrail check:
+// gen_ai.operation.name=apply_guardrail, the verdict as
 // tracekit.guardrail.*), bedrock.invoke_agent, bedrock.invoke_inline_agent,
 // bedrock.retrieve_and_generate, bedrock.retrieve_and_generate_stream,
 // bedrock.retrieve (a retrieval: retrieval), bedrock.rerank (a reranking:

@@ -1,13 +1,17 @@
 package bedrocktrace
 
-// ApplyGuardrail: a check of content against a guardrail, with no model.
-// Typed input and output -> a guardrail record: each content block is a
-// message (a user's for the input source, the assistant's for the output
-// source), each output the guardrail returned in the content's place an
-// assistant's choice, the action and the policies that acted the verdict.
+// ApplyGuardrail and InvokeGuardrailChecks: checks of content against a
+// guardrail, or against checks configured in the call, with no model. Typed
+// input and output -> a guardrail record: ApplyGuardrail's content blocks
+// are messages (a user's for the input source, the assistant's for the
+// output source), each output the guardrail returned in the content's place
+// an assistant's choice, the action and the policies that acted the
+// verdict; InvokeGuardrailChecks' messages are messages, the scores of its
+// checks and the sensitive information they found the verdict.
 
 import (
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -46,7 +50,7 @@ func guardrailRequest(c *genai.Call, p *bedrockruntime.ApplyGuardrailInput, capt
 		switch v := b.(type) {
 		case *types.GuardrailContentBlockMemberText:
 			if v.Value.Text != nil {
-				m.Content, m.HasContent = *v.Value.Text, true
+				m.Content, m.HasContent = captured(*v.Value.Text, capture), true
 			}
 		case *types.GuardrailContentBlockMemberImage:
 			if capture {
@@ -89,26 +93,108 @@ func guardrailResponse(c *genai.Call, out *bedrockruntime.ApplyGuardrailOutput) 
 	}
 }
 
-// guardrailUsage copies the units each policy used.
-func guardrailUsage(dst *genai.GuardrailUsage, u *types.GuardrailUsage) {
-	for _, f := range []struct {
-		dst *genai.Int
-		n   *int32
-	}{
-		{&dst.ContentPolicy, u.ContentPolicyUnits},
-		{&dst.ContentPolicyImages, u.ContentPolicyImageUnits},
-		{&dst.TopicPolicy, u.TopicPolicyUnits},
-		{&dst.WordPolicy, u.WordPolicyUnits},
-		{&dst.SensitiveInformationPolicy, u.SensitiveInformationPolicyUnits},
-		{&dst.SensitiveInformationPolicyFree, u.SensitiveInformationPolicyFreeUnits},
-		{&dst.ContextualGroundingPolicy, u.ContextualGroundingPolicyUnits},
-		{&dst.AutomatedReasoningPolicy, u.AutomatedReasoningPolicyUnits},
-		{&dst.AutomatedReasoningPolicies, u.AutomatedReasoningPolicies},
-	} {
-		if f.n != nil {
-			*f.dst = genai.SetInt(int64(*f.n))
+// guardrailChecksRequest fills the record of an InvokeGuardrailChecks call:
+// its messages, their text blocks joined.
+func guardrailChecksRequest(c *genai.Call, p *bedrockruntime.InvokeGuardrailChecksInput, capture bool) {
+	c.Operation = genai.OpApplyGuardrail
+	for i := range p.Messages {
+		var text textJoiner
+		for _, b := range p.Messages[i].Content {
+			if t, ok := b.(*types.GuardrailChecksContentBlockMemberText); ok {
+				text.add(captured(t.Value, capture))
+			}
+		}
+		m := genai.Message{Role: string(p.Messages[i].Role)}
+		if text.n > 0 {
+			m.Content, m.HasContent = text.String(), true
+		}
+		c.Request.Messages = append(c.Request.Messages, m)
+	}
+}
+
+// guardrailChecksResponse fills the verdict of an InvokeGuardrailChecks
+// call: each category its checks scored, with its score
+// ("content:VIOLENCE:0.82", "prompt_attack:JAILBREAK:0.1"), each type of
+// sensitive information found, with its highest confidence ("pii:EMAIL:0.99";
+// never where it was, nor what), and the units each check used.
+func guardrailChecksResponse(c *genai.Call, out *bedrockruntime.InvokeGuardrailChecksOutput) {
+	v := &genai.GuardrailVerdict{}
+	c.Response.Guardrail = v
+	add := func(s string) {
+		if len(v.Findings) < maxInterventions {
+			v.Findings = append(v.Findings, s)
 		}
 	}
+	if r := out.Results; r != nil {
+		if cf := r.ContentFilter; cf != nil {
+			for _, e := range cf.Results {
+				add("content:" + string(e.Category) + ":" + score(e.SeverityScore))
+			}
+		}
+		if pa := r.PromptAttack; pa != nil {
+			for _, e := range pa.Results {
+				add("prompt_attack:" + string(e.Category) + ":" + score(e.SeverityScore))
+			}
+		}
+		if si := r.SensitiveInformation; si != nil {
+			// The highest confidence of each type, in the order first found.
+			var kinds []string
+			best := map[string]float64{}
+			for _, e := range si.Results {
+				t := string(e.Type)
+				f := aws.ToFloat64(e.ConfidenceScore)
+				if old, ok := best[t]; !ok {
+					kinds = append(kinds, t)
+					best[t] = f
+				} else if f > old {
+					best[t] = f
+				}
+			}
+			for _, t := range kinds {
+				f := best[t]
+				add("pii:" + t + ":" + score(&f))
+			}
+		}
+	}
+	if u := out.Usage; u != nil {
+		if u.ContentFilter != nil {
+			setUnits(&v.Usage.ContentPolicy, u.ContentFilter.TextUnits)
+		}
+		if u.PromptAttack != nil {
+			setUnits(&v.Usage.PromptAttack, u.PromptAttack.TextUnits)
+		}
+		if u.SensitiveInformation != nil {
+			setUnits(&v.Usage.SensitiveInformationPolicy, u.SensitiveInformation.TextUnits)
+		}
+	}
+}
+
+// score is a score as its shortest decimal; "" when absent.
+func score(f *float64) string {
+	if f == nil {
+		return ""
+	}
+	return strconv.FormatFloat(*f, 'g', -1, 64)
+}
+
+// setUnits sets dst to n, when reported.
+func setUnits(dst *genai.Int, n *int32) {
+	if n != nil {
+		*dst = genai.SetInt(int64(*n))
+	}
+}
+
+// guardrailUsage copies the units each policy used.
+func guardrailUsage(dst *genai.GuardrailUsage, u *types.GuardrailUsage) {
+	setUnits(&dst.ContentPolicy, u.ContentPolicyUnits)
+	setUnits(&dst.ContentPolicyImages, u.ContentPolicyImageUnits)
+	setUnits(&dst.TopicPolicy, u.TopicPolicyUnits)
+	setUnits(&dst.WordPolicy, u.WordPolicyUnits)
+	setUnits(&dst.SensitiveInformationPolicy, u.SensitiveInformationPolicyUnits)
+	setUnits(&dst.SensitiveInformationPolicyFree, u.SensitiveInformationPolicyFreeUnits)
+	setUnits(&dst.ContextualGroundingPolicy, u.ContextualGroundingPolicyUnits)
+	setUnits(&dst.AutomatedReasoningPolicy, u.AutomatedReasoningPolicyUnits)
+	setUnits(&dst.AutomatedReasoningPolicies, u.AutomatedReasoningPolicies)
 }
 
 // appendInterventions appends to dst what the policies of one assessment

@@ -129,7 +129,7 @@ func (h *hooks) install(s *middleware.Stack) error {
 		otel.Handle(err)
 		return nil
 	}
-	if id := s.ID(); id == "Converse" || id == "InvokeModel" || id == "RetrieveAndGenerate" || id == "Retrieve" || id == "Rerank" || id == "ApplyGuardrail" {
+	if id := s.ID(); id == "Converse" || id == "InvokeModel" || id == "RetrieveAndGenerate" || id == "Retrieve" || id == "Rerank" || id == "ApplyGuardrail" || id == "InvokeGuardrailChecks" {
 		// None needs the raw response before the SDK reads it: what they
 		// take from it (the request id, InvokeModel's token count
 		// headers) comes from the operation's metadata (see initMW).
@@ -209,8 +209,8 @@ func untraced(ctx context.Context) context.Context {
 
 // fromMetadata takes from a successful call's metadata what its span needs
 // of the raw response: the request id of Converse, RetrieveAndGenerate,
-// Rerank and ApplyGuardrail (an error span carries no response attributes), InvokeModel's
-// token count headers.
+// Rerank and the guardrail checks (an error span carries no response
+// attributes), InvokeModel's token count headers.
 func (st *callState) fromMetadata(md middleware.Metadata) {
 	defer instr.Guard()
 	if st.op == opConverse || st.op == opRAG || st.op == opRerank || st.op == opGuardrail {
@@ -289,8 +289,8 @@ const (
 )
 
 // whole reports whether an operation's answer is all in its typed output
-// (Converse, InvokeModel, RetrieveAndGenerate, Retrieve, Rerank,
-// ApplyGuardrail); the others' is an event stream, which the tee reads.
+// (Converse, InvokeModel, RetrieveAndGenerate, Retrieve, Rerank, the
+// guardrail checks); the others' is an event stream, which the tee reads.
 func (o opKind) whole() bool {
 	switch o {
 	case opConverse, opInvoke, opRAG, opRetrieve, opRerank, opGuardrail:
@@ -396,7 +396,7 @@ func (h *hooks) begin(ctx context.Context, params any) (st *callState) {
 		op = opFlow
 	case *bedrockagentruntime.RerankInput:
 		op = opRerank
-	case *bedrockruntime.ApplyGuardrailInput:
+	case *bedrockruntime.ApplyGuardrailInput, *bedrockruntime.InvokeGuardrailChecksInput:
 		op = opGuardrail
 	default:
 		return nil
@@ -472,6 +472,9 @@ func (h *hooks) begin(ctx context.Context, params any) (st *callState) {
 	case *bedrockruntime.ApplyGuardrailInput:
 		c.API = "apply_guardrail"
 		guardrailRequest(c, p, st.capture)
+	case *bedrockruntime.InvokeGuardrailChecksInput:
+		c.API = "invoke_guardrail_checks"
+		guardrailChecksRequest(c, p, st.capture)
 	}
 	st.span = &st.spanMem
 	st.ctx = res.StartInto(ctx, c, st.span)
@@ -530,6 +533,8 @@ func (st *callState) afterCall(result any, err error) {
 		rerankResponse(&st.call, r, st.capture)
 	case *bedrockruntime.ApplyGuardrailOutput:
 		guardrailResponse(&st.call, r)
+	case *bedrockruntime.InvokeGuardrailChecksOutput:
+		guardrailChecksResponse(&st.call, r)
 	case *bedrockagentruntime.InvokeFlowOutput:
 		if es := r.GetStream(); es != nil {
 			st.sdkErr = es.Err
@@ -652,6 +657,8 @@ func (st *callState) withholdErr() {
 		retrieveRequest(&full, p)
 	case *bedrockruntime.ApplyGuardrailInput:
 		guardrailRequest(&full, p, true)
+	case *bedrockruntime.InvokeGuardrailChecksInput:
+		guardrailChecksRequest(&full, p, true)
 	case *bedrockagentruntime.RerankInput:
 		rerankRequest(&full, p, true)
 		extra = appendRerankContent(extra, p)

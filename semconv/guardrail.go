@@ -21,7 +21,8 @@ func guardrailRequest(dst []attribute.KeyValue, c *genai.Call) []attribute.KeyVa
 }
 
 // guardrailResponse appends the guardrail's verdict: its action and the
-// reason it gives, the policies that detected something, the units used.
+// reason it gives, the policies that detected something, the scores of
+// checks, the units used.
 func guardrailResponse(dst []attribute.KeyValue, c *genai.Call) []attribute.KeyValue {
 	v := c.Response.Guardrail
 	if v == nil {
@@ -32,6 +33,9 @@ func guardrailResponse(dst []attribute.KeyValue, c *genai.Call) []attribute.KeyV
 	if len(v.Interventions) > 0 {
 		dst = append(dst, KeyGuardrailInterventions.StringSlice(v.Interventions))
 	}
+	if len(v.Findings) > 0 {
+		dst = append(dst, KeyGuardrailFindings.StringSlice(v.Findings))
+	}
 	u := &v.Usage
 	dst = appendInt(dst, KeyGuardrailUnitsContent, u.ContentPolicy)
 	dst = appendInt(dst, KeyGuardrailUnitsContentImages, u.ContentPolicyImages)
@@ -41,5 +45,6 @@ func guardrailResponse(dst []attribute.KeyValue, c *genai.Call) []attribute.KeyV
 	dst = appendInt(dst, KeyGuardrailUnitsSensitiveInformationFree, u.SensitiveInformationPolicyFree)
 	dst = appendInt(dst, KeyGuardrailUnitsContextualGrounding, u.ContextualGroundingPolicy)
 	dst = appendInt(dst, KeyGuardrailUnitsAutomatedReasoning, u.AutomatedReasoningPolicy)
+	dst = appendInt(dst, KeyGuardrailUnitsPromptAttack, u.PromptAttack)
 	return appendInt(dst, KeyGuardrailAutomatedReasoningPolicies, u.AutomatedReasoningPolicies)
 }

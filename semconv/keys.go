@@ -219,6 +219,7 @@ const (
 	KeyGuardrailAction        = attribute.Key("tracekit.guardrail.action")
 	KeyGuardrailActionReason  = attribute.Key("tracekit.guardrail.action_reason")
 	KeyGuardrailInterventions = attribute.Key("tracekit.guardrail.interventions")
+	KeyGuardrailFindings      = attribute.Key("tracekit.guardrail.findings")
 
 	// The units each policy used (tracekit.guardrail.units.<policy>).
 	KeyGuardrailUnitsContent                  = attribute.Key("tracekit.guardrail.units.content_policy")
@@ -229,6 +230,7 @@ const (
 	KeyGuardrailUnitsSensitiveInformationFree = attribute.Key("tracekit.guardrail.units.sensitive_information_policy_free")
 	KeyGuardrailUnitsContextualGrounding      = attribute.Key("tracekit.guardrail.units.contextual_grounding_policy")
 	KeyGuardrailUnitsAutomatedReasoning       = attribute.Key("tracekit.guardrail.units.automated_reasoning_policy")
+	KeyGuardrailUnitsPromptAttack             = attribute.Key("tracekit.guardrail.units.prompt_attack")
 	// The number of automated reasoning policies the check ran.
 	KeyGuardrailAutomatedReasoningPolicies = attribute.Key("tracekit.guardrail.automated_reasoning_policies")
 )

@@ -241,6 +241,12 @@ type GuardrailVerdict struct {
 	// "pii:EMAIL:ANONYMIZED", "word:PROFANITY:BLOCKED"), without what they
 	// matched (content), each once.
 	Interventions []string
+	// Findings are the scores of checks configured in the call (Bedrock
+	// InvokeGuardrailChecks), each as "<check>:<category>:<score>"
+	// ("content:VIOLENCE:0.82", "prompt_attack:JAILBREAK:0.1"), and each
+	// type of sensitive information they found with its highest confidence
+	// ("pii:EMAIL:0.99"), never where nor what.
+	Findings []string
 	// Usage is what each policy used.
 	Usage GuardrailUsage
 }
@@ -251,6 +257,7 @@ type GuardrailUsage struct {
 	ContentPolicy, ContentPolicyImages, TopicPolicy, WordPolicy                     Int
 	SensitiveInformationPolicy, SensitiveInformationPolicyFree                      Int
 	ContextualGroundingPolicy, AutomatedReasoningPolicy, AutomatedReasoningPolicies Int
+	PromptAttack                                                                    Int
 }
 
 // Message is one prompt message.
