@@ -559,13 +559,14 @@ func TestNonInferenceEndpointsPassThrough(t *testing.T) {
 		case strings.HasSuffix(r.URL.Path, "/models"):
 			jsonHandler(200, `{"object":"list","data":[{"id":"gpt-4o-mini","object":"model","created":1,"owned_by":"openai"}]}`)(w, r)
 		default:
-			jsonHandler(200, `{"id":"modr-1","model":"omni-moderation-latest","results":[]}`)(w, r)
+			jsonHandler(200, `{"id":"batch_1","object":"batch"}`)(w, r)
 		}
 	}), true)
 	if _, err := h.client.Models.List(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := h.client.Moderations.New(context.Background(), openai.ModerationNewParams{Input: openai.ModerationNewParamsInputUnion{OfString: openai.String("hi")}}); err != nil {
+	if _, err := h.client.Batches.New(context.Background(), openai.BatchNewParams{InputFileID: "file-1", Endpoint: openai.BatchNewParamsEndpointV1ChatCompletions,
+		CompletionWindow: openai.BatchNewParamsCompletionWindow24h}); err != nil {
 		t.Fatal(err)
 	}
 	if n := len(h.rec.Started()); n != 0 {

@@ -139,9 +139,9 @@ func TestNonInferencePassThrough(t *testing.T) {
 			_, err := h.client.Batches.List(ctx, openai.BatchListParams{})
 			return err
 		},
-		"moderations": func() error {
-			_, err := h.client.Moderations.New(ctx, openai.ModerationNewParams{Input: openai.ModerationNewParamsInputUnion{OfString: openai.String("hi")}})
-			return err
+		"videos": func() error {
+			var out map[string]any
+			return h.client.Post(ctx, "videos", map[string]any{"prompt": "a fox", "model": "sora-2"}, &out)
 		},
 		"images.variations": func() error {
 			var out map[string]any
@@ -203,7 +203,8 @@ func TestRoutes(t *testing.T) {
 		{"POST", "/v1/responses/compact", nil},
 		{"POST", "/v1/chat/completions/chatcmpl_1", nil},
 		{"GET", "/v1/chat/completions", nil},
-		{"POST", "/v1/moderations", nil},
+		{"POST", "/v1/moderations", moderationsEndpoint},
+		{"POST", "/v1/videos", nil},
 		{"POST", "/v1/images/generations", imagesEndpoint},
 		{"POST", "/openai/deployments/gpt-image-1/images/generations", imagesEndpoint},
 		{"POST", "/v1/images/edits", imageEditsEndpoint},

@@ -2,9 +2,10 @@
 // OpenTelemetry.
 //
 // Install it on a client and every model call becomes a CLIENT span named
-// "chat <model>" (or "embeddings <model>", "text_completion <model>", and
+// "chat <model>" (or "embeddings <model>", "text_completion <model>",
 // "generate_content <model>" for an image generation, speech, a
-// transcription or a translation) with the
+// transcription or a translation, and "moderation <model>" for a
+// moderation, its verdict as tracekit.guardrail.*) with the
 // request parameters, the prompt, the tool definitions, the end user, the
 // completions (streamed ones too), the token usage and errors, plus the
 // gen_ai.client.operation.duration and gen_ai.client.token.usage metrics:

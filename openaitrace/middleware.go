@@ -62,8 +62,8 @@ var chatEndpoint = &endpoint{
 
 // routes maps a POST path suffix to its endpoint; the first match wins.
 // Endpoints that are not model inference (files, batches, models,
-// moderations, image variations, voices, ...) have no route and
-// pass through untouched.
+// voices, ...) and the inference ones not traced yet (image variations,
+// videos, ...) have no route and pass through untouched.
 var routes = []struct {
 	suffix string
 	ep     *endpoint
@@ -76,6 +76,7 @@ var routes = []struct {
 	{"/audio/speech", speechEndpoint},
 	{"/audio/transcriptions", transcriptionEndpoint},
 	{"/audio/translations", translationEndpoint},
+	{"/moderations", moderationsEndpoint},
 	{"/completions", completionsEndpoint}, // after /chat/completions
 }
 

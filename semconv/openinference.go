@@ -45,9 +45,9 @@ func oiRequest(dst []attribute.KeyValue, c *genai.Call, capture bool) []attribut
 		// A CHAIN span: its input and output values only (llm.* are an
 		// LLM span's).
 		dst = append(dst, KeyOISpanKind.String(OISpanKindChain))
-	} else if c.Operation == genai.OpApplyGuardrail {
+	} else if c.Operation == genai.OpApplyGuardrail || c.Operation == genai.OpModeration {
 		// A GUARDRAIL span: its input and output values (the content
-		// checked, and what the guardrail returned in its place).
+		// checked, and what a guardrail returned in its place).
 		dst = append(dst, KeyOISpanKind.String(OISpanKindGuardrail))
 	} else {
 		kind := OISpanKindLLM
@@ -74,7 +74,7 @@ func oiRequest(dst []attribute.KeyValue, c *genai.Call, capture bool) []attribut
 		}
 	}
 	switch c.Operation {
-	case genai.OpRetrieval, genai.OpInvokeWorkflow, genai.OpRerank, genai.OpApplyGuardrail: // no model to parameterize (a reranker's are reranker.*)
+	case genai.OpRetrieval, genai.OpInvokeWorkflow, genai.OpRerank, genai.OpApplyGuardrail, genai.OpModeration: // no model to parameterize (a reranker's are reranker.*), or not an LLM span
 	case genai.OpEmbeddings:
 		dst = append(dst, KeyOIEmbeddingInvocationParameters.String(string(invocationParamsJSON(nil, c))))
 	default:
@@ -107,7 +107,7 @@ func oiResponse(dst []attribute.KeyValue, c *genai.Call, capture bool) []attribu
 		if capture {
 			dst = appendDocuments(dst, prefixOIReranker, "document.", r.Documents)
 		}
-	} else if c.Operation != genai.OpInvokeWorkflow && c.Operation != genai.OpApplyGuardrail { // (CHAIN and GUARDRAIL spans: output.value only)
+	} else if c.Operation != genai.OpInvokeWorkflow && c.Operation != genai.OpApplyGuardrail && c.Operation != genai.OpModeration { // (CHAIN and GUARDRAIL spans: output.value only)
 		dst = appendString(dst, KeyOIModelName, r.Model)
 		for i := range r.Choices {
 			ch := &r.Choices[i]

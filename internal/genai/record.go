@@ -50,6 +50,11 @@ const (
 	// choices, Response.Guardrail its verdict. The GenAI conventions define
 	// no such operation: "apply_guardrail" is ours.
 	OpApplyGuardrail = "apply_guardrail"
+	// OpModeration is a check of content by a moderation model (OpenAI's
+	// moderations): the inputs are user messages, Response.Guardrail the
+	// verdict. There are no choices. The GenAI conventions define no such
+	// operation: "moderation" is ours.
+	OpModeration = "moderation"
 )
 
 // Providers, as in gen_ai.system.
@@ -229,10 +234,12 @@ type Response struct {
 	Documents []Document
 }
 
-// GuardrailVerdict is what a guardrail check found: its action, the
-// policies that acted, the units each policy was billed.
+// GuardrailVerdict is what a guardrail check (or a moderation) found: its
+// action, the policies that acted, the scores of checks, the units each
+// policy was billed.
 type GuardrailVerdict struct {
-	// Action is the guardrail's action: GUARDRAIL_INTERVENED or NONE.
+	// Action is the guardrail's action: GUARDRAIL_INTERVENED or NONE; a
+	// moderation's FLAGGED or NONE.
 	Action string
 	// ActionReason is the reason the guardrail gives for its action.
 	ActionReason string
@@ -245,7 +252,8 @@ type GuardrailVerdict struct {
 	// InvokeGuardrailChecks), each as "<check>:<category>:<score>"
 	// ("content:VIOLENCE:0.82", "prompt_attack:JAILBREAK:0.1"), and each
 	// type of sensitive information they found with its highest confidence
-	// ("pii:EMAIL:0.99"), never where nor what.
+	// ("pii:EMAIL:0.99"), never where nor what; a moderation's categories
+	// flagged, with their highest scores ("moderation:violence:0.91").
 	Findings []string
 	// Usage is what each policy used.
 	Usage GuardrailUsage
