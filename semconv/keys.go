@@ -210,9 +210,10 @@ func CompletionContentKey(i int) attribute.Key { return completionContent.at(i) 
 // CompletionFinishReasonKey returns gen_ai.completion.<i>.finish_reason.
 func CompletionFinishReasonKey(i int) attribute.Key { return completionFinish.at(i) }
 
-// Keys of a guardrail check (Bedrock ApplyGuardrail), tracekit's own: no
-// convention names them. Every convention renders them (the guardrail's id
-// is aws.bedrock.guardrail.id, KeyGuardrailID).
+// Keys of a guardrail check (Bedrock ApplyGuardrail, InvokeGuardrailChecks)
+// or a moderation (OpenAI's), tracekit's own: no convention names them.
+// Every convention renders them (the guardrail's id is
+// aws.bedrock.guardrail.id, KeyGuardrailID).
 const (
 	KeyGuardrailVersion       = attribute.Key("tracekit.guardrail.version")
 	KeyGuardrailSource        = attribute.Key("tracekit.guardrail.source")
