@@ -143,10 +143,6 @@ func TestNonInferencePassThrough(t *testing.T) {
 			var out map[string]any
 			return h.client.Post(ctx, "videos", map[string]any{"prompt": "a fox", "model": "sora-2"}, &out)
 		},
-		"images.variations": func() error {
-			var out map[string]any
-			return h.client.Post(ctx, "images/variations", map[string]any{"n": 1}, &out)
-		},
 		"audio.voices": func() error {
 			_, err := h.client.Audio.Voices.Delete(ctx, "voice_1")
 			return err
@@ -208,7 +204,7 @@ func TestRoutes(t *testing.T) {
 		{"POST", "/v1/images/generations", imagesEndpoint},
 		{"POST", "/openai/deployments/gpt-image-1/images/generations", imagesEndpoint},
 		{"POST", "/v1/images/edits", imageEditsEndpoint},
-		{"POST", "/v1/images/variations", nil},
+		{"POST", "/v1/images/variations", imageVariationsEndpoint},
 		{"POST", "/v1/audio/transcriptions", transcriptionEndpoint},
 		{"POST", "/v1/audio/translations", translationEndpoint},
 		{"POST", "/v1/audio/speech", speechEndpoint},

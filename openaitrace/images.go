@@ -12,8 +12,9 @@ import (
 // This file translates POST /images/generations (plain and streamed) into
 // the neutral record: an image generation (generate_content), the prompt as
 // the user message, each image a choice whose Media holds it (capture on).
-// POST /images/edits (a multipart form) likewise; variations (DALL·E 2's)
-// are not traced.
+// POST /images/edits (a multipart form) likewise, and POST
+// /images/variations (DALL·E 2's: a form with an image and no prompt) as an
+// edit.
 
 var imagesEndpoint = &endpoint{
 	operation:     genai.OpGenerateContent,
@@ -29,6 +30,14 @@ var imageEditsEndpoint = &endpoint{
 	parseRequest:  parseImageEditRequest,
 	parseResponse: checked(parseImagesResponse),
 	newStream:     newImagesStream,
+}
+
+var imageVariationsEndpoint = &endpoint{
+	operation:     genai.OpGenerateContent,
+	api:           "images.variations",
+	parseRequest:  parseImageEditRequest, // (an edit's form without its prompt and mask)
+	parseResponse: checked(parseImagesResponse),
+	newStream:     newNoStream, // (variations do not stream)
 }
 
 // maxImages bounds the generated images a record keeps (the API makes at
@@ -76,8 +85,10 @@ func parseImagesRequest(body string, c *genai.Call, content bool) {
 }
 
 // parseImageEditRequest fills c.Request from the multipart form of a POST
-// /images/edits: as parseImagesRequest, and with capture on the images to
-// edit and the mask as parts of the user message (their data not kept).
+// /images/edits or /images/variations: as parseImagesRequest, and with
+// capture on the images to edit (or to vary) and the mask as parts of the
+// user message (their data not kept). A variation has no prompt: its
+// message has only its image.
 func parseImageEditRequest(body string, c *genai.Call, content bool) {
 	r := &c.Request
 	r.OutputType = "image"

@@ -62,8 +62,8 @@ var chatEndpoint = &endpoint{
 
 // routes maps a POST path suffix to its endpoint; the first match wins.
 // Endpoints that are not model inference (files, batches, models,
-// voices, ...) and the inference ones not traced yet (image variations,
-// videos, ...) have no route and pass through untouched.
+// voices, ...) and the inference ones not traced yet (videos, ...) have
+// no route and pass through untouched.
 var routes = []struct {
 	suffix string
 	ep     *endpoint
@@ -73,6 +73,7 @@ var routes = []struct {
 	{"/embeddings", embeddingsEndpoint},
 	{"/images/generations", imagesEndpoint},
 	{"/images/edits", imageEditsEndpoint},
+	{"/images/variations", imageVariationsEndpoint},
 	{"/audio/speech", speechEndpoint},
 	{"/audio/transcriptions", transcriptionEndpoint},
 	{"/audio/translations", translationEndpoint},
