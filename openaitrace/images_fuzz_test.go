@@ -2,8 +2,12 @@ package openaitrace
 
 import (
 	"bytes"
+	"errors"
+	"mime/multipart"
 	"strings"
 	"testing"
+
+	"github.com/openai/openai-go/v3"
 
 	"github.com/tracekit-go/tracekit/internal/genai"
 	"github.com/tracekit-go/tracekit/internal/sse"
@@ -82,6 +86,20 @@ func FuzzImageEditRequest(f *testing.F) {
 	f.Add(formBody("xYzZY", map[string]string{"model": "gpt-image-2", "prompt": "add a hat", "n": "2", "output_format": "webp", "stream": "true", "user": "u"}, "PNGDATA"))
 	f.Add(formBody("b", map[string]string{"safety_identifier": "s"}, ""))
 	f.Add("--b\r\nContent-Disposition: form-data; name=\"image[]\"; filename=\"x\"\r\n\r\n")
+	// variations' forms (the same parser), as openai-go writes them
+	for _, p := range []openai.ImageNewVariationParams{
+		{Image: openai.File(strings.NewReader("PNGDATA"), "fox.png", "image/png"), Model: "dall-e-2", N: openai.Int(2),
+			Size: openai.ImageNewVariationParamsSize512x512, ResponseFormat: openai.ImageNewVariationParamsResponseFormatB64JSON, User: openai.String("u")},
+		{Image: strings.NewReader("PNGDATA")},
+	} {
+		var b bytes.Buffer
+		w := multipart.NewWriter(&b)
+		_ = w.SetBoundary("xYzZY") // (the same seed on every run)
+		if err := errors.Join(p.MarshalMultipartTo(w), w.Close()); err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b.String())
+	}
 	f.Fuzz(func(t *testing.T, body string) {
 		var on, off genai.Call
 		parseImageEditRequest(body, &on, true)
