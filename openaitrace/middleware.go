@@ -290,9 +290,7 @@ func (t *tracer) begin(req *http.Request) (c *call, out *http.Request) {
 		// streams, the answer's content type tells (see afterNext).
 		c.reqCut = len(body) >= maxBody || req.ContentLength > maxBody
 		ep.parseRequest(bstr(body), &c.rec, res.Capture)
-		if !res.Capture {
-			c.reqBody = body
-		}
+		c.keepRequest(body)
 	}
 	c.span = &c.spanState
 	ctx := res.StartInto(req.Context(), &c.rec, c.span)
@@ -301,6 +299,27 @@ func (t *tracer) begin(req *http.Request) (c *call, out *http.Request) {
 		testHook("begin")
 	}
 	return c, req.WithContext(context.WithValue(ctx, activeKey{}, true))
+}
+
+// ownBodyAbove is the size past which a body's copy is let go as soon as
+// possible: the record takes copies of the strings it read from it, when
+// they are a small part of it (genai.OwnRequest), so that the span, whose
+// attributes alias them until it is exported, does not keep the whole
+// body (a multipart upload, an answer with images) alive.
+const ownBodyAbove = 64 << 10
+
+// keepRequest keeps of the request's body (the tracer's copy) what the call
+// needs after its span started: when content is not captured, the body, of
+// which an error message may quote any part (see withholdErr), until the
+// call ends; and of a large body, copies of the record's short strings
+// (see ownBodyAbove).
+func (c *call) keepRequest(body []byte) {
+	if !c.res.Capture {
+		c.reqBody = body
+	}
+	if len(body) > ownBodyAbove {
+		genai.OwnRequest(&c.rec.Request, len(body))
+	}
 }
 
 // collectSecrets notes the credentials the request carries (each once).
@@ -408,6 +427,9 @@ func (r *replayBody) Read(p []byte) (int, error) {
 	if len(r.b) > 0 {
 		n := copy(p, r.b)
 		r.b = r.b[n:]
+		if len(r.b) == 0 {
+			r.b = nil // (the request may outlive the copy's other users)
+		}
 		return n, nil
 	}
 	return r.rest.Read(p)
@@ -920,6 +942,9 @@ func (c *call) finishLocked(complete bool) {
 			ok := c.jsonType && body != "" && c.ep.parseResponse(body, &c.rec, c.res.Capture)
 			if !c.jsonType && c.ep.parseText != nil {
 				ok = c.ep.parseText(body, &c.rec, c.res.Capture)
+			}
+			if len(body) > ownBodyAbove {
+				genai.OwnResponse(&c.rec.Response, len(body))
 			}
 			if complete && !ok {
 				// openai-go fails to decode it (its error, not the
