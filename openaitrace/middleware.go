@@ -301,25 +301,17 @@ func (t *tracer) begin(req *http.Request) (c *call, out *http.Request) {
 	return c, req.WithContext(context.WithValue(ctx, activeKey{}, true))
 }
 
-// ownBodyAbove is the size past which a body's copy is let go as soon as
-// possible: the record takes copies of the strings it read from it, when
-// they are a small part of it (genai.OwnRequest), so that the span, whose
-// attributes alias them until it is exported, does not keep the whole
-// body (a multipart upload, an answer with images) alive.
-const ownBodyAbove = 64 << 10
-
 // keepRequest keeps of the request's body (the tracer's copy) what the call
 // needs after its span started: when content is not captured, the body, of
 // which an error message may quote any part (see withholdErr), until the
-// call ends; and of a large body, copies of the record's short strings
-// (see ownBodyAbove).
+// call ends. Of a large body, the record takes copies of its short strings
+// (genai.OwnRequest), so that the span, whose attributes alias them until
+// it is exported, does not keep the whole body alive.
 func (c *call) keepRequest(body []byte) {
 	if !c.res.Capture {
 		c.reqBody = body
 	}
-	if len(body) > ownBodyAbove {
-		genai.OwnRequest(&c.rec.Request, len(body))
-	}
+	genai.OwnRequest(&c.rec.Request, len(body))
 }
 
 // collectSecrets notes the credentials the request carries (each once).
@@ -943,9 +935,7 @@ func (c *call) finishLocked(complete bool) {
 			if !c.jsonType && c.ep.parseText != nil {
 				ok = c.ep.parseText(body, &c.rec, c.res.Capture)
 			}
-			if len(body) > ownBodyAbove {
-				genai.OwnResponse(&c.rec.Response, len(body))
-			}
+			genai.OwnResponse(&c.rec.Response, len(body)) // (see keepRequest)
 			if complete && !ok {
 				// openai-go fails to decode it (its error, not the
 				// response's attributes, is what the caller gets).

@@ -102,9 +102,13 @@ func eachDocumentString(d *Document, f func(*string)) {
 	f(&d.Metadata)
 }
 
+// OwnAbove is the size of a body past which Own copies what the record
+// holds of it.
+const OwnAbove = 64 << 10
+
 // OwnRequest makes copies of r's strings that are each less than a
-// sixteenth of the body of size n they were read from, when together they
-// are less than half of it (a large request that is mostly its prompt is
+// sixteenth of the body of size n they were read from, when n is past
+// OwnAbove and together they are less than half of it (a large request that is mostly its prompt is
 // left as it is); it reports whether it did. A longer string (an inline
 // image's data) is left aliasing the body: attributes never hold one raw
 // unless it is most of the body.
@@ -118,6 +122,9 @@ func OwnResponse(r *Response, n int) bool {
 }
 
 func own(n int, each func(func(*string))) bool {
+	if n <= OwnAbove {
+		return false
+	}
 	total := 0
 	each(func(s *string) {
 		if len(*s) < n/16 {

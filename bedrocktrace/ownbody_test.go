@@ -1,0 +1,54 @@
+package bedrocktrace
+
+import (
+	"context"
+	"runtime"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime"
+)
+
+// TestSpansDoNotKeepLargeBodies: the spans of InvokeModel calls with large
+// bodies (a Claude request with an image, an answer with a short text in a
+// large body), kept after their calls as an exporter's queue keeps them, do
+// not keep the tracer's copies of the bodies alive.
+func TestSpansDoNotKeepLargeBodies(t *testing.T) {
+	const calls, size = 16, 512 << 10
+	e := newEnv(t)
+	answer := `{"id":"msg_1","type":"message","role":"assistant","model":"claude-3-5-sonnet-20240620","content":[{"type":"text","text":"a red fox"}],` +
+		`"stop_reason":"end_turn","usage":{"input_tokens":9,"output_tokens":3},"pad":"` + strings.Repeat("x", size) + `"}`
+	f := newFake(t, reply{body: answer})
+	c := e.runtime(f.URL, true)
+	heap := func() uint64 {
+		var m runtime.MemStats
+		runtime.GC()
+		runtime.GC()
+		runtime.ReadMemStats(&m)
+		return m.HeapAlloc
+	}
+	before := heap()
+	for i := 0; i < calls; i++ {
+		body := `{"anthropic_version":"bedrock-2023-05-31","max_tokens":100,"messages":[{"role":"user","content":[{"type":"text","text":"what is it?"},` +
+			`{"type":"image","source":{"type":"base64","media_type":"image/png","data":"` + strings.Repeat("A", size) + `"}}]}]}`
+		if _, err := c.InvokeModel(context.Background(), &bedrockruntime.InvokeModelInput{
+			ModelId: aws.String("anthropic.claude-3-5-sonnet-20240620-v1:0"), Body: []byte(body), ContentType: aws.String("application/json"),
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f.mu.Lock()
+	f.bodies = nil
+	f.mu.Unlock()
+	after := heap()
+	spans := e.spans()
+	if len(spans) != calls {
+		t.Fatalf("%d spans", len(spans))
+	}
+	attrsOf(spans[0]).want(t, map[string]any{"gen_ai.prompt.0.content": "what is it?", "gen_ai.completion.0.content": "a red fox"})
+	if kept := int64(after) - int64(before); kept > calls*size/2 {
+		t.Errorf("%d spans keep %d bytes alive (%d per call; each body is over %d)", calls, kept, kept/calls, size)
+	}
+	runtime.KeepAlive(e)
+}
