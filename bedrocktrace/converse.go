@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime/types"
 
 	"github.com/tracekit-go/tracekit/internal/genai"
+	"github.com/tracekit-go/tracekit/internal/instr"
 )
 
 // decimal32 returns the float64 that a float32 parameter's shortest decimal
@@ -494,4 +495,23 @@ func int32p(p *int32) genai.Int {
 		return genai.Int{}
 	}
 	return genai.SetInt(int64(*p))
+}
+
+// appendConverseTexts appends to dst each text block of the messages and
+// the system prompt, which the record holds joined, while an error
+// message may quote one of them (see withholdErr).
+func appendConverseTexts(dst []string, msgs []types.Message, system []types.SystemContentBlock) []string {
+	for _, b := range system {
+		if t, ok := b.(*types.SystemContentBlockMemberText); ok {
+			dst = instr.AppendContent(dst, t.Value)
+		}
+	}
+	for i := range msgs {
+		for _, b := range msgs[i].Content {
+			if t, ok := b.(*types.ContentBlockMemberText); ok {
+				dst = instr.AppendContent(dst, t.Value)
+			}
+		}
+	}
+	return dst
 }

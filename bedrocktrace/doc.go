@@ -47,13 +47,16 @@
 // the other families); the request body is copied once so that
 // attribute strings never alias the caller's buffer (an image model's
 // bodies, which may hold megabytes of images, are read in place, and what
-// is kept of them is cloned). Converse and
-// RetrieveAndGenerate take their response id (the request id) from the
-// operation's metadata. For the other
-// operations a Deserialize middleware (innermost) sees the raw HTTP response:
-// it reads the request id and the X-Amzn-Bedrock-Input/Output-Token-Count
-// headers, and for event streams it wraps the response body in a
-// pass-through tee. The tee hands every byte to
+// is kept of them is cloned; of a large body, the record keeps copies of
+// its short strings, so that the span does not keep the body alive). The
+// operations whose answer is whole in their typed output (Converse,
+// InvokeModel, RetrieveAndGenerate, Retrieve, Rerank, ApplyGuardrail,
+// InvokeGuardrailChecks) take what they need of the raw response (the
+// request id as the response id, InvokeModel's
+// X-Amzn-Bedrock-Input/Output-Token-Count headers) from the operation's
+// metadata. For the streamed operations a Deserialize middleware
+// (innermost) sees the raw HTTP response: it reads the request id and the
+// token count headers, and wraps the response body in a pass-through tee. The tee hands every byte to
 // the SDK unchanged and at once, and parses the complete event-stream frames
 // it has seen (in the SDK's read buffer, or in its own copy of a frame that
 // spans reads) to build the response, without allocating per frame; the

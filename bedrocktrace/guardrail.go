@@ -4,10 +4,12 @@ package bedrocktrace
 // guardrail, or against checks configured in the call, with no model. Typed
 // input and output -> a guardrail record: ApplyGuardrail's content blocks
 // are messages (a user's for the input source, the assistant's for the
-// output source), each output the guardrail returned in the content's place
-// an assistant's choice, the action and the policies that acted the
-// verdict; InvokeGuardrailChecks' messages are messages, the scores of its
-// checks and the sensitive information they found the verdict.
+// output source; a query is the user's, a grounding source a document
+// given), the outputs the guardrail returned in the content's place when it
+// intervened the assistant's choices, the action and what the policies
+// detected the verdict; InvokeGuardrailChecks' messages are messages, the
+// scores of its checks and the sensitive information they found the
+// verdict.
 
 import (
 	"slices"
@@ -19,12 +21,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime/types"
 
 	"github.com/tracekit-go/tracekit/internal/genai"
+	"github.com/tracekit-go/tracekit/internal/instr"
 )
 
-// maxInterventions bounds the distinct interventions a span records.
+// maxInterventions bounds the distinct interventions (and findings) a span
+// records.
 const maxInterventions = 32
-
-const guardrailNone = "NONE"
 
 // guardrailRole is the role of the content a guardrail checks: a user's
 // (the input source) or a model's (the output source).
@@ -35,9 +37,16 @@ func guardrailRole(src types.GuardrailContentSource) string {
 	return "user"
 }
 
+// hasQualifier reports whether a text block carries qualifier q.
+func hasQualifier(b *types.GuardrailTextBlock, q types.GuardrailContentQualifier) bool {
+	return slices.Contains(b.Qualifiers, q)
+}
+
 // guardrailRequest fills the record of an ApplyGuardrail call: the
-// guardrail, its version, the source, and each content block as a message
-// (its text; with capture on, an image as a part).
+// guardrail, its version, the source, each content block as a message (its
+// text; with capture on, an image as a part): the user's when it is a
+// query, the source's role otherwise; a grounding source (a reference for
+// a contextual grounding check) is a document given (capture on).
 func guardrailRequest(c *genai.Call, p *bedrockruntime.ApplyGuardrailInput, capture bool) {
 	c.Operation = genai.OpApplyGuardrail
 	r := &c.Request
@@ -49,16 +58,25 @@ func guardrailRequest(c *genai.Call, p *bedrockruntime.ApplyGuardrailInput, capt
 		m := genai.Message{Role: role}
 		switch v := b.(type) {
 		case *types.GuardrailContentBlockMemberText:
+			if hasQualifier(&v.Value, types.GuardrailContentQualifierGroundingSource) {
+				if capture && len(r.Documents) < maxDocuments {
+					r.Documents = append(r.Documents, genai.Document{ID: strconv.Itoa(len(r.Documents)), Content: aws.ToString(v.Value.Text)})
+				}
+				continue
+			}
+			if hasQualifier(&v.Value, types.GuardrailContentQualifierQuery) {
+				m.Role = "user"
+			}
 			if v.Value.Text != nil {
 				m.Content, m.HasContent = captured(*v.Value.Text, capture), true
 			}
 		case *types.GuardrailContentBlockMemberImage:
 			if capture {
-				part := genai.Part{Kind: genai.PartBlob, Modality: genai.ModalityImage, MimeType: formatMime(genai.ModalityImage, string(v.Value.Format))}
+				part := genai.Part{Modality: genai.ModalityImage, MimeType: formatMime(genai.ModalityImage, string(v.Value.Format))}
 				if src, ok := v.Value.Source.(*types.GuardrailImageSourceMemberBytes); ok {
-					part.Bytes = src.Value
+					part.Kind, part.Bytes = genai.PartBlob, src.Value
 				}
-				m.Parts = []genai.Part{part}
+				m.Parts = genai.AppendPart(nil, part) // (none of a source of unknown type)
 			}
 		}
 		r.Messages = append(r.Messages, m)
@@ -73,17 +91,15 @@ func guardrailRequest(c *genai.Call, p *bedrockruntime.ApplyGuardrailInput, capt
 func guardrailResponse(c *genai.Call, out *bedrockruntime.ApplyGuardrailOutput) {
 	v := &genai.GuardrailVerdict{Action: string(out.Action), ActionReason: aws.ToString(out.ActionReason)}
 	c.Response.Guardrail = v
-	finish := ""
 	if out.Action == types.GuardrailActionGuardrailIntervened {
-		finish = guardrailIntervened
-		c.Response.FinishReasons = append(c.Response.FinishReasons, finish)
-	}
-	for i := range out.Outputs {
-		ch := genai.Choice{Role: "assistant", FinishReason: finish}
-		if t := out.Outputs[i].Text; t != nil {
-			ch.Content, ch.HasContent = *t, true
+		c.Response.FinishReasons = append(c.Response.FinishReasons, guardrailIntervened)
+		for i := range out.Outputs {
+			ch := genai.Choice{Role: "assistant", FinishReason: guardrailIntervened}
+			if t := out.Outputs[i].Text; t != nil {
+				ch.Content, ch.HasContent = *t, true
+			}
+			c.Response.Choices = append(c.Response.Choices, ch)
 		}
-		c.Response.Choices = append(c.Response.Choices, ch)
 	}
 	for i := range out.Assessments {
 		v.Interventions = appendInterventions(v.Interventions, &out.Assessments[i])
@@ -112,47 +128,66 @@ func guardrailChecksRequest(c *genai.Call, p *bedrockruntime.InvokeGuardrailChec
 	}
 }
 
+// appendGuardrailChecksTexts appends to dst each text block of an
+// InvokeGuardrailChecks call's messages, which the record holds joined,
+// while an error message may quote one of them (see withholdErr).
+func appendGuardrailChecksTexts(dst []string, p *bedrockruntime.InvokeGuardrailChecksInput) []string {
+	for i := range p.Messages {
+		for _, b := range p.Messages[i].Content {
+			if t, ok := b.(*types.GuardrailChecksContentBlockMemberText); ok {
+				dst = instr.AppendContent(dst, t.Value)
+			}
+		}
+	}
+	return dst
+}
+
 // guardrailChecksResponse fills the verdict of an InvokeGuardrailChecks
-// call: each category its checks scored, with its score
-// ("content:VIOLENCE:0.82", "prompt_attack:JAILBREAK:0.1"), each type of
-// sensitive information found, with its highest confidence ("pii:EMAIL:0.99";
-// never where it was, nor what), and the units each check used.
+// call: each category its checks scored, with its score, each type of
+// sensitive information found, with its highest confidence (never where it
+// was, nor what), at most maxInterventions in all, and the units each check
+// used.
 func guardrailChecksResponse(c *genai.Call, out *bedrockruntime.InvokeGuardrailChecksOutput) {
 	v := &genai.GuardrailVerdict{}
 	c.Response.Guardrail = v
-	add := func(s string) {
+	add := func(check, category string, score *float64) {
 		if len(v.Findings) < maxInterventions {
-			v.Findings = append(v.Findings, s)
+			f := genai.GuardrailFinding{Check: check, Category: category}
+			if score != nil {
+				f.Score = genai.SetFloat(*score)
+			}
+			v.Findings = append(v.Findings, f)
 		}
 	}
 	if r := out.Results; r != nil {
 		if cf := r.ContentFilter; cf != nil {
 			for _, e := range cf.Results {
-				add("content:" + string(e.Category) + ":" + score(e.SeverityScore))
+				add("content", string(e.Category), e.SeverityScore)
 			}
 		}
 		if pa := r.PromptAttack; pa != nil {
 			for _, e := range pa.Results {
-				add("prompt_attack:" + string(e.Category) + ":" + score(e.SeverityScore))
+				add("prompt_attack", string(e.Category), e.SeverityScore)
 			}
 		}
 		if si := r.SensitiveInformation; si != nil {
-			// The highest confidence of each type, in the order first found.
-			var kinds []string
-			best := map[string]float64{}
+			// Each type once, in the order first found, with its highest
+			// confidence (none when none was reported).
+			var found []genai.GuardrailFinding
 			for _, e := range si.Results {
-				t := string(e.Type)
-				f := aws.ToFloat64(e.ConfidenceScore)
-				if old, ok := best[t]; !ok {
-					kinds = append(kinds, t)
-					best[t] = f
-				} else if f > old {
-					best[t] = f
+				i := slices.IndexFunc(found, func(f genai.GuardrailFinding) bool { return f.Category == string(e.Type) })
+				if i < 0 {
+					found = append(found, genai.GuardrailFinding{Check: "pii", Category: string(e.Type)})
+					i = len(found) - 1
+				}
+				if s := e.ConfidenceScore; s != nil && (!found[i].Score.Set || *s > found[i].Score.V) {
+					found[i].Score = genai.SetFloat(*s)
 				}
 			}
-			for _, t := range kinds {
-				f := best[t]
-				add("pii:" + t + ":" + score(&f))
+			for _, f := range found {
+				if len(v.Findings) < maxInterventions {
+					v.Findings = append(v.Findings, f)
+				}
 			}
 		}
 	}
@@ -161,20 +196,12 @@ func guardrailChecksResponse(c *genai.Call, out *bedrockruntime.InvokeGuardrailC
 			setUnits(&v.Usage.ContentPolicy, u.ContentFilter.TextUnits)
 		}
 		if u.PromptAttack != nil {
-			setUnits(&v.Usage.PromptAttack, u.PromptAttack.TextUnits)
+			setUnits(&v.Usage.PromptAttackPolicy, u.PromptAttack.TextUnits)
 		}
 		if u.SensitiveInformation != nil {
 			setUnits(&v.Usage.SensitiveInformationPolicy, u.SensitiveInformation.TextUnits)
 		}
 	}
-}
-
-// score is a score as its shortest decimal; "" when absent.
-func score(f *float64) string {
-	if f == nil {
-		return ""
-	}
-	return strconv.FormatFloat(*f, 'g', -1, 64)
 }
 
 // setUnits sets dst to n, when reported.
@@ -198,20 +225,22 @@ func guardrailUsage(dst *genai.GuardrailUsage, u *types.GuardrailUsage) {
 }
 
 // appendInterventions appends to dst what the policies of one assessment
-// detected, as "<policy>:<what>:<action>" (an automated reasoning finding
-// other than valid as "automated_reasoning:<finding>"), never what they matched (a PII
-// value, a custom word, a regex match: content), each once and at most
-// maxInterventions in all. An entry counts when it says it was detected,
-// or, saying nothing of it, when its action is not NONE (a FULL output
-// scope lists what was not detected too).
-func appendInterventions(dst []string, a *types.GuardrailAssessment) []string {
-	add := func(policy, what, action string, detected *bool) {
-		if detected != nil && !*detected || detected == nil && (action == "" || action == guardrailNone) {
+// detected (an automated reasoning finding other than valid too), never
+// what they matched (a PII value, a custom word, a regex match: content),
+// each once and at most maxInterventions in all. An entry counts when it
+// says it was detected, or, saying nothing of it, when its action is not
+// NONE (a FULL output scope lists what was not detected too).
+func appendInterventions(dst []genai.GuardrailIntervention, a *types.GuardrailAssessment) []genai.GuardrailIntervention {
+	add := func(policy, name, action string, detected *bool) {
+		if detected != nil && !*detected {
 			return
 		}
-		s := policy + ":" + what + ":" + action
-		if len(dst) < maxInterventions && !slices.Contains(dst, s) {
-			dst = append(dst, s)
+		if detected == nil && (action == "" || action == "NONE") {
+			return
+		}
+		in := genai.GuardrailIntervention{Policy: policy, Name: name, Action: action}
+		if len(dst) < maxInterventions && !slices.Contains(dst, in) {
+			dst = append(dst, in)
 		}
 	}
 	if p := a.TopicPolicy; p != nil {
@@ -247,8 +276,9 @@ func appendInterventions(dst []string, a *types.GuardrailAssessment) []string {
 	}
 	if p := a.AutomatedReasoningPolicy; p != nil {
 		for _, f := range p.Findings {
-			if k := findingKind(f); k != "" && len(dst) < maxInterventions && !slices.Contains(dst, k) {
-				dst = append(dst, k)
+			if k := findingKind(f); k != "" {
+				detected := true
+				add("automated_reasoning", k, "", &detected)
 			}
 		}
 	}
@@ -256,21 +286,21 @@ func appendInterventions(dst []string, a *types.GuardrailAssessment) []string {
 }
 
 // findingKind names an automated reasoning finding that is not valid
-// ("automated_reasoning:invalid", ...); "" for a valid or unknown one.
+// (invalid, impossible, ...); "" for a valid or unknown one.
 func findingKind(f types.GuardrailAutomatedReasoningFinding) string {
 	switch f.(type) {
 	case *types.GuardrailAutomatedReasoningFindingMemberInvalid:
-		return "automated_reasoning:invalid"
+		return "invalid"
 	case *types.GuardrailAutomatedReasoningFindingMemberImpossible:
-		return "automated_reasoning:impossible"
+		return "impossible"
 	case *types.GuardrailAutomatedReasoningFindingMemberSatisfiable:
-		return "automated_reasoning:satisfiable"
+		return "satisfiable"
 	case *types.GuardrailAutomatedReasoningFindingMemberTranslationAmbiguous:
-		return "automated_reasoning:translation_ambiguous"
+		return "translation_ambiguous"
 	case *types.GuardrailAutomatedReasoningFindingMemberTooComplex:
-		return "automated_reasoning:too_complex"
+		return "too_complex"
 	case *types.GuardrailAutomatedReasoningFindingMemberNoTranslations:
-		return "automated_reasoning:no_translations"
+		return "no_translations"
 	}
 	return ""
 }

@@ -236,8 +236,9 @@ func TestApplyGuardrailErrorWithheld(t *testing.T) {
 }
 
 // TestApplyGuardrailSparse: an answer with nothing in it (no action, no
-// output text, usage or assessment) gives a span with what there is, and
-// the caller its output.
+// output text, usage or assessment) gives a span with what there is (no
+// completion: the guardrail did not say it intervened), and the caller its
+// output.
 func TestApplyGuardrailSparse(t *testing.T) {
 	e := newEnv(t)
 	f := newFake(t, reply{body: `{"assessments":[{}],"outputs":[{}],"usage":{}}`})
@@ -249,14 +250,12 @@ func TestApplyGuardrailSparse(t *testing.T) {
 	}
 	a := attrsOf(e.oneSpan())
 	a.want(t, map[string]any{
-		"gen_ai.operation.name":             "apply_guardrail",
-		"gen_ai.prompt.0.role":              "user",
-		"gen_ai.prompt.0.content":           "",
-		"gen_ai.completion.0.role":          "assistant",
-		"gen_ai.completion.0.content":       nil,
-		"gen_ai.completion.0.finish_reason": nil,
-		"tracekit.guardrail.action":         nil,
-		"tracekit.guardrail.interventions":  nil,
+		"gen_ai.operation.name":            "apply_guardrail",
+		"gen_ai.prompt.0.role":             "user",
+		"gen_ai.prompt.0.content":          "",
+		"gen_ai.completion.0.role":         nil,
+		"tracekit.guardrail.action":        nil,
+		"tracekit.guardrail.interventions": nil,
 	})
 	a.none(t, "tracekit.guardrail.units.")
 }
@@ -317,7 +316,7 @@ func TestInvokeGuardrailChecks(t *testing.T) {
 			"gen_ai.response.id":                                    "req-gc",
 			"tracekit.guardrail.findings":                           findings,
 			"tracekit.guardrail.units.content_policy":               1,
-			"tracekit.guardrail.units.prompt_attack":                1,
+			"tracekit.guardrail.units.prompt_attack_policy":         1,
 			"tracekit.guardrail.units.sensitive_information_policy": 2,
 			"openinference.span.kind":                               "GUARDRAIL",
 			"tracekit.guardrail.action":                             nil,

@@ -620,25 +620,42 @@ func (st *callState) endLocked() {
 
 // withholdErr removes the request's content from the error when content is
 // not captured: an API may quote the prompt it rejected (a validation
-// error's "Value '...' at 'messages.1.member.content'...").
+// error's "Value '...' at 'messages.1.member.content'..."); and from a
+// guardrail's action reason.
 func (st *callState) withholdErr() {
-	e := st.call.Err
-	if e == nil || st.params == nil {
+	if st.params == nil {
 		return
 	}
+	if e := st.call.Err; e != nil {
+		vals := st.contentValues()
+		e.Message = instr.Withhold(e.Message, vals)
+		e.Type = instr.Withhold(e.Type, vals)
+	} else if v := st.call.Response.Guardrail; v != nil && v.ActionReason != "" {
+		// A guardrail's reason, free text, loses it too.
+		v.ActionReason = instr.Withhold(v.ActionReason, st.contentValues())
+	}
+}
+
+// contentValues returns what a message may quote of the request's content
+// (see withholdErr).
+func (st *callState) contentValues() []string {
 	var full genai.Call
 	var extra []string
 	switch p := st.params.(type) {
 	case *bedrockruntime.ConverseInput:
 		converseRequest(&full, p.ModelId, p.Messages, p.System, p.InferenceConfig, p.ToolConfig, p.RequestMetadata, true)
+		extra = appendConverseTexts(extra, p.Messages, p.System)
 	case *bedrockruntime.ConverseStreamInput:
 		converseRequest(&full, p.ModelId, p.Messages, p.System, p.InferenceConfig, p.ToolConfig, p.RequestMetadata, true)
+		extra = appendConverseTexts(extra, p.Messages, p.System)
 	case *bedrockruntime.InvokeModelInput:
 		full.Request.Model = aws.ToString(p.ModelId)
 		extra = appendInvokeContent(extra, invokeRequest(&full, p.Body, true), p.Body)
+		extra = instr.AppendJSONTexts(extra, bstr(p.Body))
 	case *bedrockruntime.InvokeModelWithResponseStreamInput:
 		full.Request.Model = aws.ToString(p.ModelId)
 		extra = appendInvokeContent(extra, invokeRequest(&full, p.Body, true), p.Body)
+		extra = instr.AppendJSONTexts(extra, bstr(p.Body))
 	case *bedrockagentruntime.InvokeAgentInput:
 		agentRequest(&full, p)
 		if s := p.SessionState; s != nil {
@@ -659,6 +676,7 @@ func (st *callState) withholdErr() {
 		guardrailRequest(&full, p, true)
 	case *bedrockruntime.InvokeGuardrailChecksInput:
 		guardrailChecksRequest(&full, p, true)
+		extra = appendGuardrailChecksTexts(extra, p)
 	case *bedrockagentruntime.RerankInput:
 		rerankRequest(&full, p, true)
 		extra = appendRerankContent(extra, p)
@@ -668,9 +686,7 @@ func (st *callState) withholdErr() {
 			extra = appendFlowStrings(extra, full.Request.Messages[i].Content)
 		}
 	}
-	vals := instr.ContentStrings(extra, &full)
-	e.Message = instr.Withhold(e.Message, vals)
-	e.Type = instr.Withhold(e.Type, vals)
+	return instr.ContentStrings(extra, &full)
 }
 
 // appendInvokeContent appends what an error message may quote of an

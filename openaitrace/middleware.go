@@ -368,6 +368,7 @@ func (c *call) withholdErr() {
 		var full genai.Call
 		c.ep.parseRequest(bstr(c.reqBody), &full, true) // (our copy: nothing kept of it)
 		vals = instr.ContentStrings(vals, &full)
+		vals = instr.AppendJSONTexts(vals, bstr(c.reqBody)) // (each text part apart)
 	}
 	e.Message = instr.Withhold(e.Message, vals)
 	e.Type = instr.Withhold(e.Type, vals)

@@ -1,7 +1,6 @@
 package openaitrace
 
 import (
-	"strconv"
 	"strings"
 
 	"github.com/tidwall/gjson"
@@ -100,8 +99,6 @@ const (
 func parseModerationResponse(body string, c *genai.Call, _ bool) {
 	r := &c.Response
 	v := &genai.GuardrailVerdict{Action: moderationNone}
-	var cats []string
-	best := map[string]float64{}
 	gjson.Parse(body).ForEach(func(k, val gjson.Result) bool {
 		switch k.Str {
 		case "id":
@@ -115,17 +112,8 @@ func parseModerationResponse(body string, c *genai.Call, _ bool) {
 				}
 				scores := res.Get("category_scores")
 				res.Get("categories").ForEach(func(cat, flagged gjson.Result) bool {
-					if flagged.Type != gjson.True {
-						return true
-					}
-					s := scores.Get(gjson.Escape(cat.Str)).Float()
-					if old, ok := best[cat.Str]; !ok {
-						if len(cats) < maxInterventions {
-							cats = append(cats, cat.Str)
-							best[cat.Str] = s
-						}
-					} else if s > old {
-						best[cat.Str] = s
+					if flagged.Type == gjson.True {
+						v.Findings = addFinding(v.Findings, cat.Str, scores.Get(gjson.Escape(cat.Str)))
 					}
 					return true
 				})
@@ -134,10 +122,29 @@ func parseModerationResponse(body string, c *genai.Call, _ bool) {
 		}
 		return true
 	})
-	for _, cat := range cats {
-		v.Findings = append(v.Findings, "moderation:"+cat+":"+strconv.FormatFloat(best[cat], 'g', -1, 64))
-	}
 	r.Guardrail = v
+}
+
+// addFinding adds to a moderation's findings a category flagged with its
+// score (none when the answer gives none, or not a number), or raises the
+// score of one already there.
+func addFinding(dst []genai.GuardrailFinding, cat string, score gjson.Result) []genai.GuardrailFinding {
+	var s genai.Float
+	if score.Type == gjson.Number {
+		s = genai.SetFloat(score.Num)
+	}
+	for i := range dst {
+		if f := &dst[i]; f.Category == cat {
+			if s.Set && (!f.Score.Set || s.V > f.Score.V) {
+				f.Score = s
+			}
+			return dst
+		}
+	}
+	if len(dst) == maxInterventions {
+		return dst
+	}
+	return append(dst, genai.GuardrailFinding{Check: "moderation", Category: cat, Score: s})
 }
 
 // maxInterventions bounds the categories a moderation's verdict lists.

@@ -339,3 +339,34 @@ func TestMultimodalFileDataShapes(t *testing.T) {
 		t.Errorf("capture off: status %q", desc)
 	}
 }
+
+// TestTextPartErrorWithheld: with capture off, an API error that quotes one
+// text part of a message made of several (the record holds them joined)
+// loses it, in chat and in the Responses API.
+func TestTextPartErrorWithheld(t *testing.T) {
+	body := `{"error":{"message":"Content 'Mail ana@example.com now' is not allowed.","type":"invalid_request_error","param":null,"code":"content_policy"}}`
+	h := newHarness(t, jsonHandler(400, body), false)
+	params := openai.ChatCompletionNewParams{
+		Model: "gpt-4o-mini",
+		Messages: []openai.ChatCompletionMessageParamUnion{openai.UserMessage([]openai.ChatCompletionContentPartUnionParam{
+			openai.TextContentPart("Hello. "), openai.TextContentPart("Mail ana@example.com now"),
+		})},
+	}
+	if _, err := h.client.Chat.Completions.New(context.Background(), params); err == nil {
+		t.Fatal("no error")
+	}
+	var out map[string]any
+	if err := h.client.Post(context.Background(), "responses", map[string]any{"model": "gpt-4o-mini", "input": []any{map[string]any{
+		"role": "user", "content": []any{map[string]any{"type": "input_text", "text": "Hello. "}, map[string]any{"type": "input_text", "text": "Mail ana@example.com now"}}}}}, &out); err == nil {
+		t.Fatal("no error")
+	}
+	spans := h.spans()
+	if len(spans) != 2 {
+		t.Fatalf("%d spans", len(spans))
+	}
+	for _, s := range spans {
+		if d := s.Status().Description; strings.Contains(d, "ana@") || !strings.Contains(d, "[REDACTED]") {
+			t.Errorf("%s: status %q", s.Name(), d)
+		}
+	}
+}

@@ -1,6 +1,9 @@
 package semconv
 
 import (
+	"strconv"
+	"strings"
+
 	"go.opentelemetry.io/otel/attribute"
 
 	"github.com/tracekit-go/tracekit/internal/genai"
@@ -31,10 +34,22 @@ func guardrailResponse(dst []attribute.KeyValue, c *genai.Call) []attribute.KeyV
 	dst = appendString(dst, KeyGuardrailAction, v.Action)
 	dst = appendString(dst, KeyGuardrailActionReason, v.ActionReason)
 	if len(v.Interventions) > 0 {
-		dst = append(dst, KeyGuardrailInterventions.StringSlice(v.Interventions))
+		s := make([]string, len(v.Interventions))
+		for i, in := range v.Interventions {
+			s[i] = joinColon(in.Policy, in.Name, in.Action)
+		}
+		dst = append(dst, KeyGuardrailInterventions.StringSlice(s))
 	}
 	if len(v.Findings) > 0 {
-		dst = append(dst, KeyGuardrailFindings.StringSlice(v.Findings))
+		s := make([]string, len(v.Findings))
+		for i, f := range v.Findings {
+			score := ""
+			if f.Score.Set {
+				score = strconv.FormatFloat(f.Score.V, 'g', -1, 64)
+			}
+			s[i] = joinColon(f.Check, f.Category, score)
+		}
+		dst = append(dst, KeyGuardrailFindings.StringSlice(s))
 	}
 	u := &v.Usage
 	dst = appendInt(dst, KeyGuardrailUnitsContent, u.ContentPolicy)
@@ -45,6 +60,23 @@ func guardrailResponse(dst []attribute.KeyValue, c *genai.Call) []attribute.KeyV
 	dst = appendInt(dst, KeyGuardrailUnitsSensitiveInformationFree, u.SensitiveInformationPolicyFree)
 	dst = appendInt(dst, KeyGuardrailUnitsContextualGrounding, u.ContextualGroundingPolicy)
 	dst = appendInt(dst, KeyGuardrailUnitsAutomatedReasoning, u.AutomatedReasoningPolicy)
-	dst = appendInt(dst, KeyGuardrailUnitsPromptAttack, u.PromptAttack)
+	dst = appendInt(dst, KeyGuardrailUnitsPromptAttack, u.PromptAttackPolicy)
 	return appendInt(dst, KeyGuardrailAutomatedReasoningPolicies, u.AutomatedReasoningPolicies)
+}
+
+// joinColon joins the parts that are not empty with ':'
+// ("topic:Investment advice:BLOCKED", "pii:EMAIL:0.99", "pii:EMAIL" when no
+// score was reported).
+func joinColon(parts ...string) string {
+	var b strings.Builder
+	for _, p := range parts {
+		if p == "" {
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteByte(':')
+		}
+		b.WriteString(p)
+	}
+	return b.String()
 }

@@ -231,7 +231,7 @@ const (
 	KeyGuardrailUnitsSensitiveInformationFree = attribute.Key("tracekit.guardrail.units.sensitive_information_policy_free")
 	KeyGuardrailUnitsContextualGrounding      = attribute.Key("tracekit.guardrail.units.contextual_grounding_policy")
 	KeyGuardrailUnitsAutomatedReasoning       = attribute.Key("tracekit.guardrail.units.automated_reasoning_policy")
-	KeyGuardrailUnitsPromptAttack             = attribute.Key("tracekit.guardrail.units.prompt_attack")
+	KeyGuardrailUnitsPromptAttack             = attribute.Key("tracekit.guardrail.units.prompt_attack_policy")
 	// The number of automated reasoning policies the check ran.
 	KeyGuardrailAutomatedReasoningPolicies = attribute.Key("tracekit.guardrail.automated_reasoning_policies")
 )

@@ -84,6 +84,11 @@ func otelRequest(dst []attribute.KeyValue, c *genai.Call, capture, shared bool) 
 		}
 		return dst
 	}
+	if capture && shared && c.Operation == genai.OpApplyGuardrail {
+		// A contextual grounding check's reference documents: no GenAI
+		// attribute for them either (see the reranker's above).
+		dst = appendDocuments(dst, prefixTracekitInputDocuments, "", r.Documents)
+	}
 	if c.Operation == genai.OpRetrieval { // a query and documents, no messages
 		dst = appendString(dst, KeyDataSourceID, r.KnowledgeBaseID)
 		if capture && len(r.Messages) > 0 && r.Messages[0].HasContent {

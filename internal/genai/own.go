@@ -69,10 +69,14 @@ func eachResponseString(r *Response, f func(*string)) {
 		f(&v.Action)
 		f(&v.ActionReason)
 		for i := range v.Interventions {
-			f(&v.Interventions[i])
+			in := &v.Interventions[i]
+			f(&in.Policy)
+			f(&in.Name)
+			f(&in.Action)
 		}
 		for i := range v.Findings {
-			f(&v.Findings[i])
+			f(&v.Findings[i].Check)
+			f(&v.Findings[i].Category)
 		}
 	}
 }

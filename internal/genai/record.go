@@ -42,13 +42,16 @@ const (
 	// images as parts), Request.OutputType says what is generated, each
 	// generated image is a choice whose Media holds it.
 	OpGenerateContent = "generate_content"
-	// OpApplyGuardrail is a check of content against a guardrail without a
-	// model call (Bedrock's ApplyGuardrail): the content checked is the
-	// messages (users' for the input source, the assistant's for the
-	// output source), Request.Guardrail names the guardrail, the content
-	// the guardrail returned in their place (when it intervened) is the
-	// choices, Response.Guardrail its verdict. The GenAI conventions define
-	// no such operation: "apply_guardrail" is ours.
+	// OpApplyGuardrail is a check of content against a guardrail, or
+	// against checks configured in the call, without a model call (Bedrock
+	// ApplyGuardrail, InvokeGuardrailChecks): the content checked is the
+	// messages (ApplyGuardrail's: users' for the input source, the
+	// assistant's for the output source, a query the user's; a grounding
+	// source is a document given), Request.GuardrailID names the
+	// guardrail, the content the guardrail returned in their place (when
+	// it intervened) is the choices, Response.Guardrail its verdict. The
+	// GenAI conventions define no such operation: "apply_guardrail" is
+	// ours.
 	OpApplyGuardrail = "apply_guardrail"
 	// OpModeration is a check of content by a moderation model (OpenAI's
 	// moderations): the inputs are user messages, Response.Guardrail the
@@ -238,25 +241,42 @@ type Response struct {
 // action, the policies that acted, the scores of checks, the units each
 // policy was billed.
 type GuardrailVerdict struct {
-	// Action is the guardrail's action: GUARDRAIL_INTERVENED or NONE; a
-	// moderation's FLAGGED or NONE.
+	// Action is the guardrail's action: GUARDRAIL_INTERVENED or NONE
+	// (Bedrock ApplyGuardrail); a moderation's FLAGGED or NONE; "" when
+	// the check takes none (Bedrock InvokeGuardrailChecks).
 	Action string
 	// ActionReason is the reason the guardrail gives for its action.
 	ActionReason string
-	// Interventions are the policies that detected something, each as
-	// "<policy>:<what>:<action>" ("topic:Investment advice:BLOCKED",
-	// "pii:EMAIL:ANONYMIZED", "word:PROFANITY:BLOCKED"), without what they
-	// matched (content), each once.
-	Interventions []string
-	// Findings are the scores of checks configured in the call (Bedrock
-	// InvokeGuardrailChecks), each as "<check>:<category>:<score>"
-	// ("content:VIOLENCE:0.82", "prompt_attack:JAILBREAK:0.1"), and each
-	// type of sensitive information they found with its highest confidence
-	// ("pii:EMAIL:0.99"), never where nor what; a moderation's categories
-	// flagged, with their highest scores ("moderation:violence:0.91").
-	Findings []string
+	// Interventions are what the guardrail's policies detected, each once,
+	// never what they matched (content).
+	Interventions []GuardrailIntervention
+	// Findings are the scores of checks: those configured in the call
+	// (Bedrock InvokeGuardrailChecks: each category checked, and each type
+	// of sensitive information found with its highest confidence, never
+	// where nor what), a moderation's categories flagged with their
+	// highest scores.
+	Findings []GuardrailFinding
 	// Usage is what each policy used.
 	Usage GuardrailUsage
+}
+
+// GuardrailIntervention is what one policy of a guardrail detected: the
+// policy (topic, content, word, pii, regex, grounding,
+// automated_reasoning), what it detected (a topic's or a regex's name, a
+// filter's or an entity's type, custom for a custom word, an automated
+// reasoning finding's kind), and its action (BLOCKED, ANONYMIZED, NONE; ""
+// when it takes none).
+type GuardrailIntervention struct {
+	Policy, Name, Action string
+}
+
+// GuardrailFinding is the score a check gave a category: the check
+// (content, prompt_attack, pii, moderation), the category (VIOLENCE,
+// JAILBREAK, EMAIL, violence, ...), the score (a severity or a
+// confidence), unset when not reported.
+type GuardrailFinding struct {
+	Check, Category string
+	Score           Float
 }
 
 // GuardrailUsage is what the policies of a guardrail check used: text units
@@ -265,7 +285,7 @@ type GuardrailUsage struct {
 	ContentPolicy, ContentPolicyImages, TopicPolicy, WordPolicy                     Int
 	SensitiveInformationPolicy, SensitiveInformationPolicyFree                      Int
 	ContextualGroundingPolicy, AutomatedReasoningPolicy, AutomatedReasoningPolicies Int
-	PromptAttack                                                                    Int
+	PromptAttackPolicy                                                              Int
 }
 
 // Message is one prompt message.

@@ -4,6 +4,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/tidwall/gjson"
+
 	"github.com/tracekit-go/tracekit/internal/genai"
 	"github.com/tracekit-go/tracekit/redact"
 )
@@ -140,6 +142,29 @@ func ContentStrings(dst []string, c *genai.Call) []string {
 	for i := range c.Request.Documents {
 		dst = AppendContent(dst, c.Request.Documents[i].Content)
 	}
+	return dst
+}
+
+// AppendJSONTexts appends to dst, as AppendContent does, every string
+// member named "text" in the JSON request body: the text parts of a
+// message (OpenAI's chat and Responses, Claude's, Nova's...), which the
+// record holds joined, while an error message may quote one of them.
+func AppendJSONTexts(dst []string, body string) []string {
+	var walk func(v gjson.Result, depth int)
+	walk = func(v gjson.Result, depth int) {
+		if depth > 64 {
+			return
+		}
+		v.ForEach(func(k, e gjson.Result) bool {
+			if k.Str == "text" && e.Type == gjson.String {
+				dst = AppendContent(dst, e.Str)
+			} else if e.IsObject() || e.IsArray() {
+				walk(e, depth+1)
+			}
+			return true
+		})
+	}
+	walk(gjson.Parse(body), 0)
 	return dst
 }
 
