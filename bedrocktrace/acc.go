@@ -49,6 +49,9 @@ type streamAcc struct {
 	// docs are the retrieved references of a RetrieveAndGenerateStream
 	// (at most maxDocuments; their strings owned).
 	docs []genai.Document
+	// guardrail is the verdict of a ConverseStream's guardrail, from its
+	// trace (see guardrailTrace).
+	guardrail *genai.GuardrailVerdict
 }
 
 func (a *streamAcc) choice(i int) *choiceAcc {
@@ -182,6 +185,9 @@ func (a *streamAcc) into(c *genai.Call, capture bool) {
 	}
 	mergeUsage(&r.Usage, &a.usage)
 	r.Documents = append(r.Documents, a.docs...)
+	if a.guardrail != nil {
+		r.Guardrail = a.guardrail
+	}
 	n := 1 + len(a.more)
 	for i := 0; i < n; i++ {
 		ch := &a.choices[0]

@@ -3,7 +3,9 @@ package bedrocktrace
 // Converse and ConverseStream: typed SDK values -> genai.Call.
 
 import (
+	"maps"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -474,6 +476,35 @@ func converseResponse(c *genai.Call, out *bedrockruntime.ConverseOutput, capture
 			r.Choices = append(r.Choices, ch)
 		}
 	}
+	if out.Trace != nil {
+		r.Guardrail = guardrailTrace(out.Trace.Guardrail, out.StopReason == types.StopReasonGuardrailIntervened)
+	}
+}
+
+// guardrailTrace is the verdict of the guardrail a Converse call applied,
+// from its trace (the call's guardrailConfig asks for it): what its
+// policies detected on the input and on the output, each once, its action
+// (GUARDRAIL_INTERVENED when it stopped the answer, else NONE) and reason;
+// nil without a trace.
+func guardrailTrace(g *types.GuardrailTraceAssessment, intervened bool) *genai.GuardrailVerdict {
+	if g == nil {
+		return nil
+	}
+	v := &genai.GuardrailVerdict{Action: "NONE", ActionReason: aws.ToString(g.ActionReason)}
+	if intervened {
+		v.Action = string(types.GuardrailActionGuardrailIntervened)
+	}
+	// Map order is random: the guardrails in the order of their ids.
+	for _, id := range slices.Sorted(maps.Keys(g.InputAssessment)) {
+		a := g.InputAssessment[id]
+		v.Interventions = appendInterventions(v.Interventions, &a)
+	}
+	for _, id := range slices.Sorted(maps.Keys(g.OutputAssessments)) {
+		for i := range g.OutputAssessments[id] {
+			v.Interventions = appendInterventions(v.Interventions, &g.OutputAssessments[id][i])
+		}
+	}
+	return v
 }
 
 // converseReasoning joins the text of an answer's reasoning blocks (a

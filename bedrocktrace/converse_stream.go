@@ -4,6 +4,9 @@ package bedrocktrace
 // InvokeModel chunks) -> streamAcc.
 
 import (
+	"encoding/json"
+
+	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime/types"
 	"github.com/tidwall/gjson"
 
 	"github.com/tracekit-go/tracekit/internal/genai"
@@ -76,9 +79,24 @@ func converseStreamEvent(a *streamAcc, eventType, js string, capture bool) (done
 		a.setIdent(&a.choice(0).finish, gjson.Get(js, "stopReason").Str)
 	case "metadata":
 		converseUsage(&a.usage, gjson.Get(js, "usage"))
+		if g := gjson.Get(js, "trace.guardrail"); g.IsObject() {
+			a.guardrail = streamGuardrailTrace(g.Raw, a.choice(0).finish == guardrailIntervened)
+		}
 		done = true
 	}
 	return done, content
+}
+
+// streamGuardrailTrace is the verdict of a stream's guardrail trace (the
+// metadata event's trace.guardrail; see guardrailTrace). It comes once, at
+// the end of a stream whose guardrail trace is on: it is decoded into the
+// SDK's own type (its members named as the JSON's, but for their case), not
+// read by hand. A member the SDK's type cannot hold (an automated
+// reasoning finding, an interface) is left out.
+func streamGuardrailTrace(raw string, intervened bool) *genai.GuardrailVerdict {
+	var g types.GuardrailTraceAssessment
+	_ = json.Unmarshal([]byte(raw), &g) // (what it could not decode is left out)
+	return guardrailTrace(&g, intervened)
 }
 
 // firstMember reads the object at the cursor and returns its first member

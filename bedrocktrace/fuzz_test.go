@@ -436,3 +436,24 @@ func TestFrameTeeOversized(t *testing.T) {
 		}
 	}
 }
+
+// FuzzStreamGuardrailTrace: a ConverseStream metadata event's guardrail
+// trace, whatever its shape, gives a bounded verdict (that it holds nothing
+// a policy matched, TestConverseStreamGuardrailTrace and
+// TestConverseGuardrailTrace check).
+func FuzzStreamGuardrailTrace(f *testing.F) {
+	f.Add(`{"actionReason":"Guardrail blocked.","inputAssessment":{"gr-a":{"topicPolicy":{"topics":[{"name":"Investment advice","type":"DENY","action":"BLOCKED","detected":true}]},` +
+		`"sensitiveInformationPolicy":{"piiEntities":[{"match":"ana@example.com","type":"EMAIL","action":"ANONYMIZED","detected":true}]},"automatedReasoningPolicy":{"findings":[{"invalid":{}}]}}},` +
+		`"outputAssessments":{"gr-a":[{"wordPolicy":{"customWords":[{"match":"bitcoin","action":"BLOCKED"}]}}]}}`, true)
+	f.Add(`{"inputAssessment":{"":null,"x":7},"outputAssessments":{"y":[null,{}]}}`, false)
+	f.Add(`[1,2]`, false)
+	f.Fuzz(func(t *testing.T, raw string, intervened bool) {
+		v := streamGuardrailTrace(raw, intervened)
+		if v == nil || len(v.Interventions) > maxInterventions {
+			t.Fatalf("verdict %+v", v)
+		}
+		if want := map[bool]string{true: "GUARDRAIL_INTERVENED", false: "NONE"}[intervened]; v.Action != want {
+			t.Fatalf("action %q, want %q", v.Action, want)
+		}
+	})
+}

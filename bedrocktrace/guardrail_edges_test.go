@@ -186,3 +186,76 @@ func TestGuardrailActionReasonWithheld(t *testing.T) {
 	}
 	attrsOf(e.oneSpan()).want(t, map[string]any{"tracekit.guardrail.action_reason": "Blocked: '[REDACTED]' is off topic."})
 }
+
+// TestConverseGuardrailTrace: a Converse call whose guardrail trace is on
+// records the guardrail's verdict: what its policies detected on the input
+// and on the output (each once, the guardrails in the order of their ids,
+// never what they matched), its action (GUARDRAIL_INTERVENED when it
+// stopped the answer) and reason. Without a trace, no verdict.
+func TestConverseGuardrailTrace(t *testing.T) {
+	answer := `{"output":{"message":{"role":"assistant","content":[{"text":"Sorry, I can't help."}]}},"stopReason":"guardrail_intervened",` +
+		`"usage":{"inputTokens":9,"outputTokens":4,"totalTokens":13},"metrics":{"latencyMs":30},` +
+		`"trace":{"guardrail":{"actionReason":"Guardrail blocked.","modelOutput":["buy bitcoin now"],` +
+		`"inputAssessment":{"gr-b":{"contentPolicy":{"filters":[{"type":"MISCONDUCT","confidence":"HIGH","action":"BLOCKED","detected":true}]}},` +
+		`"gr-a":{"topicPolicy":{"topics":[{"name":"Investment advice","type":"DENY","action":"BLOCKED","detected":true}]},` +
+		`"sensitiveInformationPolicy":{"piiEntities":[{"match":"ana@example.com","type":"EMAIL","action":"ANONYMIZED","detected":true}]}}},` +
+		`"outputAssessments":{"gr-a":[{"topicPolicy":{"topics":[{"name":"Investment advice","type":"DENY","action":"BLOCKED","detected":true}]},` +
+		`"wordPolicy":{"customWords":[{"match":"bitcoin","action":"BLOCKED","detected":true}]}}]}}}}`
+	e := newEnv(t)
+	f := newFake(t, reply{body: answer}, reply{body: converseReply})
+	c := e.runtime(f.URL, false)
+	if _, err := c.Converse(context.Background(), converseInput()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Converse(context.Background(), converseInput()); err != nil {
+		t.Fatal(err)
+	}
+	spans := e.spans()
+	if len(spans) != 2 {
+		t.Fatalf("%d spans", len(spans))
+	}
+	a := attrsOf(spans[0])
+	a.want(t, map[string]any{
+		"aws.bedrock.guardrail.id":         "gr-123",
+		"gen_ai.response.finish_reasons":   []string{"guardrail_intervened"},
+		"tracekit.guardrail.action":        "GUARDRAIL_INTERVENED",
+		"tracekit.guardrail.action_reason": "Guardrail blocked.",
+		"tracekit.guardrail.interventions": []string{"topic:Investment advice:BLOCKED", "pii:EMAIL:ANONYMIZED", "content:MISCONDUCT:BLOCKED", "word:custom:BLOCKED"},
+	})
+	for _, k := range a.keys() {
+		if v := a[k].String(); strings.Contains(v, "bitcoin") || strings.Contains(v, "ana@") {
+			t.Errorf("%s records content: %s", k, v)
+		}
+	}
+	attrsOf(spans[1]).none(t, "tracekit.guardrail.")
+}
+
+// TestConverseStreamGuardrailTrace: a ConverseStream's guardrail trace (in
+// its metadata event) gives the same verdict as Converse's.
+func TestConverseStreamGuardrailTrace(t *testing.T) {
+	e := newEnv(t)
+	f := newFake(t, reply{frames: [][]byte{
+		event(t, "messageStart", `{"role":"assistant"}`),
+		event(t, "contentBlockDelta", `{"contentBlockIndex":0,"delta":{"text":"Sorry."}}`),
+		event(t, "contentBlockStop", `{"contentBlockIndex":0}`),
+		event(t, "messageStop", `{"stopReason":"guardrail_intervened"}`),
+		event(t, "metadata", `{"usage":{"inputTokens":9,"outputTokens":4,"totalTokens":13},"metrics":{"latencyMs":30},`+
+			`"trace":{"guardrail":{"actionReason":"Guardrail blocked.","inputAssessment":{"gr-a":{"topicPolicy":{"topics":[{"name":"Investment advice","type":"DENY","action":"BLOCKED","detected":true}]},`+
+			`"automatedReasoningPolicy":{"findings":[{"invalid":{}}]}}}}}}`),
+	}})
+	out, err := e.runtime(f.URL, false).ConverseStream(context.Background(), streamInput())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range out.GetStream().Events() {
+	}
+	if err := out.GetStream().Close(); err != nil {
+		t.Fatal(err)
+	}
+	attrsOf(e.oneSpan()).want(t, map[string]any{
+		"tracekit.guardrail.action":        "GUARDRAIL_INTERVENED",
+		"tracekit.guardrail.action_reason": "Guardrail blocked.",
+		"tracekit.guardrail.interventions": []string{"topic:Investment advice:BLOCKED"},
+		"gen_ai.response.finish_reasons":   []string{"guardrail_intervened"},
+	})
+}
