@@ -442,8 +442,8 @@ func TestFrameTeeOversized(t *testing.T) {
 // a policy matched, TestConverseStreamGuardrailTrace and
 // TestConverseGuardrailTrace check).
 func FuzzStreamGuardrailTrace(f *testing.F) {
-	f.Add(`{"actionReason":"Guardrail blocked.","inputAssessment":{"gr-a":{"topicPolicy":{"topics":[{"name":"Investment advice","type":"DENY","action":"BLOCKED","detected":true}]},` +
-		`"sensitiveInformationPolicy":{"piiEntities":[{"match":"ana@example.com","type":"EMAIL","action":"ANONYMIZED","detected":true}]},"automatedReasoningPolicy":{"findings":[{"invalid":{}}]}}},` +
+	f.Add(`{"actionReason":"Guardrail blocked.","inputAssessment":{"gr-a":{"topicPolicy":{"topics":[{"name":"Investment advice","type":"DENY","action":"BLOCKED","detected":true}]},`+
+		`"sensitiveInformationPolicy":{"piiEntities":[{"match":"ana@example.com","type":"EMAIL","action":"ANONYMIZED","detected":true}]},"automatedReasoningPolicy":{"findings":[{"invalid":{}}]}}},`+
 		`"outputAssessments":{"gr-a":[{"wordPolicy":{"customWords":[{"match":"bitcoin","action":"BLOCKED"}]}}]}}`, true)
 	f.Add(`{"inputAssessment":{"":null,"x":7},"outputAssessments":{"y":[null,{}]}}`, false)
 	f.Add(`[1,2]`, false)
