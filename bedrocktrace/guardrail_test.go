@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime/types"
 	"go.opentelemetry.io/otel/codes"
 
+	"github.com/tracekit-go/tracekit/internal/spantest"
 	"github.com/tracekit-go/tracekit/semconv"
 )
 
@@ -105,12 +106,7 @@ func TestApplyGuardrail(t *testing.T) {
 			t.Errorf("%s records what a policy matched: %s", k, v)
 		}
 	}
-	var names []string
-	for _, sm := range e.metrics().ScopeMetrics {
-		for _, m := range sm.Metrics {
-			names = append(names, m.Name)
-		}
-	}
+	names := spantest.MetricNames(e.metrics())
 	if strings.Join(names, ",") != "gen_ai.client.operation.duration" {
 		t.Errorf("metrics %v, want the duration alone", names)
 	}

@@ -8,6 +8,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime"
+
+	"github.com/tracekit-go/tracekit/internal/spantest"
 )
 
 // TestSpansDoNotKeepLargeBodies: the spans of InvokeModel calls with large
@@ -21,14 +23,7 @@ func TestSpansDoNotKeepLargeBodies(t *testing.T) {
 		`"stop_reason":"end_turn","usage":{"input_tokens":9,"output_tokens":3},"pad":"` + strings.Repeat("x", size) + `"}`
 	f := newFake(t, reply{body: answer})
 	c := e.runtime(f.URL, true)
-	heap := func() uint64 {
-		var m runtime.MemStats
-		runtime.GC()
-		runtime.GC()
-		runtime.ReadMemStats(&m)
-		return m.HeapAlloc
-	}
-	before := heap()
+	before := spantest.LiveHeap()
 	for i := 0; i < calls; i++ {
 		body := `{"anthropic_version":"bedrock-2023-05-31","max_tokens":100,"messages":[{"role":"user","content":[{"type":"text","text":"what is it?"},` +
 			`{"type":"image","source":{"type":"base64","media_type":"image/png","data":"` + strings.Repeat("A", size) + `"}}]}]}`
@@ -41,7 +36,7 @@ func TestSpansDoNotKeepLargeBodies(t *testing.T) {
 	f.mu.Lock()
 	f.bodies = nil
 	f.mu.Unlock()
-	after := heap()
+	after := spantest.LiveHeap()
 	spans := e.spans()
 	if len(spans) != calls {
 		t.Fatalf("%d spans", len(spans))

@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime"
 	"go.opentelemetry.io/otel/codes"
 
+	"github.com/tracekit-go/tracekit/internal/spantest"
 	"github.com/tracekit-go/tracekit/semconv"
 )
 
@@ -86,12 +87,7 @@ func TestRerank(t *testing.T) {
 		"gen_ai.response.finish_reasons":     nil,
 		"gen_ai.usage.input_tokens":          nil,
 	})
-	var ops []string
-	for _, sm := range e.metrics().ScopeMetrics {
-		for _, m := range sm.Metrics {
-			ops = append(ops, m.Name)
-		}
-	}
+	ops := spantest.MetricNames(e.metrics())
 	if strings.Join(ops, ",") != "gen_ai.client.operation.duration" {
 		t.Errorf("metrics %v, want the duration alone", ops)
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/openai/openai-go/v3"
 	"go.opentelemetry.io/otel/codes"
 
+	"github.com/tracekit-go/tracekit/internal/spantest"
 	"github.com/tracekit-go/tracekit/semconv"
 )
 
@@ -70,12 +71,7 @@ func TestModerations(t *testing.T) {
 		} else if hasPrefixKey(a, "input.value") || hasPrefixKey(a, "gen_ai.input.messages") {
 			t.Errorf("content recorded with capture off: %v", keys(a))
 		}
-		var names []string
-		for _, sm := range h.metrics().ScopeMetrics {
-			for _, m := range sm.Metrics {
-				names = append(names, m.Name)
-			}
-		}
+		names := spantest.MetricNames(h.metrics())
 		if strings.Join(names, ",") != "gen_ai.client.operation.duration" {
 			t.Errorf("metrics %v, want the duration alone", names)
 		}

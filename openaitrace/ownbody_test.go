@@ -11,6 +11,7 @@ import (
 
 	"github.com/tracekit-go/tracekit/internal/genai"
 	"github.com/tracekit-go/tracekit/internal/instr"
+	"github.com/tracekit-go/tracekit/internal/spantest"
 )
 
 // within reports whether s's bytes lie in b.
@@ -106,14 +107,7 @@ func TestSpansDoNotKeepLargeBodies(t *testing.T) {
 		`"usage":{"prompt_tokens":1,"completion_tokens":1,"total_tokens":2}}`
 	h := newHarness(t, jsonHandler(200, answer), true)
 	image := "data:image/png;base64," + audio
-	heap := func() uint64 {
-		var m runtime.MemStats
-		runtime.GC()
-		runtime.GC()
-		runtime.ReadMemStats(&m)
-		return m.HeapAlloc
-	}
-	before := heap()
+	before := spantest.LiveHeap()
 	for i := 0; i < calls; i++ {
 		_, err := h.client.Chat.Completions.New(context.Background(), openai.ChatCompletionNewParams{
 			Model: "gpt-4o-audio-preview",
@@ -124,7 +118,7 @@ func TestSpansDoNotKeepLargeBodies(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	after := heap()
+	after := spantest.LiveHeap()
 	if n := len(h.spans()); n != calls {
 		t.Fatalf("%d spans", n)
 	}

@@ -28,3 +28,14 @@ func PointSets(rm metricdata.ResourceMetrics, name string) []attribute.Set {
 	}
 	return sets
 }
+
+// MetricNames returns the names of the metrics in rm, in order.
+func MetricNames(rm metricdata.ResourceMetrics) []string {
+	var names []string
+	for _, sm := range rm.ScopeMetrics {
+		for _, m := range sm.Metrics {
+			names = append(names, m.Name)
+		}
+	}
+	return names
+}
