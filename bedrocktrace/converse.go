@@ -528,19 +528,30 @@ func int32p(p *int32) genai.Int {
 	return genai.SetInt(int64(*p))
 }
 
-// appendConverseTexts appends to dst each text block of the messages and
-// the system prompt, which the record holds joined, while an error
+// appendConverseTexts appends to dst each text block (and guarded text
+// block) of the messages and the system prompt, which the record holds
+// joined, while an error
 // message may quote one of them (see withholdErr).
 func appendConverseTexts(dst []string, msgs []types.Message, system []types.SystemContentBlock) []string {
 	for _, b := range system {
-		if t, ok := b.(*types.SystemContentBlockMemberText); ok {
-			dst = instr.AppendContent(dst, t.Value)
+		switch b := b.(type) {
+		case *types.SystemContentBlockMemberText:
+			dst = instr.AppendContent(dst, b.Value)
+		case *types.SystemContentBlockMemberGuardContent:
+			if t, ok := b.Value.(*types.GuardrailConverseContentBlockMemberText); ok {
+				dst = instr.AppendContent(dst, aws.ToString(t.Value.Text))
+			}
 		}
 	}
 	for i := range msgs {
 		for _, b := range msgs[i].Content {
-			if t, ok := b.(*types.ContentBlockMemberText); ok {
-				dst = instr.AppendContent(dst, t.Value)
+			switch b := b.(type) {
+			case *types.ContentBlockMemberText:
+				dst = instr.AppendContent(dst, b.Value)
+			case *types.ContentBlockMemberGuardContent:
+				if t, ok := b.Value.(*types.GuardrailConverseContentBlockMemberText); ok {
+					dst = instr.AppendContent(dst, aws.ToString(t.Value.Text))
+				}
 			}
 		}
 	}

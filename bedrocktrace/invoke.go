@@ -312,7 +312,7 @@ func invokeResponse(c *genai.Call, fam family, body []byte, capture bool) {
 	if u := &c.Response.Usage; !u.InputTokens.Set || !u.OutputTokens.Set {
 		invocationMetrics(u, js) // one more scan, only when the body had no usage
 	}
-	genai.OwnResponse(&c.Response, len(js)) // (see invokeRequest)
+	genai.OwnResult(c, len(js)) // (see invokeRequest)
 }
 
 // invokeStreamChunk applies one decoded chunk of an

@@ -917,7 +917,8 @@ func (c *call) finishLocked(complete bool) {
 	case modeStream:
 		c.stream.finish(&c.rec, complete)
 	case modeError:
-		typ, msg, _ := parseError(c.takeBody())
+		body := c.takeBody()
+		typ, msg, _ := parseError(body)
 		if typ == "" {
 			typ = strconv.Itoa(c.status)
 		}
@@ -925,6 +926,7 @@ func (c *call) finishLocked(complete bool) {
 			msg = strconv.Itoa(c.status) + " " + http.StatusText(c.status)
 		}
 		c.rec.Err = &genai.Error{Type: typ, Message: msg}
+		genai.OwnResult(&c.rec, len(body)) // (see keepRequest)
 	default:
 		body := c.takeBody()
 		if c.ep.parseRaw != nil {
@@ -936,7 +938,7 @@ func (c *call) finishLocked(complete bool) {
 			if !c.jsonType && c.ep.parseText != nil {
 				ok = c.ep.parseText(body, &c.rec, c.res.Capture)
 			}
-			genai.OwnResponse(&c.rec.Response, len(body)) // (see keepRequest)
+			genai.OwnResult(&c.rec, len(body)) // (see keepRequest)
 			if complete && !ok {
 				// openai-go fails to decode it (its error, not the
 				// response's attributes, is what the caller gets).

@@ -73,8 +73,8 @@ func Uninstrument() { pkg.Uninstrument() }
 
 // Middleware returns an openai-go middleware that records every chat
 // completion, Responses, embeddings, legacy completions, image generation
-// (edits and variations too), speech, transcription and translation request
-// as an OpenTelemetry span with gen_ai.* attributes, and records the
+// (edits and variations too), speech, transcription, translation and
+// moderation request as an OpenTelemetry span with gen_ai.* attributes, and records the
 // gen_ai.client.* metrics. Other endpoints pass through untouched.
 //
 // Each HTTP attempt is its own span (the SDK retries inside the middleware

@@ -68,10 +68,10 @@ func TestKeepRequestLarge(t *testing.T) {
 	}
 }
 
-// TestOwnResponse: the strings of a large answer's record become copies
+// TestOwnResult: the strings of a large answer's record become copies
 // when they are a small part of it (a chat answer with audio: its id,
 // model, transcript), not when they are most of it.
-func TestOwnResponse(t *testing.T) {
+func TestOwnResult(t *testing.T) {
 	body := []byte(`{"id":"chatcmpl-1","object":"chat.completion","created":1,"model":"gpt-4o-audio-preview","choices":[{"index":0,"finish_reason":"stop",` +
 		`"message":{"role":"assistant","content":null,"audio":{"id":"audio_1","data":"` + strings.Repeat("A", 200<<10) + `","transcript":"hello there","expires_at":1}}}]}`)
 	var c genai.Call
@@ -79,7 +79,7 @@ func TestOwnResponse(t *testing.T) {
 	if !within(c.Response.ID, body) {
 		t.Fatalf("id %q not read in place", c.Response.ID)
 	}
-	if !genai.OwnResponse(&c.Response, len(body)) || within(c.Response.ID, body) || within(c.Response.Model, body) || c.Response.ID != "chatcmpl-1" {
+	if !genai.OwnResult(&c, len(body)) || within(c.Response.ID, body) || within(c.Response.Model, body) || c.Response.ID != "chatcmpl-1" {
 		t.Errorf("id %q, model %q still in the body", c.Response.ID, c.Response.Model)
 	}
 	for _, ch := range c.Response.Choices {
@@ -91,7 +91,7 @@ func TestOwnResponse(t *testing.T) {
 	for i := 0; i < 20; i++ { // 20 strings of 1/20 of it each
 		big.Response.Choices = append(big.Response.Choices, genai.Choice{Content: bstr(body[i*len(body)/20 : (i+1)*len(body)/20-1])})
 	}
-	if genai.OwnResponse(&big.Response, len(body)) || !within(big.Response.Choices[0].Content, body) {
+	if genai.OwnResult(&big, len(body)) || !within(big.Response.Choices[0].Content, body) {
 		t.Error("most of the body was copied")
 	}
 }

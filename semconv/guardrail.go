@@ -9,9 +9,10 @@ import (
 	"github.com/tracekit-go/tracekit/internal/genai"
 )
 
-// A guardrail check (genai.OpApplyGuardrail) in every convention: its
-// messages and choices as any call's, and tracekit.guardrail.* for what no
-// convention names (rendered once, whatever the conventions).
+// A guardrail check (genai.OpApplyGuardrail) or a moderation
+// (genai.OpModeration) in every convention: its messages and choices as
+// any call's, and tracekit.guardrail.* for what no convention names
+// (rendered once, whatever the conventions).
 
 // guardrailRequest appends the guardrail's version and the source of the
 // content checked.

@@ -5,9 +5,9 @@ import "strings"
 // A record's strings may alias the body they were read from (a copy of a
 // request or response body), and the attributes of a span alias them in turn
 // until the span is exported. When the strings are a small part of a large
-// body (a multipart upload's model and prompt, an image answer's ids), the
-// record takes copies of them (Own), so that the span does not keep the
-// whole body alive.
+// body (a request's model and prompt beside an inline image, an answer's ids
+// beside generated audio), the record takes copies of them (OwnRequest,
+// OwnResult), so that the span does not keep the whole body alive.
 
 // eachRequestString calls f with a pointer to every string of r.
 func eachRequestString(r *Request, f func(*string)) {
@@ -91,10 +91,13 @@ func eachToolCallString(calls []ToolCall, f func(*string)) {
 	}
 }
 
+// eachPartString visits a part's strings but its inline data (Data), which
+// no attribute holds as it is (a convention that records it writes it
+// into an attribute of its own making).
 func eachPartString(parts []Part, f func(*string)) {
 	for i := range parts {
 		p := &parts[i]
-		for _, s := range []*string{&p.Kind, &p.Text, &p.Modality, &p.MimeType, &p.URI, &p.FileID, &p.Data} {
+		for _, s := range []*string{&p.Kind, &p.Text, &p.Modality, &p.MimeType, &p.URI, &p.FileID} {
 			f(s)
 		}
 	}
@@ -110,19 +113,25 @@ func eachDocumentString(d *Document, f func(*string)) {
 // holds of it.
 const OwnAbove = 64 << 10
 
-// OwnRequest makes copies of r's strings that are each less than a
-// sixteenth of the body of size n they were read from, when n is past
-// OwnAbove and together they are less than half of it (a large request that is mostly its prompt is
-// left as it is); it reports whether it did. A longer string (an inline
-// image's data) is left aliasing the body: attributes never hold one raw
-// unless it is most of the body.
+// OwnRequest makes copies of r's strings (but the parts' inline data,
+// which attributes never hold as they are) when the body of size n they
+// were read from is past OwnAbove and they are less than half of it; it
+// reports whether it did. A request that is mostly what the record holds
+// (a long prompt) is left as it is: copying would keep as much alive.
 func OwnRequest(r *Request, n int) bool {
 	return own(n, func(f func(*string)) { eachRequestString(r, f) })
 }
 
-// OwnResponse is OwnRequest for a response.
-func OwnResponse(r *Response, n int) bool {
-	return own(n, func(f func(*string)) { eachResponseString(r, f) })
+// OwnResult is OwnRequest for what c holds of a response body: its
+// response and its error (a failure reported in the body).
+func OwnResult(c *Call, n int) bool {
+	return own(n, func(f func(*string)) {
+		eachResponseString(&c.Response, f)
+		if e := c.Err; e != nil {
+			f(&e.Type)
+			f(&e.Message)
+		}
+	})
 }
 
 func own(n int, each func(func(*string))) bool {
@@ -130,16 +139,12 @@ func own(n int, each func(func(*string))) bool {
 		return false
 	}
 	total := 0
-	each(func(s *string) {
-		if len(*s) < n/16 {
-			total += len(*s)
-		}
-	})
+	each(func(s *string) { total += len(*s) })
 	if total >= n/2 {
 		return false
 	}
 	each(func(s *string) {
-		if len(*s) < n/16 {
+		if *s != "" {
 			*s = strings.Clone(*s)
 		}
 	})

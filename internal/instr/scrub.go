@@ -4,9 +4,8 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/tidwall/gjson"
-
 	"github.com/tracekit-go/tracekit/internal/genai"
+	"github.com/tracekit-go/tracekit/internal/jscan"
 	"github.com/tracekit-go/tracekit/redact"
 )
 
@@ -146,25 +145,42 @@ func ContentStrings(dst []string, c *genai.Call) []string {
 }
 
 // AppendJSONTexts appends to dst, as AppendContent does, every string
-// member named "text" in the JSON request body: the text parts of a
-// message (OpenAI's chat and Responses, Claude's, Nova's...), which the
-// record holds joined, while an error message may quote one of them.
+// member named "text" or "refusal" in the JSON request body: the text and
+// refusal parts of a message (OpenAI's chat and Responses, Claude's,
+// Nova's...), which the record holds joined, while an error message may
+// quote one of them. One pass over the body.
 func AppendJSONTexts(dst []string, body string) []string {
-	var walk func(v gjson.Result, depth int)
-	walk = func(v gjson.Result, depth int) {
-		if depth > 64 {
-			return
-		}
-		v.ForEach(func(k, e gjson.Result) bool {
-			if k.Str == "text" && e.Type == gjson.String {
-				dst = AppendContent(dst, e.Str)
-			} else if e.IsObject() || e.IsArray() {
-				walk(e, depth+1)
+	d := jscan.New(body)
+	var walk func(depth int)
+	walk = func(depth int) {
+		switch d.Kind() {
+		case jscan.KindObject:
+			if depth > 64 {
+				d.Skip()
+				return
 			}
-			return true
-		})
+			d.Obj()
+			for k, ok := d.Key(); ok; k, ok = d.Key() {
+				if (k == "text" || k == "refusal") && d.Kind() == jscan.KindString {
+					dst = AppendContent(dst, d.Str())
+				} else {
+					walk(depth + 1)
+				}
+			}
+		case jscan.KindArray:
+			if depth > 64 {
+				d.Skip()
+				return
+			}
+			d.Arr()
+			for d.Elem() {
+				walk(depth + 1)
+			}
+		default:
+			d.Skip()
+		}
 	}
-	walk(gjson.Parse(body), 0)
+	walk(0)
 	return dst
 }
 

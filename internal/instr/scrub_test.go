@@ -1,8 +1,11 @@
 package instr
 
 import (
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/tidwall/gjson"
 )
 
 func TestScrubError(t *testing.T) {
@@ -46,6 +49,46 @@ func FuzzScrubError(f *testing.F) {
 		}
 		if ScrubError(got) != got {
 			t.Fatalf("not idempotent: %q -> %q", got, ScrubError(got))
+		}
+	})
+}
+
+// jsonTextsOracle is AppendJSONTexts written with gjson (a pass per level).
+func jsonTextsOracle(body string) []string {
+	var dst []string
+	var walk func(v gjson.Result, depth int)
+	walk = func(v gjson.Result, depth int) {
+		if depth > 64 {
+			return
+		}
+		v.ForEach(func(k, e gjson.Result) bool {
+			if (k.Str == "text" || k.Str == "refusal") && e.Type == gjson.String {
+				dst = AppendContent(dst, e.Str)
+			} else if e.IsObject() || e.IsArray() {
+				walk(e, depth+1)
+			}
+			return true
+		})
+	}
+	walk(gjson.Parse(body), 0)
+	return dst
+}
+
+// FuzzAppendJSONTexts: on well-formed JSON, AppendJSONTexts (one pass)
+// finds the text and refusal members gjson finds; on any input it ends.
+func FuzzAppendJSONTexts(f *testing.F) {
+	f.Add(`{"model":"gpt-4o-mini","messages":[{"role":"user","content":[{"type":"text","text":"Hello. "},{"type":"text","text":"Mail ana@example.com\nnow"}]},` +
+		`{"role":"assistant","content":[{"type":"refusal","refusal":"I can't."}]}]}`)
+	f.Add(`{"input":[{"role":"user","content":[{"type":"input_text","text":"a \"quoted\" \u00e9 text"}]}],"tools":[{"type":"function","parameters":{"properties":{"text":{"type":"string"}}}}]}`)
+	f.Add(`{"text":7,"a":[[[{"text":"deep"}]]],"refusal":null}`)
+	f.Add(`{"text":"unterminated`)
+	f.Fuzz(func(t *testing.T, body string) {
+		got := AppendJSONTexts(nil, body)
+		if !gjson.Valid(body) {
+			return
+		}
+		if want := jsonTextsOracle(body); !slices.Equal(got, want) {
+			t.Fatalf("got %q, want %q", got, want)
 		}
 	})
 }
