@@ -528,9 +528,9 @@ func int32p(p *int32) genai.Int {
 	return genai.SetInt(int64(*p))
 }
 
-// appendConverseTexts appends to dst each text block (and guarded text
-// block) of the messages and the system prompt, which the record holds
-// joined, while an error
+// appendConverseTexts appends to dst each text block (guarded text block,
+// tool result block) of the messages and the system prompt, which the
+// record holds joined (or, a tool result's, leaves out beside a JSON one), while an error
 // message may quote one of them (see withholdErr).
 func appendConverseTexts(dst []string, msgs []types.Message, system []types.SystemContentBlock) []string {
 	for _, b := range system {
@@ -551,6 +551,15 @@ func appendConverseTexts(dst []string, msgs []types.Message, system []types.Syst
 			case *types.ContentBlockMemberGuardContent:
 				if t, ok := b.Value.(*types.GuardrailConverseContentBlockMemberText); ok {
 					dst = instr.AppendContent(dst, aws.ToString(t.Value.Text))
+				}
+			case *types.ContentBlockMemberToolResult:
+				for _, rb := range b.Value.Content {
+					switch rb := rb.(type) {
+					case *types.ToolResultContentBlockMemberText:
+						dst = instr.AppendContent(dst, rb.Value)
+					case *types.ToolResultContentBlockMemberJson:
+						dst = instr.AppendContent(dst, documentJSON(rb.Value))
+					}
 				}
 			}
 		}

@@ -6,6 +6,7 @@ package bedrocktrace
 import (
 	"encoding/json"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime/types"
 	"github.com/tidwall/gjson"
 
@@ -80,7 +81,7 @@ func converseStreamEvent(a *streamAcc, eventType, js string, capture bool) (done
 	case "metadata":
 		converseUsage(&a.usage, gjson.Get(js, "usage"))
 		if g := gjson.Get(js, "trace.guardrail"); g.IsObject() {
-			a.guardrail = streamGuardrailTrace(g.Raw, a.choice(0).finish == guardrailIntervened)
+			a.guardrail = streamGuardrailTrace(g, a.choices[0].finish == guardrailIntervened)
 		}
 		done = true
 	}
@@ -89,14 +90,20 @@ func converseStreamEvent(a *streamAcc, eventType, js string, capture bool) (done
 
 // streamGuardrailTrace is the verdict of a stream's guardrail trace (the
 // metadata event's trace.guardrail; see guardrailTrace). It comes once, at
-// the end of a stream whose guardrail trace is on: it is decoded into the
-// SDK's own type (its members named as the JSON's, but for their case), not
-// read by hand. A member the SDK's type cannot hold (an automated
-// reasoning finding, an interface) is left out.
-func streamGuardrailTrace(raw string, intervened bool) *genai.GuardrailVerdict {
-	var g types.GuardrailTraceAssessment
-	_ = json.Unmarshal([]byte(raw), &g) // (what it could not decode is left out)
-	return guardrailTrace(&g, intervened)
+// the end of a stream whose guardrail trace is on: its assessments are
+// decoded into the SDK's own types (their members named as the JSON's, but
+// for their case), not read by hand; the model's output it may carry is not
+// read. A member the SDK's type cannot hold (an automated reasoning
+// finding, an interface) is left out.
+func streamGuardrailTrace(g gjson.Result, intervened bool) *genai.GuardrailVerdict {
+	t := types.GuardrailTraceAssessment{ActionReason: aws.String(g.Get("actionReason").Str)}
+	if in := g.Get("inputAssessment"); in.IsObject() {
+		_ = json.Unmarshal([]byte(in.Raw), &t.InputAssessment) // (what it could not decode is left out)
+	}
+	if out := g.Get("outputAssessments"); out.IsObject() {
+		_ = json.Unmarshal([]byte(out.Raw), &t.OutputAssessments)
+	}
+	return guardrailTrace(&t, intervened)
 }
 
 // firstMember reads the object at the cursor and returns its first member

@@ -9,7 +9,8 @@
 // bedrock.invoke_model_with_response_stream, bedrock.apply_guardrail or
 // bedrock.invoke_guardrail_checks (a guardrail check:
 // gen_ai.operation.name=apply_guardrail, the verdict as
-// tracekit.guardrail.*), bedrock.invoke_agent, bedrock.invoke_inline_agent,
+// tracekit.guardrail.*, as a Converse call's whose guardrail trace is on),
+// bedrock.invoke_agent, bedrock.invoke_inline_agent,
 // bedrock.retrieve_and_generate, bedrock.retrieve_and_generate_stream,
 // bedrock.retrieve (a retrieval: retrieval), bedrock.rerank (a reranking:
 // rerank) or bedrock.invoke_flow (a workflow run: invoke_workflow), with
@@ -48,7 +49,8 @@
 // attribute strings never alias the caller's buffer (an image model's
 // bodies, which may hold megabytes of images, are read in place, and what
 // is kept of them is cloned; of a large body, the record keeps copies of
-// its short strings, so that the span does not keep the body alive). The
+// the strings it read from it when they are a small part of it, so that
+// the span does not keep the body alive). The
 // operations whose answer is whole in their typed output (Converse,
 // InvokeModel, RetrieveAndGenerate, Retrieve, Rerank, ApplyGuardrail,
 // InvokeGuardrailChecks) take what they need of the raw response (the

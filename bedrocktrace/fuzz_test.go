@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws/protocol/eventstream"
+	"github.com/tidwall/gjson"
 
 	"github.com/tracekit-go/tracekit/internal/genai"
 	"github.com/tracekit-go/tracekit/semconv"
@@ -448,7 +449,7 @@ func FuzzStreamGuardrailTrace(f *testing.F) {
 	f.Add(`{"inputAssessment":{"":null,"x":7},"outputAssessments":{"y":[null,{}]}}`, false)
 	f.Add(`[1,2]`, false)
 	f.Fuzz(func(t *testing.T, raw string, intervened bool) {
-		v := streamGuardrailTrace(raw, intervened)
+		v := streamGuardrailTrace(gjson.Parse(raw), intervened)
 		if v == nil || len(v.Interventions) > maxInterventions {
 			t.Fatalf("verdict %+v", v)
 		}

@@ -176,15 +176,18 @@ func TestGuardrailGroundingSource(t *testing.T) {
 	}
 }
 
-// TestGuardrailActionReasonWithheld: with capture off, a guardrail's
-// action reason (free text) that quotes the content checked loses it.
-func TestGuardrailActionReasonWithheld(t *testing.T) {
-	e := newEnv(t)
-	f := newFake(t, reply{body: `{"action":"GUARDRAIL_INTERVENED","actionReason":"Blocked: 'context: a bank's chat' is off topic.","outputs":[{"text":"Sorry."}],"assessments":[]}`})
-	if _, err := e.runtime(f.URL, false).ApplyGuardrail(context.Background(), guardrailInput()); err != nil {
-		t.Fatal(err)
+// TestGuardrailActionReason: a guardrail's action reason is free text that
+// may quote the content checked: it is recorded with capture on only.
+func TestGuardrailActionReason(t *testing.T) {
+	for _, capture := range []bool{true, false} {
+		e := newEnv(t)
+		f := newFake(t, reply{body: `{"action":"GUARDRAIL_INTERVENED","actionReason":"Blocked: 'context: a bank's chat' is off topic.","outputs":[{"text":"Sorry."}],"assessments":[]}`})
+		if _, err := e.runtime(f.URL, capture).ApplyGuardrail(context.Background(), guardrailInput()); err != nil {
+			t.Fatal(err)
+		}
+		want := map[bool]any{true: "Blocked: 'context: a bank's chat' is off topic.", false: nil}[capture]
+		attrsOf(e.oneSpan()).want(t, map[string]any{"tracekit.guardrail.action_reason": want, "tracekit.guardrail.action": "GUARDRAIL_INTERVENED"})
 	}
-	attrsOf(e.oneSpan()).want(t, map[string]any{"tracekit.guardrail.action_reason": "Blocked: '[REDACTED]' is off topic."})
 }
 
 // TestConverseGuardrailTrace: a Converse call whose guardrail trace is on
@@ -219,7 +222,7 @@ func TestConverseGuardrailTrace(t *testing.T) {
 		"aws.bedrock.guardrail.id":         "gr-123",
 		"gen_ai.response.finish_reasons":   []string{"guardrail_intervened"},
 		"tracekit.guardrail.action":        "GUARDRAIL_INTERVENED",
-		"tracekit.guardrail.action_reason": "Guardrail blocked.",
+		"tracekit.guardrail.action_reason": nil, // (content: capture is off)
 		"tracekit.guardrail.interventions": []string{"topic:Investment advice:BLOCKED", "pii:EMAIL:ANONYMIZED", "content:MISCONDUCT:BLOCKED", "word:custom:BLOCKED"},
 	})
 	for _, k := range a.keys() {
@@ -231,7 +234,8 @@ func TestConverseGuardrailTrace(t *testing.T) {
 }
 
 // TestConverseStreamGuardrailTrace: a ConverseStream's guardrail trace (in
-// its metadata event) gives the same verdict as Converse's.
+// its metadata event) gives the same verdict as Converse's (here with
+// capture on: the reason too).
 func TestConverseStreamGuardrailTrace(t *testing.T) {
 	e := newEnv(t)
 	f := newFake(t, reply{frames: [][]byte{
@@ -243,7 +247,7 @@ func TestConverseStreamGuardrailTrace(t *testing.T) {
 			`"trace":{"guardrail":{"actionReason":"Guardrail blocked.","inputAssessment":{"gr-a":{"topicPolicy":{"topics":[{"name":"Investment advice","type":"DENY","action":"BLOCKED","detected":true}]},`+
 			`"automatedReasoningPolicy":{"findings":[{"invalid":{}}]}}}}}}`),
 	}})
-	out, err := e.runtime(f.URL, false).ConverseStream(context.Background(), streamInput())
+	out, err := e.runtime(f.URL, true).ConverseStream(context.Background(), streamInput())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -273,7 +273,7 @@ func invokeRequest(c *genai.Call, body []byte, capture bool) family {
 	// Of a large body (a Claude or Nova request with images), the record
 	// takes copies of its short strings: the span's attributes alias them
 	// until it is exported.
-	genai.OwnRequest(&c.Request, len(js))
+	genai.OwnRequest(&c.Request, js)
 	return fam
 }
 
@@ -312,7 +312,7 @@ func invokeResponse(c *genai.Call, fam family, body []byte, capture bool) {
 	if u := &c.Response.Usage; !u.InputTokens.Set || !u.OutputTokens.Set {
 		invocationMetrics(u, js) // one more scan, only when the body had no usage
 	}
-	genai.OwnResult(c, len(js)) // (see invokeRequest)
+	genai.OwnResult(c, js) // (see invokeRequest)
 }
 
 // invokeStreamChunk applies one decoded chunk of an

@@ -620,19 +620,15 @@ func (st *callState) endLocked() {
 
 // withholdErr removes the request's content from the error when content is
 // not captured: an API may quote the prompt it rejected (a validation
-// error's "Value '...' at 'messages.1.member.content'..."); and from a
-// guardrail's action reason.
+// error's "Value '...' at 'messages.1.member.content'...").
 func (st *callState) withholdErr() {
 	if st.params == nil {
 		return
 	}
-	if e := st.call.Err; e != nil {
+	if e := st.call.Err; e != nil { // (an error only: the input may be the caller's again after a success)
 		vals := st.contentValues()
 		e.Message = instr.Withhold(e.Message, vals)
 		e.Type = instr.Withhold(e.Type, vals)
-	} else if v := st.call.Response.Guardrail; v != nil && v.ActionReason != "" {
-		// A guardrail's reason, free text, loses it too.
-		v.ActionReason = instr.Withhold(v.ActionReason, st.contentValues())
 	}
 }
 

@@ -304,14 +304,15 @@ func (t *tracer) begin(req *http.Request) (c *call, out *http.Request) {
 // keepRequest keeps of the request's body (the tracer's copy) what the call
 // needs after its span started: when content is not captured, the body, of
 // which an error message may quote any part (see withholdErr), until the
-// call ends. Of a large body, the record takes copies of its short strings
-// (genai.OwnRequest), so that the span, whose attributes alias them until
-// it is exported, does not keep the whole body alive.
+// call ends. Of a large body, the record takes copies of the strings it
+// read from it, when they are a small part of it (genai.OwnRequest), so
+// that the span, whose attributes alias them until it is exported, does
+// not keep the whole body alive.
 func (c *call) keepRequest(body []byte) {
 	if !c.res.Capture {
 		c.reqBody = body
 	}
-	genai.OwnRequest(&c.rec.Request, len(body))
+	genai.OwnRequest(&c.rec.Request, bstr(body))
 }
 
 // collectSecrets notes the credentials the request carries (each once).
@@ -926,7 +927,7 @@ func (c *call) finishLocked(complete bool) {
 			msg = strconv.Itoa(c.status) + " " + http.StatusText(c.status)
 		}
 		c.rec.Err = &genai.Error{Type: typ, Message: msg}
-		genai.OwnResult(&c.rec, len(body)) // (see keepRequest)
+		genai.OwnResult(&c.rec, body) // (see keepRequest)
 	default:
 		body := c.takeBody()
 		if c.ep.parseRaw != nil {
@@ -938,7 +939,7 @@ func (c *call) finishLocked(complete bool) {
 			if !c.jsonType && c.ep.parseText != nil {
 				ok = c.ep.parseText(body, &c.rec, c.res.Capture)
 			}
-			genai.OwnResult(&c.rec, len(body)) // (see keepRequest)
+			genai.OwnResult(&c.rec, body) // (see keepRequest)
 			if complete && !ok {
 				// openai-go fails to decode it (its error, not the
 				// response's attributes, is what the caller gets).

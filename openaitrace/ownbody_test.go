@@ -79,7 +79,7 @@ func TestOwnResult(t *testing.T) {
 	if !within(c.Response.ID, body) {
 		t.Fatalf("id %q not read in place", c.Response.ID)
 	}
-	if !genai.OwnResult(&c, len(body)) || within(c.Response.ID, body) || within(c.Response.Model, body) || c.Response.ID != "chatcmpl-1" {
+	if !genai.OwnResult(&c, bstr(body)) || within(c.Response.ID, body) || within(c.Response.Model, body) || c.Response.ID != "chatcmpl-1" {
 		t.Errorf("id %q, model %q still in the body", c.Response.ID, c.Response.Model)
 	}
 	for _, ch := range c.Response.Choices {
@@ -91,7 +91,7 @@ func TestOwnResult(t *testing.T) {
 	for i := 0; i < 20; i++ { // 20 strings of 1/20 of it each
 		big.Response.Choices = append(big.Response.Choices, genai.Choice{Content: bstr(body[i*len(body)/20 : (i+1)*len(body)/20-1])})
 	}
-	if genai.OwnResult(&big, len(body)) || !within(big.Response.Choices[0].Content, body) {
+	if genai.OwnResult(&big, bstr(body)) || !within(big.Response.Choices[0].Content, body) {
 		t.Error("most of the body was copied")
 	}
 }

@@ -814,7 +814,7 @@ func (s *responsesStream) finish(c *genai.Call, _ bool) {
 	r := &c.Response
 	if s.final != "" {
 		parseResponsesResponse(s.final, c, s.content)
-		genai.OwnResult(c, len(s.final)) // (a response with generated images: see keepRequest)
+		genai.OwnResult(c, s.final) // (a response with generated images: see keepRequest)
 		if r.ID == "" {
 			r.ID = s.id
 		}

@@ -25,15 +25,17 @@ func guardrailRequest(dst []attribute.KeyValue, c *genai.Call) []attribute.KeyVa
 }
 
 // guardrailResponse appends the guardrail's verdict: its action and the
-// reason it gives, the policies that detected something, the scores of
+// reason it gives (content: it may quote what was checked), the policies that detected something, the scores of
 // checks, the units used.
-func guardrailResponse(dst []attribute.KeyValue, c *genai.Call) []attribute.KeyValue {
+func guardrailResponse(dst []attribute.KeyValue, c *genai.Call, capture bool) []attribute.KeyValue {
 	v := c.Response.Guardrail
 	if v == nil {
 		return dst
 	}
 	dst = appendString(dst, KeyGuardrailAction, v.Action)
-	dst = appendString(dst, KeyGuardrailActionReason, v.ActionReason)
+	if capture { // (free text: it may quote the content checked)
+		dst = appendString(dst, KeyGuardrailActionReason, v.ActionReason)
+	}
 	if len(v.Interventions) > 0 {
 		s := make([]string, len(v.Interventions))
 		for i, in := range v.Interventions {

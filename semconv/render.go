@@ -143,7 +143,7 @@ func (r Renderer) Response(dst []attribute.KeyValue, c *genai.Call) []attribute.
 	if conv.Has(OpenInference) {
 		dst = oiResponse(dst, c, r.Capture)
 	}
-	return guardrailResponse(dst, c)
+	return guardrailResponse(dst, c, r.Capture)
 }
 
 // inputWithCache is every input token of a call, the cached ones included:

@@ -1,6 +1,9 @@
 package genai
 
-import "strings"
+import (
+	"strings"
+	"unsafe"
+)
 
 // A record's strings may alias the body they were read from (a copy of a
 // request or response body), and the attributes of a span alias them in turn
@@ -113,19 +116,19 @@ func eachDocumentString(d *Document, f func(*string)) {
 // holds of it.
 const OwnAbove = 64 << 10
 
-// OwnRequest makes copies of r's strings (but the parts' inline data,
-// which attributes never hold as they are) when the body of size n they
-// were read from is past OwnAbove and they are less than half of it; it
-// reports whether it did. A request that is mostly what the record holds
-// (a long prompt) is left as it is: copying would keep as much alive.
-func OwnRequest(r *Request, n int) bool {
-	return own(n, func(f func(*string)) { eachRequestString(r, f) })
+// OwnRequest makes copies of r's strings that alias body (but the parts'
+// inline data, which attributes never hold as they are) when body is past
+// OwnAbove and they are less than half of it; it reports whether it did. A
+// request that is mostly what the record holds of it (a long prompt) is
+// left as it is: copying would keep as much alive.
+func OwnRequest(r *Request, body string) bool {
+	return own(body, func(f func(*string)) { eachRequestString(r, f) })
 }
 
 // OwnResult is OwnRequest for what c holds of a response body: its
 // response and its error (a failure reported in the body).
-func OwnResult(c *Call, n int) bool {
-	return own(n, func(f func(*string)) {
+func OwnResult(c *Call, body string) bool {
+	return own(body, func(f func(*string)) {
 		eachResponseString(&c.Response, f)
 		if e := c.Err; e != nil {
 			f(&e.Type)
@@ -134,17 +137,34 @@ func OwnResult(c *Call, n int) bool {
 	})
 }
 
-func own(n int, each func(func(*string))) bool {
-	if n <= OwnAbove {
+func own(body string, each func(func(*string))) bool {
+	if len(body) <= OwnAbove {
 		return false
 	}
+	lo := uintptr(unsafe.Pointer(unsafe.StringData(body)))
+	hi := lo + uintptr(len(body))
+	in := func(s string) bool {
+		p := uintptr(unsafe.Pointer(unsafe.StringData(s)))
+		return len(s) > 0 && p >= lo && p < hi
+	}
+	// The bytes of body the strings hold, each stretch once (a joined text
+	// is a copy; a text and its only part may be the same stretch).
+	seen := map[*byte]int{}
+	each(func(s *string) {
+		if in(*s) {
+			p := unsafe.StringData(*s)
+			seen[p] = max(seen[p], len(*s))
+		}
+	})
 	total := 0
-	each(func(s *string) { total += len(*s) })
-	if total >= n/2 {
+	for _, n := range seen {
+		total += n
+	}
+	if total >= len(body)/2 {
 		return false
 	}
 	each(func(s *string) {
-		if *s != "" {
+		if in(*s) {
 			*s = strings.Clone(*s)
 		}
 	})

@@ -228,7 +228,9 @@ type Response struct {
 	Usage      Usage
 	// Embeddings holds embedding vectors (only filled when content is captured).
 	Embeddings []Embedding
-	// Guardrail is the verdict of a guardrail check (OpApplyGuardrail).
+	// Guardrail is the verdict of a guardrail check (OpApplyGuardrail), a
+	// moderation, or the guardrail a call applied (a Bedrock Converse call
+	// whose guardrail trace is on).
 	Guardrail *GuardrailVerdict
 	// Documents are the documents an answer was grounded in (a Bedrock
 	// retrieve-and-generate call's retrieved references), a retrieval's
@@ -242,10 +244,11 @@ type Response struct {
 // policy was billed.
 type GuardrailVerdict struct {
 	// Action is the guardrail's action: GUARDRAIL_INTERVENED or NONE
-	// (Bedrock ApplyGuardrail); a moderation's FLAGGED or NONE; "" when
-	// the check takes none (Bedrock InvokeGuardrailChecks).
+	// (Bedrock ApplyGuardrail, Converse); a moderation's FLAGGED or NONE;
+	// "" when the check takes none (Bedrock InvokeGuardrailChecks).
 	Action string
-	// ActionReason is the reason the guardrail gives for its action.
+	// ActionReason is the reason the guardrail gives for its action
+	// (content: it may quote what was checked).
 	ActionReason string
 	// Interventions are what the guardrail's policies detected, each once,
 	// never what they matched (content).

@@ -244,6 +244,9 @@ func (r *Resolved) redactResponse(c *genai.Call) {
 			d.Content = r.Redact(d.Content)
 		}
 	}
+	if v := c.Response.Guardrail; v != nil && v.ActionReason != "" {
+		v.ActionReason = r.Redact(v.ActionReason)
+	}
 }
 
 func redactToolCalls(r *Resolved, tcs []genai.ToolCall) {
