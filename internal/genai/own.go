@@ -1,6 +1,8 @@
 package genai
 
 import (
+	"cmp"
+	"slices"
 	"strings"
 	"unsafe"
 )
@@ -143,30 +145,35 @@ func own(body string, each func(func(*string))) bool {
 	}
 	lo := uintptr(unsafe.Pointer(unsafe.StringData(body)))
 	hi := lo + uintptr(len(body))
-	in := func(s string) bool {
-		p := uintptr(unsafe.Pointer(unsafe.StringData(s)))
-		return len(s) > 0 && p >= lo && p < hi
-	}
-	// The bytes of body the strings hold, each stretch once (a joined text
-	// is a copy; a text and its only part may be the same stretch).
-	seen := map[*byte]int{}
+	// The strings that lie in body, in one walk.
+	in := make([]*string, 0, 16)
 	each(func(s *string) {
-		if in(*s) {
-			p := unsafe.StringData(*s)
-			seen[p] = max(seen[p], len(*s))
+		if p := uintptr(unsafe.Pointer(unsafe.StringData(*s))); len(*s) > 0 && p >= lo && p < hi {
+			in = append(in, s)
 		}
 	})
-	total := 0
-	for _, n := range seen {
-		total += n
+	// The bytes of body they hold, each stretch once (a text and its only
+	// part may be the same stretch; a joined text is a copy, not in body).
+	slices.SortFunc(in, func(a, b *string) int {
+		return cmp.Compare(uintptr(unsafe.Pointer(unsafe.StringData(*a))), uintptr(unsafe.Pointer(unsafe.StringData(*b))))
+	})
+	total, end := 0, uintptr(0)
+	for _, s := range in {
+		p := uintptr(unsafe.Pointer(unsafe.StringData(*s)))
+		e := p + uintptr(len(*s))
+		if p < end {
+			p = end
+		}
+		if e > p {
+			total += int(e - p)
+			end = e
+		}
 	}
 	if total >= len(body)/2 {
 		return false
 	}
-	each(func(s *string) {
-		if in(*s) {
-			*s = strings.Clone(*s)
-		}
-	})
+	for _, s := range in {
+		*s = strings.Clone(*s)
+	}
 	return true
 }
