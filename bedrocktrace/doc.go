@@ -49,8 +49,9 @@
 // attribute strings never alias the caller's buffer (an image model's
 // bodies, which may hold megabytes of images, are read in place, and what
 // is kept of them is cloned; of a large body, the record keeps copies of
-// the strings it read from it when they are a small part of it, so that
-// the span does not keep the body alive). The
+// the strings it read from it when they are less than half of it, one copy
+// per stretch of the body, so that the span does not keep the body alive).
+// The
 // operations whose answer is whole in their typed output (Converse,
 // InvokeModel, RetrieveAndGenerate, Retrieve, Rerank, ApplyGuardrail,
 // InvokeGuardrailChecks) take what they need of the raw response (the

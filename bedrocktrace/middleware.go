@@ -316,8 +316,10 @@ type callState struct {
 	server bool
 	render semconv.Renderer
 	// params is the typed input when content is not captured: an error
-	// message that quotes the prompt loses it (see withholdErr).
-	params any
+	// message that quotes the prompt loses it (see withholdErr). A stream
+	// takes what it needs of it when its call returns (withheld).
+	params   any
+	withheld []string
 
 	teeing      bool
 	ended       bool
@@ -542,6 +544,13 @@ func (st *callState) afterCall(result any, err error) {
 		st.learnSession(r.ExecutionId)
 	}
 	if st.teeing && !st.closed {
+		if st.params != nil {
+			// The input is the caller's again once the call returns: what
+			// an error of the stream may quote of it is taken now, on the
+			// caller's goroutine, not when the stream ends.
+			st.withheld = st.contentValues()
+			st.params = nil
+		}
 		return // the stream tee ends the span
 	}
 	if st.closed {
@@ -622,14 +631,16 @@ func (st *callState) endLocked() {
 // not captured: an API may quote the prompt it rejected (a validation
 // error's "Value '...' at 'messages.1.member.content'...").
 func (st *callState) withholdErr() {
-	if st.params == nil {
+	e := st.call.Err
+	if e == nil || st.params == nil && st.withheld == nil {
 		return
 	}
-	if e := st.call.Err; e != nil { // (an error only: the input may be the caller's again after a success)
-		vals := st.contentValues()
-		e.Message = instr.Withhold(e.Message, vals)
-		e.Type = instr.Withhold(e.Type, vals)
+	vals := st.withheld
+	if st.params != nil {
+		vals = st.contentValues()
 	}
+	e.Message = instr.Withhold(e.Message, vals)
+	e.Type = instr.Withhold(e.Type, vals)
 }
 
 // contentValues returns what a message may quote of the request's content

@@ -305,7 +305,7 @@ func (t *tracer) begin(req *http.Request) (c *call, out *http.Request) {
 // needs after its span started: when content is not captured, the body, of
 // which an error message may quote any part (see withholdErr), until the
 // call ends. Of a large body, the record takes copies of the strings it
-// read from it, when they are a small part of it (genai.OwnRequest), so
+// read from it, when they are less than half of it (genai.OwnRequest), so
 // that the span, whose attributes alias them until it is exported, does
 // not keep the whole body alive.
 func (c *call) keepRequest(body []byte) {

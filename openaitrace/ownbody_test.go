@@ -364,3 +364,42 @@ func TestOwnClonesUselessly(t *testing.T) {
 			within(r.Model, long), within(r.User, long), within(r.Messages[0].Content, long))
 	}
 }
+
+// TestOwnSharedStretchCopiedOnce: a stretch of the body several strings
+// hold (a text and its only part) is counted once and copied once.
+func TestOwnSharedStretchCopiedOnce(t *testing.T) {
+	text := strings.Repeat("Be precise. ", (45<<10)/12)
+	image := "data:image/png;base64," + strings.Repeat("A", 55<<10)
+	body := []byte(`{"model":"gpt-4o-mini","messages":[{"role":"user","content":[{"type":"text","text":"` + text +
+		`"},{"type":"image_url","image_url":{"url":"` + image + `"}}]}]}`)
+	// (A record whose text and its only part are the same stretch, as the
+	// comment in own says may be.)
+	i := strings.Index(string(body), text)
+	s := bstr(body[i : i+len(text)])
+	var c genai.Call
+	c.Request.Messages = []genai.Message{{Role: "user", Content: s, Parts: []genai.Part{{Kind: "text", Text: s}}}}
+	tp := &c.Request.Messages[0].Parts[0]
+	if !genai.OwnRequest(&c.Request, bstr(body)) {
+		t.Fatal("not copied")
+	}
+	m := c.Request.Messages[0]
+	if unsafe.StringData(m.Content) != unsafe.StringData(tp.Text) {
+		t.Errorf("one stretch of %d bytes (counted once) copied twice: %d bytes of copies for a body of %d",
+			len(m.Content), 2*len(m.Content), len(body))
+	}
+}
+
+// TestOwnAllocations: the large-body check allocates nothing but its
+// copies (one per stretch of the body).
+func TestOwnAllocations(t *testing.T) {
+	body := `{"model":"gpt-4o-mini","x":"` + strings.Repeat("A", 100<<10) + `"}`
+	model := body[10:21]
+	r := &genai.Request{}
+	n := testing.AllocsPerRun(100, func() {
+		r.Model = model
+		genai.OwnRequest(r, body)
+	})
+	if n > 1 {
+		t.Errorf("OwnRequest of a body with one short string: %v allocations (the copy is 1)", n)
+	}
+}

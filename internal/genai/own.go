@@ -124,56 +124,85 @@ const OwnAbove = 64 << 10
 // request that is mostly what the record holds of it (a long prompt) is
 // left as it is: copying would keep as much alive.
 func OwnRequest(r *Request, body string) bool {
-	return own(body, func(f func(*string)) { eachRequestString(r, f) })
+	if len(body) <= OwnAbove {
+		return false
+	}
+	var buf [32]*string
+	in := buf[:0]
+	eachRequestString(r, func(s *string) {
+		if within(*s, body) {
+			in = append(in, s)
+		}
+	})
+	return own(body, in)
 }
 
 // OwnResult is OwnRequest for what c holds of a response body: its
 // response and its error (a failure reported in the body).
 func OwnResult(c *Call, body string) bool {
-	return own(body, func(f func(*string)) {
-		eachResponseString(&c.Response, f)
-		if e := c.Err; e != nil {
-			f(&e.Type)
-			f(&e.Message)
-		}
-	})
-}
-
-func own(body string, each func(func(*string))) bool {
 	if len(body) <= OwnAbove {
 		return false
 	}
-	lo := uintptr(unsafe.Pointer(unsafe.StringData(body)))
-	hi := lo + uintptr(len(body))
-	// The strings that lie in body, in one walk.
-	in := make([]*string, 0, 16)
-	each(func(s *string) {
-		if p := uintptr(unsafe.Pointer(unsafe.StringData(*s))); len(*s) > 0 && p >= lo && p < hi {
+	var buf [32]*string
+	in := buf[:0]
+	add := func(s *string) {
+		if within(*s, body) {
 			in = append(in, s)
 		}
-	})
-	// The bytes of body they hold, each stretch once (a text and its only
-	// part may be the same stretch; a joined text is a copy, not in body).
-	slices.SortFunc(in, func(a, b *string) int {
-		return cmp.Compare(uintptr(unsafe.Pointer(unsafe.StringData(*a))), uintptr(unsafe.Pointer(unsafe.StringData(*b))))
-	})
-	total, end := 0, uintptr(0)
+	}
+	eachResponseString(&c.Response, add)
+	if e := c.Err; e != nil {
+		add(&e.Type)
+		add(&e.Message)
+	}
+	return own(body, in)
+}
+
+// within reports whether s's bytes start in body.
+func within(s, body string) bool {
+	p, lo := uintptr(unsafe.Pointer(unsafe.StringData(s))), uintptr(unsafe.Pointer(unsafe.StringData(body)))
+	return len(s) > 0 && p >= lo && p < lo+uintptr(len(body))
+}
+
+// own copies the strings in (which lie in body) when they are less than
+// half of it: one copy per stretch of body they hold, each string its part
+// of it.
+func own(body string, in []*string) bool {
+	lo := uintptr(unsafe.Pointer(unsafe.StringData(body)))
+	// The stretches of body they hold, each once (a text and its only part
+	// may be the same stretch; a joined text is a copy, not in body).
+	ptr := func(s *string) uintptr { return uintptr(unsafe.Pointer(unsafe.StringData(*s))) }
+	slices.SortFunc(in, func(a, b *string) int { return cmp.Compare(ptr(a), ptr(b)) })
+	type stretch struct{ lo, hi uintptr }
+	var sb [8]stretch
+	stretches := sb[:0]
+	total := 0
 	for _, s := range in {
-		p := uintptr(unsafe.Pointer(unsafe.StringData(*s)))
-		e := p + uintptr(len(*s))
-		if p < end {
-			p = end
+		p, e := ptr(s), ptr(s)+uintptr(len(*s))
+		if n := len(stretches); n > 0 && p < stretches[n-1].hi {
+			if e > stretches[n-1].hi {
+				total += int(e - stretches[n-1].hi)
+				stretches[n-1].hi = e
+			}
+			continue
 		}
-		if e > p {
-			total += int(e - p)
-			end = e
-		}
+		stretches = append(stretches, stretch{p, e})
+		total += int(e - p)
 	}
 	if total >= len(body)/2 {
 		return false
 	}
+	// One copy per stretch; each string is its part of it.
+	k, clone := -1, ""
 	for _, s := range in {
-		*s = strings.Clone(*s)
+		p := ptr(s)
+		for k < 0 || p >= stretches[k].hi {
+			k++
+			st := stretches[k]
+			clone = strings.Clone(body[st.lo-lo : st.hi-lo])
+		}
+		off := int(p - stretches[k].lo)
+		*s = clone[off : off+len(*s)]
 	}
 	return true
 }
