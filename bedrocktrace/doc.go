@@ -51,8 +51,7 @@
 // is kept of them is cloned; of a large body, the record keeps copies of
 // the strings it read from it when they are less than half of it, one copy
 // per stretch of the body, so that the span does not keep the body alive).
-// The
-// operations whose answer is whole in their typed output (Converse,
+// The operations whose answer is whole in their typed output (Converse,
 // InvokeModel, RetrieveAndGenerate, Retrieve, Rerank, ApplyGuardrail,
 // InvokeGuardrailChecks) take what they need of the raw response (the
 // request id as the response id, InvokeModel's
