@@ -31,6 +31,7 @@ import (
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
 	"github.com/tracekit-go/tracekit/bedrocktrace"
+	"github.com/tracekit-go/tracekit/examples/internal/fakellm"
 )
 
 func main() {
@@ -169,6 +170,8 @@ func awsConfig() (aws.Config, string, func()) {
 		Credentials:      credentials.NewStaticCredentialsProvider("AKIDOFFLINE", "offline", ""),
 		BaseEndpoint:     aws.String(fake.URL),
 		RetryMaxAttempts: 1,
+		// (An HTTP client that suits a local fake: see fakellm.HTTPClient.)
+		HTTPClient: fakellm.HTTPClient(),
 	}, model, fake.Close
 }
 

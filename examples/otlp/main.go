@@ -72,6 +72,7 @@ func run(live bool) error {
 		Region:       "us-east-1",
 		Credentials:  credentials.NewStaticCredentialsProvider("offline", "offline", ""),
 		BaseEndpoint: aws.String(fake.URL),
+		HTTPClient:   fakellm.HTTPClient(), // one that suits a local fake
 	})
 
 	ctx, span := otel.Tracer("otlp-example").Start(ctx, "otlp example")
