@@ -18,6 +18,7 @@ import (
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
 	"github.com/tracekit-go/tracekit/bedrocktrace"
+	"github.com/tracekit-go/tracekit/internal/vcr"
 )
 
 // fakeBedrock answers Converse with a canned response and ConverseStream with
@@ -66,6 +67,9 @@ func exampleConfig(url string) aws.Config {
 		Credentials:      credentials.NewStaticCredentialsProvider("AKID", "SECRET", ""),
 		BaseEndpoint:     aws.String(url),
 		RetryMaxAttempts: 1,
+		// An HTTP client that suits a local fake (see the README's note on
+		// fakes): it sends a copy of each request body.
+		HTTPClient: vcr.BufferedClient(),
 	}
 }
 

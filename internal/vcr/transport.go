@@ -6,16 +6,19 @@ import (
 	"net/http"
 )
 
-// BufferedClient returns an HTTP client for tests whose transport sends an
-// in-memory copy of every request body.
+// BufferedClient returns an HTTP client for tests, examples and fakes whose
+// transport sends an in-memory copy of every request body.
 //
-// Why: the AWS SDK closes a request body as soon as response headers arrive.
-// Against a local server that answers before it has read the whole request
-// (which a fake does), net/http then sees io.EOF from the body's WriteTo and
-// closes the connection, cutting a streamed response (about 1 run in 6 for
-// Bedrock event streams, with or without instrumentation). Sending a buffered
-// copy, with GetBody set, removes the race. The transport sits below every SDK
-// middleware, so instrumentation sees identical calls.
+// Why: the AWS SDK (smithy-go) closes a request's body as soon as the
+// response headers arrive, while net/http may still be checking that body
+// for bytes past its length (io.Copy, which prefers the body's WriteTo). A
+// local server that answers at once can win that race: the closed body's
+// WriteTo returns io.EOF, net/http takes it for a write error and closes
+// the connection, which cuts the response being read. A Bedrock event
+// stream then fails with "use of closed network connection" (about once in
+// 300 runs on a loaded machine, with or without instrumentation). Sending a
+// buffered copy, with GetBody set, removes the race. The transport sits
+// below every SDK middleware, so instrumentation sees identical calls.
 func BufferedClient() *http.Client {
 	base := http.DefaultTransport.(*http.Transport).Clone()
 	return &http.Client{Transport: bufferedTransport{base: base}}

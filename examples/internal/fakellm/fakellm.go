@@ -3,14 +3,14 @@
 package fakellm
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"time"
+
+	"github.com/tracekit-go/tracekit/internal/vcr"
 )
 
 // New starts an in-process stand-in for the OpenAI API on
@@ -81,34 +81,6 @@ func New() *httptest.Server {
 
 // HTTPClient returns the HTTP client an AWS SDK client should use against a
 // fake like these: its transport sends an in-memory copy of each request
-// body.
-//
-// Why: the AWS SDK (smithy-go) closes a request's body as soon as the
-// response headers arrive, while net/http may still be checking that body
-// for bytes past its length. A local server that answers at once can win
-// that race; net/http then gets io.EOF from the closed body, takes it for a
-// write error and closes the connection, which cuts the response being
-// read: a ConverseStream fails with "use of closed network connection".
-// This happens with or without tracing, and in practice only against a
-// local server. A copy that nobody closes removes the race.
-func HTTPClient() *http.Client {
-	return &http.Client{Transport: copyBody{http.DefaultTransport}}
-}
-
-type copyBody struct{ base http.RoundTripper }
-
-func (t copyBody) RoundTrip(r *http.Request) (*http.Response, error) {
-	if r.Body == nil || r.Body == http.NoBody {
-		return t.base.RoundTrip(r)
-	}
-	b, err := io.ReadAll(r.Body)
-	_ = r.Body.Close()
-	if err != nil {
-		return nil, err
-	}
-	c := r.Clone(r.Context())
-	c.Body = io.NopCloser(bytes.NewReader(b))
-	c.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(b)), nil }
-	c.ContentLength = int64(len(b))
-	return t.base.RoundTrip(c)
-}
+// body. Against a local server, the SDK's closing of the request body can
+// otherwise cut a response: see vcr.BufferedClient.
+func HTTPClient() *http.Client { return vcr.BufferedClient() }

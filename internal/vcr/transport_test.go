@@ -1,4 +1,4 @@
-package fakellm
+package vcr
 
 import (
 	"bytes"
@@ -55,7 +55,7 @@ func (t *recordingTransport) RoundTrip(r *http.Request) (*http.Response, error) 
 // the caller has closed its own, as net/http's writer may: it checks for
 // bytes past the body's length with io.Copy, after the response may have
 // come back.
-func TestHTTPClientSendsABodyTheCallerCannotClose(t *testing.T) {
+func TestBufferedClientSendsABodyTheCallerCannotClose(t *testing.T) {
 	const payload = `{"messages":[{"role":"user","content":[{"text":"hi"}]}]}`
 	base := &recordingTransport{}
 	body := &closingBody{r: bytes.NewReader([]byte(payload))}
@@ -64,7 +64,7 @@ func TestHTTPClientSendsABodyTheCallerCannotClose(t *testing.T) {
 		t.Fatal(err)
 	}
 	req.ContentLength = int64(len(payload))
-	resp, err := (copyBody{base}).RoundTrip(req)
+	resp, err := (bufferedTransport{base: base}).RoundTrip(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,13 +91,13 @@ func TestHTTPClientSendsABodyTheCallerCannotClose(t *testing.T) {
 }
 
 // A request without a body goes through as it is.
-func TestHTTPClientWithoutBody(t *testing.T) {
+func TestBufferedClientWithoutBody(t *testing.T) {
 	base := &recordingTransport{}
 	req, err := http.NewRequest(http.MethodGet, "http://127.0.0.1:1/", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := (copyBody{base}).RoundTrip(req); err != nil {
+	if _, err := (bufferedTransport{base: base}).RoundTrip(req); err != nil {
 		t.Fatal(err)
 	}
 	if base.got != req {
@@ -107,13 +107,13 @@ func TestHTTPClientWithoutBody(t *testing.T) {
 
 // A body that fails to read fails the call, as it would have without the
 // copy.
-func TestHTTPClientBodyReadError(t *testing.T) {
+func TestBufferedClientBodyReadError(t *testing.T) {
 	boom := errors.New("boom")
 	req, err := http.NewRequest(http.MethodPost, "http://127.0.0.1:1/", io.NopCloser(failingReader{boom}))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := (copyBody{&recordingTransport{}}).RoundTrip(req); !errors.Is(err, boom) {
+	if _, err := (bufferedTransport{base: &recordingTransport{}}).RoundTrip(req); !errors.Is(err, boom) {
 		t.Fatalf("err = %v, want %v", err, boom)
 	}
 }
