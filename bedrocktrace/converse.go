@@ -497,11 +497,11 @@ func guardrailTrace(g *types.GuardrailTraceAssessment, intervened bool) *genai.G
 	// Map order is random: the guardrails in the order of their ids.
 	for _, id := range slices.Sorted(maps.Keys(g.InputAssessment)) {
 		a := g.InputAssessment[id]
-		v.Interventions = appendInterventions(v.Interventions, &a)
+		addInterventions(v, &a)
 	}
 	for _, id := range slices.Sorted(maps.Keys(g.OutputAssessments)) {
 		for i := range g.OutputAssessments[id] {
-			v.Interventions = appendInterventions(v.Interventions, &g.OutputAssessments[id][i])
+			addInterventions(v, &g.OutputAssessments[id][i])
 		}
 	}
 	return v

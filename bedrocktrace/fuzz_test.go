@@ -450,7 +450,7 @@ func FuzzStreamGuardrailTrace(f *testing.F) {
 	f.Add(`[1,2]`, false)
 	f.Fuzz(func(t *testing.T, raw string, intervened bool) {
 		v := streamGuardrailTrace(gjson.Parse(raw), intervened)
-		if v == nil || len(v.Interventions) > maxInterventions {
+		if v == nil || len(v.Interventions) > maxInterventions || v.Truncated && len(v.Interventions) != maxInterventions {
 			t.Fatalf("verdict %+v", v)
 		}
 		if want := map[bool]string{true: "GUARDRAIL_INTERVENED", false: "NONE"}[intervened]; v.Action != want {

@@ -102,7 +102,7 @@ func guardrailResponse(c *genai.Call, out *bedrockruntime.ApplyGuardrailOutput) 
 		}
 	}
 	for i := range out.Assessments {
-		v.Interventions = appendInterventions(v.Interventions, &out.Assessments[i])
+		addInterventions(v, &out.Assessments[i])
 	}
 	if out.Usage != nil {
 		guardrailUsage(&v.Usage, out.Usage)
@@ -145,29 +145,34 @@ func appendGuardrailChecksTexts(dst []string, p *bedrockruntime.InvokeGuardrailC
 // guardrailChecksResponse fills the verdict of an InvokeGuardrailChecks
 // call: each category its checks scored, with its score, each type of
 // sensitive information found, with its highest confidence (never where it
-// was, nor what), at most maxInterventions in all, and the units each check
-// used.
+// was, nor what), at most maxInterventions in all (Truncated past that, or
+// when the service truncated its list), and the units each check used.
 func guardrailChecksResponse(c *genai.Call, out *bedrockruntime.InvokeGuardrailChecksOutput) {
 	v := &genai.GuardrailVerdict{}
 	c.Response.Guardrail = v
-	add := func(check, category string, score *float64) {
-		if len(v.Findings) < maxInterventions {
-			f := genai.GuardrailFinding{Check: check, Category: category}
-			if score != nil {
-				f.Score = genai.SetFloat(*score)
-			}
-			v.Findings = append(v.Findings, f)
+	add := func(f genai.GuardrailFinding) {
+		if len(v.Findings) == maxInterventions {
+			v.Truncated = true
+			return
 		}
+		v.Findings = append(v.Findings, f)
+	}
+	addScore := func(check, category string, score *float64) {
+		f := genai.GuardrailFinding{Check: check, Category: category}
+		if score != nil {
+			f.Score = genai.SetFloat(*score)
+		}
+		add(f)
 	}
 	if r := out.Results; r != nil {
 		if cf := r.ContentFilter; cf != nil {
 			for _, e := range cf.Results {
-				add("content", string(e.Category), e.SeverityScore)
+				addScore("content", string(e.Category), e.SeverityScore)
 			}
 		}
 		if pa := r.PromptAttack; pa != nil {
 			for _, e := range pa.Results {
-				add("prompt_attack", string(e.Category), e.SeverityScore)
+				addScore("prompt_attack", string(e.Category), e.SeverityScore)
 			}
 		}
 		if si := r.SensitiveInformation; si != nil {
@@ -185,9 +190,10 @@ func guardrailChecksResponse(c *genai.Call, out *bedrockruntime.InvokeGuardrailC
 				}
 			}
 			for _, f := range found {
-				if len(v.Findings) < maxInterventions {
-					v.Findings = append(v.Findings, f)
-				}
+				add(f)
+			}
+			if aws.ToBool(si.Truncated) { // (the service's own bound)
+				v.Truncated = true
 			}
 		}
 	}
@@ -224,13 +230,13 @@ func guardrailUsage(dst *genai.GuardrailUsage, u *types.GuardrailUsage) {
 	setUnits(&dst.AutomatedReasoningPolicies, u.AutomatedReasoningPolicies)
 }
 
-// appendInterventions appends to dst what the policies of one assessment
-// detected (an automated reasoning finding other than valid too), never
-// what they matched (a PII value, a custom word, a regex match: content),
-// each once and at most maxInterventions in all. An entry counts when it
-// says it was detected, or, saying nothing of it, when its action is not
-// NONE (a FULL output scope lists what was not detected too).
-func appendInterventions(dst []genai.GuardrailIntervention, a *types.GuardrailAssessment) []genai.GuardrailIntervention {
+// addInterventions adds to v what the policies of one assessment detected
+// (an automated reasoning finding other than valid too), never what they
+// matched (a PII value, a custom word, a regex match: content), each once
+// and at most maxInterventions in all (v.Truncated past that). An entry
+// counts when it says it was detected, or, saying nothing of it, when its
+// action is not NONE (a FULL output scope lists what was not detected too).
+func addInterventions(v *genai.GuardrailVerdict, a *types.GuardrailAssessment) {
 	add := func(policy, name, action string, detected *bool) {
 		if detected != nil && !*detected {
 			return
@@ -239,9 +245,14 @@ func appendInterventions(dst []genai.GuardrailIntervention, a *types.GuardrailAs
 			return
 		}
 		in := genai.GuardrailIntervention{Policy: policy, Name: name, Action: action}
-		if len(dst) < maxInterventions && !slices.Contains(dst, in) {
-			dst = append(dst, in)
+		if slices.Contains(v.Interventions, in) {
+			return
 		}
+		if len(v.Interventions) == maxInterventions {
+			v.Truncated = true
+			return
+		}
+		v.Interventions = append(v.Interventions, in)
 	}
 	if p := a.TopicPolicy; p != nil {
 		for _, t := range p.Topics {
@@ -282,7 +293,6 @@ func appendInterventions(dst []genai.GuardrailIntervention, a *types.GuardrailAs
 			}
 		}
 	}
-	return dst
 }
 
 // findingKind names an automated reasoning finding that is not valid

@@ -2,6 +2,7 @@ package bedrocktrace
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -262,4 +263,53 @@ func TestConverseStreamGuardrailTrace(t *testing.T) {
 		"tracekit.guardrail.interventions": []string{"topic:Investment advice:BLOCKED"},
 		"gen_ai.response.finish_reasons":   []string{"guardrail_intervened"},
 	})
+}
+
+// TestGuardrailVerdictTruncated: tracekit.guardrail.truncated tells that
+// the verdict leaves findings or interventions out: when InvokeGuardrailChecks
+// says it truncated its sensitive information, or when a check reports
+// more distinct findings or interventions than a span keeps. A complete
+// verdict has no such attribute.
+func TestGuardrailVerdictTruncated(t *testing.T) {
+	many := func(format string) string {
+		var b strings.Builder
+		for i := 0; i < maxInterventions+8; i++ {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			fmt.Fprintf(&b, format, i)
+		}
+		return b.String()
+	}
+	checks := func(body string) attrs {
+		e := newEnv(t)
+		f := newFake(t, reply{body: body})
+		if _, err := e.runtime(f.URL, false).InvokeGuardrailChecks(context.Background(), guardrailChecksInput()); err != nil {
+			t.Fatal(err)
+		}
+		return attrsOf(e.oneSpan())
+	}
+	a := checks(guardrailChecksAnswer) // "truncated":false
+	if v, ok := a["tracekit.guardrail.truncated"]; ok {
+		t.Errorf("a complete verdict: truncated = %v", v.Emit())
+	}
+	a = checks(`{"results":{"sensitiveInformation":{"results":[{"type":"EMAIL","confidenceScore":0.9,"messageIndex":0,"contentIndex":0,"beginOffset":0,"endOffset":5}],"truncated":true}},"usage":{}}`)
+	if !a["tracekit.guardrail.truncated"].AsBool() || len(a["tracekit.guardrail.findings"].AsStringSlice()) != 1 {
+		t.Errorf("the service truncated its list: truncated %v, findings %v", a["tracekit.guardrail.truncated"].Emit(), a["tracekit.guardrail.findings"].Emit())
+	}
+	a = checks(`{"results":{"contentFilter":{"results":[` + many(`{"category":"C%d","severityScore":0.5}`) + `]}},"usage":{}}`)
+	if !a["tracekit.guardrail.truncated"].AsBool() || len(a["tracekit.guardrail.findings"].AsStringSlice()) != maxInterventions {
+		t.Errorf("past the bound: truncated %v, %d findings", a["tracekit.guardrail.truncated"].Emit(), len(a["tracekit.guardrail.findings"].AsStringSlice()))
+	}
+
+	e := newEnv(t)
+	f := newFake(t, reply{body: `{"action":"GUARDRAIL_INTERVENED","outputs":[{"text":"Sorry."}],"assessments":[{"topicPolicy":{"topics":[` +
+		many(`{"name":"topic %d","type":"DENY","action":"BLOCKED","detected":true}`) + `]}}],"usage":{}}`})
+	if _, err := e.runtime(f.URL, false).ApplyGuardrail(context.Background(), guardrailInput()); err != nil {
+		t.Fatal(err)
+	}
+	a = attrsOf(e.oneSpan())
+	if !a["tracekit.guardrail.truncated"].AsBool() || len(a["tracekit.guardrail.interventions"].AsStringSlice()) != maxInterventions {
+		t.Errorf("ApplyGuardrail past the bound: truncated %v, %d interventions", a["tracekit.guardrail.truncated"].Emit(), len(a["tracekit.guardrail.interventions"].AsStringSlice()))
+	}
 }

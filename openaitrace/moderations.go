@@ -113,7 +113,7 @@ func parseModerationResponse(body string, c *genai.Call, _ bool) {
 				scores := res.Get("category_scores")
 				res.Get("categories").ForEach(func(cat, flagged gjson.Result) bool {
 					if flagged.Type == gjson.True {
-						v.Findings = addFinding(v.Findings, cat.Str, scores.Get(gjson.Escape(cat.Str)))
+						addFinding(v, cat.Str, scores.Get(gjson.Escape(cat.Str)))
 					}
 					return true
 				})
@@ -127,24 +127,26 @@ func parseModerationResponse(body string, c *genai.Call, _ bool) {
 
 // addFinding adds to a moderation's findings a category flagged with its
 // score (none when the answer gives none, or not a number), or raises the
-// score of one already there.
-func addFinding(dst []genai.GuardrailFinding, cat string, score gjson.Result) []genai.GuardrailFinding {
+// score of one already there; past maxInterventions, it marks the verdict
+// truncated.
+func addFinding(v *genai.GuardrailVerdict, cat string, score gjson.Result) {
 	var s genai.Float
 	if score.Type == gjson.Number {
 		s = genai.SetFloat(score.Num)
 	}
-	for i := range dst {
-		if f := &dst[i]; f.Category == cat {
+	for i := range v.Findings {
+		if f := &v.Findings[i]; f.Category == cat {
 			if s.Set && (!f.Score.Set || s.V > f.Score.V) {
 				f.Score = s
 			}
-			return dst
+			return
 		}
 	}
-	if len(dst) == maxInterventions {
-		return dst
+	if len(v.Findings) == maxInterventions {
+		v.Truncated = true
+		return
 	}
-	return append(dst, genai.GuardrailFinding{Check: "moderation", Category: cat, Score: s})
+	v.Findings = append(v.Findings, genai.GuardrailFinding{Check: "moderation", Category: cat, Score: s})
 }
 
 // maxInterventions bounds the categories a moderation's verdict lists.

@@ -31,7 +31,8 @@ func FuzzModerationResponse(f *testing.F) {
 		c.Operation = genai.OpModeration
 		parseModerationResponse(body, &c, true)
 		v := c.Response.Guardrail
-		if v == nil || (v.Action != moderationFlagged && v.Action != moderationNone) || len(v.Findings) > maxInterventions {
+		if v == nil || (v.Action != moderationFlagged && v.Action != moderationNone) || len(v.Findings) > maxInterventions ||
+			v.Truncated && len(v.Findings) != maxInterventions {
 			t.Fatalf("verdict %+v", v)
 		}
 		if len(c.Response.Choices) != 0 {

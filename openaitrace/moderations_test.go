@@ -2,6 +2,7 @@ package openaitrace
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -123,4 +124,35 @@ func TestModerationsError(t *testing.T) {
 		t.Errorf("status %+v", s.Status())
 	}
 	wantAttrs(t, attrs(s), map[string]any{"error.type": "invalid_value", "gen_ai.operation.name": "moderation", "tracekit.guardrail.action": nil})
+}
+
+// TestModerationsTruncated: an answer flagging more categories than a span
+// keeps records the first maxInterventions, and tracekit.guardrail.truncated.
+func TestModerationsTruncated(t *testing.T) {
+	var cats, scores []string
+	for i := 0; i < maxInterventions+5; i++ {
+		cats = append(cats, fmt.Sprintf(`"c%d":true`, i))
+		scores = append(scores, fmt.Sprintf(`"c%d":0.5`, i))
+	}
+	body := `{"id":"modr-2","model":"omni-moderation-2024-09-26","results":[{"flagged":true,"categories":{` +
+		strings.Join(cats, ",") + `},"category_scores":{` + strings.Join(scores, ",") + `}}]}`
+	for _, tc := range []struct {
+		body      string
+		truncated bool
+	}{{body, true}, {moderationAnswer, false}} {
+		h := newHarness(t, jsonHandler(200, tc.body), false)
+		if _, err := h.client.Moderations.New(context.Background(), openai.ModerationNewParams{
+			Input: openai.ModerationNewParamsInputUnion{OfString: openai.String("hi")},
+		}); err != nil {
+			t.Fatal(err)
+		}
+		a := attrs(h.onlySpan())
+		got, ok := a["tracekit.guardrail.truncated"]
+		if ok != tc.truncated || ok && !got.AsBool() {
+			t.Errorf("truncated = %v (present %v), want %v", got.Emit(), ok, tc.truncated)
+		}
+		if n := len(a["tracekit.guardrail.findings"].AsStringSlice()); tc.truncated && n != maxInterventions {
+			t.Errorf("%d findings, want %d", n, maxInterventions)
+		}
+	}
 }

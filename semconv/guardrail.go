@@ -54,6 +54,9 @@ func guardrailResponse(dst []attribute.KeyValue, c *genai.Call, capture bool) []
 		}
 		dst = append(dst, KeyGuardrailFindings.StringSlice(s))
 	}
+	if v.Truncated {
+		dst = append(dst, KeyGuardrailTruncated.Bool(true))
+	}
 	u := &v.Usage
 	dst = appendInt(dst, KeyGuardrailUnitsContent, u.ContentPolicy)
 	dst = appendInt(dst, KeyGuardrailUnitsContentImages, u.ContentPolicyImages)

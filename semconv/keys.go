@@ -221,6 +221,7 @@ const (
 	KeyGuardrailActionReason  = attribute.Key("tracekit.guardrail.action_reason")
 	KeyGuardrailInterventions = attribute.Key("tracekit.guardrail.interventions")
 	KeyGuardrailFindings      = attribute.Key("tracekit.guardrail.findings")
+	KeyGuardrailTruncated     = attribute.Key("tracekit.guardrail.truncated")
 
 	// The units each policy used (tracekit.guardrail.units.<policy>).
 	KeyGuardrailUnitsContent                  = attribute.Key("tracekit.guardrail.units.content_policy")

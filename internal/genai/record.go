@@ -259,6 +259,10 @@ type GuardrailVerdict struct {
 	// where nor what), a moderation's categories flagged with their
 	// highest scores.
 	Findings []GuardrailFinding
+	// Truncated tells that findings or interventions were left out: the
+	// service's own list was truncated (Bedrock InvokeGuardrailChecks'
+	// sensitive information), or there were more than a span keeps.
+	Truncated bool
 	// Usage is what each policy used.
 	Usage GuardrailUsage
 }
