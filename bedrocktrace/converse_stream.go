@@ -93,17 +93,79 @@ func converseStreamEvent(a *streamAcc, eventType, js string, capture bool) (done
 // the end of a stream whose guardrail trace is on: its assessments are
 // decoded into the SDK's own types (their members named as the JSON's, but
 // for their case), not read by hand; the model's output it may carry is not
-// read. A member the SDK's type cannot hold (an automated reasoning
-// finding, an interface) is left out.
+// read. encoding/json cannot decode an automated reasoning finding (a
+// union, an interface in the SDK's type): only its kind counts, which
+// arFindings reads.
 func streamGuardrailTrace(g gjson.Result, intervened bool) *genai.GuardrailVerdict {
 	t := types.GuardrailTraceAssessment{ActionReason: aws.String(g.Get("actionReason").Str)}
 	if in := g.Get("inputAssessment"); in.IsObject() {
 		_ = json.Unmarshal([]byte(in.Raw), &t.InputAssessment) // (what it could not decode is left out)
+		for id, a := range t.InputAssessment {
+			arFindings(&a, in.Get(gjson.Escape(id)))
+			t.InputAssessment[id] = a
+		}
 	}
 	if out := g.Get("outputAssessments"); out.IsObject() {
 		_ = json.Unmarshal([]byte(out.Raw), &t.OutputAssessments)
+		for id, as := range t.OutputAssessments {
+			raw := out.Get(gjson.Escape(id)).Array()
+			for i := range as {
+				if i < len(raw) {
+					arFindings(&as[i], raw[i])
+				}
+			}
+		}
 	}
 	return guardrailTrace(&t, intervened)
+}
+
+// arFindings sets the automated reasoning findings of an assessment that
+// encoding/json decoded (which leaves them out) from its JSON: each kind
+// once (a finding is an object of one member, named for its kind), with
+// none of its content.
+func arFindings(a *types.GuardrailAssessment, raw gjson.Result) {
+	fs := raw.Get("automatedReasoningPolicy.findings")
+	if !fs.IsArray() {
+		return
+	}
+	if a.AutomatedReasoningPolicy == nil {
+		a.AutomatedReasoningPolicy = &types.GuardrailAutomatedReasoningPolicyAssessment{}
+	}
+	p := a.AutomatedReasoningPolicy
+	p.Findings = nil
+	var seen [8]bool
+	fs.ForEach(func(_, f gjson.Result) bool {
+		f.ForEach(func(k, _ gjson.Result) bool {
+			if i, m := arFinding(k.Str); m != nil && !seen[i] {
+				seen[i] = true
+				p.Findings = append(p.Findings, m)
+			}
+			return false // (a union: its first member)
+		})
+		return true
+	})
+}
+
+// arFinding is an empty finding of the SDK's type for the kind a finding's
+// JSON member names, and its index among the kinds; nil for another name.
+func arFinding(member string) (int, types.GuardrailAutomatedReasoningFinding) {
+	switch member {
+	case "valid":
+		return 0, &types.GuardrailAutomatedReasoningFindingMemberValid{}
+	case "invalid":
+		return 1, &types.GuardrailAutomatedReasoningFindingMemberInvalid{}
+	case "satisfiable":
+		return 2, &types.GuardrailAutomatedReasoningFindingMemberSatisfiable{}
+	case "impossible":
+		return 3, &types.GuardrailAutomatedReasoningFindingMemberImpossible{}
+	case "translationAmbiguous":
+		return 4, &types.GuardrailAutomatedReasoningFindingMemberTranslationAmbiguous{}
+	case "tooComplex":
+		return 5, &types.GuardrailAutomatedReasoningFindingMemberTooComplex{}
+	case "noTranslations":
+		return 6, &types.GuardrailAutomatedReasoningFindingMemberNoTranslations{}
+	}
+	return 0, nil
 }
 
 // firstMember reads the object at the cursor and returns its first member

@@ -448,6 +448,8 @@ func FuzzStreamGuardrailTrace(f *testing.F) {
 		`"outputAssessments":{"gr-a":[{"wordPolicy":{"customWords":[{"match":"bitcoin","action":"BLOCKED"}]}}]}}`, true)
 	f.Add(`{"inputAssessment":{"":null,"x":7},"outputAssessments":{"y":[null,{}]}}`, false)
 	f.Add(`[1,2]`, false)
+	f.Add(`{"inputAssessment":{"gr-a":{"automatedReasoningPolicy":{"findings":[{"valid":{}},{"invalid":{"x":1}},{"tooComplex":{}}]}}},`+
+		`"outputAssessments":{"gr-a":[{"automatedReasoningPolicy":{"findings":[{"noTranslations":{}},{"":1},7]}},{"automatedReasoningPolicy":null}]}}`, true)
 	f.Fuzz(func(t *testing.T, raw string, intervened bool) {
 		v := streamGuardrailTrace(gjson.Parse(raw), intervened)
 		if v == nil || len(v.Interventions) > maxInterventions || v.Truncated && len(v.Interventions) != maxInterventions {

@@ -236,7 +236,8 @@ func TestConverseGuardrailTrace(t *testing.T) {
 
 // TestConverseStreamGuardrailTrace: a ConverseStream's guardrail trace (in
 // its metadata event) gives the same verdict as Converse's (here with
-// capture on: the reason too).
+// capture on: the reason too), automated reasoning findings included
+// (which the SDK's types cannot decode from JSON).
 func TestConverseStreamGuardrailTrace(t *testing.T) {
 	e := newEnv(t)
 	f := newFake(t, reply{frames: [][]byte{
@@ -260,7 +261,7 @@ func TestConverseStreamGuardrailTrace(t *testing.T) {
 	attrsOf(e.oneSpan()).want(t, map[string]any{
 		"tracekit.guardrail.action":        "GUARDRAIL_INTERVENED",
 		"tracekit.guardrail.action_reason": "Guardrail blocked.",
-		"tracekit.guardrail.interventions": []string{"topic:Investment advice:BLOCKED"},
+		"tracekit.guardrail.interventions": []string{"topic:Investment advice:BLOCKED", "automated_reasoning:invalid"},
 		"gen_ai.response.finish_reasons":   []string{"guardrail_intervened"},
 	})
 }
@@ -291,15 +292,15 @@ func TestGuardrailVerdictTruncated(t *testing.T) {
 	}
 	a := checks(guardrailChecksAnswer) // "truncated":false
 	if v, ok := a["tracekit.guardrail.truncated"]; ok {
-		t.Errorf("a complete verdict: truncated = %v", v.Emit())
+		t.Errorf("a complete verdict: truncated = %v", v.String())
 	}
 	a = checks(`{"results":{"sensitiveInformation":{"results":[{"type":"EMAIL","confidenceScore":0.9,"messageIndex":0,"contentIndex":0,"beginOffset":0,"endOffset":5}],"truncated":true}},"usage":{}}`)
 	if !a["tracekit.guardrail.truncated"].AsBool() || len(a["tracekit.guardrail.findings"].AsStringSlice()) != 1 {
-		t.Errorf("the service truncated its list: truncated %v, findings %v", a["tracekit.guardrail.truncated"].Emit(), a["tracekit.guardrail.findings"].Emit())
+		t.Errorf("the service truncated its list: truncated %v, findings %v", a["tracekit.guardrail.truncated"].String(), a["tracekit.guardrail.findings"].String())
 	}
 	a = checks(`{"results":{"contentFilter":{"results":[` + many(`{"category":"C%d","severityScore":0.5}`) + `]}},"usage":{}}`)
 	if !a["tracekit.guardrail.truncated"].AsBool() || len(a["tracekit.guardrail.findings"].AsStringSlice()) != maxInterventions {
-		t.Errorf("past the bound: truncated %v, %d findings", a["tracekit.guardrail.truncated"].Emit(), len(a["tracekit.guardrail.findings"].AsStringSlice()))
+		t.Errorf("past the bound: truncated %v, %d findings", a["tracekit.guardrail.truncated"].String(), len(a["tracekit.guardrail.findings"].AsStringSlice()))
 	}
 
 	e := newEnv(t)
@@ -310,6 +311,51 @@ func TestGuardrailVerdictTruncated(t *testing.T) {
 	}
 	a = attrsOf(e.oneSpan())
 	if !a["tracekit.guardrail.truncated"].AsBool() || len(a["tracekit.guardrail.interventions"].AsStringSlice()) != maxInterventions {
-		t.Errorf("ApplyGuardrail past the bound: truncated %v, %d interventions", a["tracekit.guardrail.truncated"].Emit(), len(a["tracekit.guardrail.interventions"].AsStringSlice()))
+		t.Errorf("ApplyGuardrail past the bound: truncated %v, %d interventions", a["tracekit.guardrail.truncated"].String(), len(a["tracekit.guardrail.interventions"].AsStringSlice()))
+	}
+}
+
+// TestGuardrailTraceStreamMatchesConverse: the same guardrail trace gives
+// the same verdict in a ConverseStream (read from the metadata event's JSON)
+// as in a Converse (decoded by the SDK): automated reasoning findings of
+// the input and of the outputs, each kind once, "valid" left out.
+func TestGuardrailTraceStreamMatchesConverse(t *testing.T) {
+	const trace = `{"guardrail":{"inputAssessment":{"gr-a":{"automatedReasoningPolicy":{"findings":[` +
+		`{"valid":{}},{"invalid":{"contradictingRules":[{"identifier":"r1"}]}},{"invalid":{}},{"tooComplex":{}}]}}},` +
+		`"outputAssessments":{"gr-a":[{"automatedReasoningPolicy":{"findings":[{"satisfiable":{}},{"noTranslations":{}},{"impossible":{}},{"translationAmbiguous":{}}]}}]}}}`
+	want := []string{"automated_reasoning:invalid", "automated_reasoning:too_complex", "automated_reasoning:satisfiable",
+		"automated_reasoning:no_translations", "automated_reasoning:impossible", "automated_reasoning:translation_ambiguous"}
+
+	e := newEnv(t)
+	f := newFake(t, reply{body: `{"output":{"message":{"role":"assistant","content":[{"text":"Sorry."}]}},"stopReason":"guardrail_intervened",` +
+		`"usage":{"inputTokens":9,"outputTokens":4,"totalTokens":13},"metrics":{"latencyMs":30},"trace":` + trace + `}`})
+	if _, err := e.runtime(f.URL, false).Converse(context.Background(), converseInput()); err != nil {
+		t.Fatal(err)
+	}
+	got := attrsOf(e.oneSpan())["tracekit.guardrail.interventions"].AsStringSlice()
+	if strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Fatalf("Converse: interventions %q, want %q", got, want)
+	}
+
+	e = newEnv(t)
+	f = newFake(t, reply{frames: [][]byte{
+		event(t, "messageStart", `{"role":"assistant"}`),
+		event(t, "contentBlockDelta", `{"contentBlockIndex":0,"delta":{"text":"Sorry."}}`),
+		event(t, "contentBlockStop", `{"contentBlockIndex":0}`),
+		event(t, "messageStop", `{"stopReason":"guardrail_intervened"}`),
+		event(t, "metadata", `{"usage":{"inputTokens":9,"outputTokens":4,"totalTokens":13},"metrics":{"latencyMs":30},"trace":`+trace+`}`),
+	}})
+	out, err := e.runtime(f.URL, false).ConverseStream(context.Background(), streamInput())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range out.GetStream().Events() {
+	}
+	if err := out.GetStream().Close(); err != nil {
+		t.Fatal(err)
+	}
+	got = attrsOf(e.oneSpan())["tracekit.guardrail.interventions"].AsStringSlice()
+	if strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Fatalf("ConverseStream: interventions %q, want %q (as Converse)", got, want)
 	}
 }

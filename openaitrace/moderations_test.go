@@ -149,7 +149,7 @@ func TestModerationsTruncated(t *testing.T) {
 		a := attrs(h.onlySpan())
 		got, ok := a["tracekit.guardrail.truncated"]
 		if ok != tc.truncated || ok && !got.AsBool() {
-			t.Errorf("truncated = %v (present %v), want %v", got.Emit(), ok, tc.truncated)
+			t.Errorf("truncated = %v (present %v), want %v", got.String(), ok, tc.truncated)
 		}
 		if n := len(a["tracekit.guardrail.findings"].AsStringSlice()); tc.truncated && n != maxInterventions {
 			t.Errorf("%d findings, want %d", n, maxInterventions)
