@@ -89,7 +89,8 @@
 // The shutdown function first ends the spans of openaitrace and bedrocktrace
 // streams (and speech answers) that their callers still hold unfinished,
 // cut short (error.type=shutdown), so that they are exported rather than
-// lost with the process. It returns an error when the last spans or metrics
+// lost with the process ([NewShutdownProcessor] does the same for a
+// TracerProvider of your own). It returns an error when the last spans or metrics
 // could not be exported (they are lost), naming the exporter for spans, and
 // saying how many spans were still queued or being exported when it gave up
 // at its deadline. A failed Setup or New leaves nothing running.

@@ -6,16 +6,22 @@ import (
 	"encoding/json"
 	"fmt"
 	"log"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"time"
 
+	"github.com/openai/openai-go/v3"
+	"github.com/openai/openai-go/v3/option"
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/tracekit-go/tracekit/export"
+	"github.com/tracekit-go/tracekit/openaitrace"
 )
 
 // Setup with a file exporter: every span becomes one JSON line, ready for
@@ -109,4 +115,46 @@ func ExampleNewConsoleExporter() {
 	//    └─ chat gpt-4o-mini  1.2s  model=gpt-4o-mini  tokens in=12 out=34  finish=stop
 	//          prompt:     [user] What is the capital of France?
 	//          completion: [assistant] Paris.
+}
+
+// With a TracerProvider of your own, NewShutdownProcessor, registered
+// first, makes its Shutdown end and export the span of a stream still open
+// (never closed, on a context that never ends), cut short, rather than lose
+// it.
+func ExampleNewShutdownProcessor() {
+	// A model that sends one chunk and then stalls.
+	stall := make(chan struct{})
+	defer close(stall)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/event-stream")
+		fmt.Fprint(w, `data: {"id":"c1","object":"chat.completion.chunk","created":1,"model":"gpt-4o-mini","choices":[{"index":0,"delta":{"content":"Hi"}}]}`+"\n\n")
+		w.(http.Flusher).Flush()
+		select {
+		case <-stall:
+		case <-r.Context().Done():
+		}
+	}))
+	defer srv.Close()
+
+	recorder := tracetest.NewSpanRecorder() // (stands for your exporter's processor)
+	tp := sdktrace.NewTracerProvider(
+		sdktrace.WithSpanProcessor(export.NewShutdownProcessor()), // first
+		sdktrace.WithSpanProcessor(recorder),
+	)
+	client := openai.NewClient(option.WithBaseURL(srv.URL), option.WithAPIKey("k"),
+		openaitrace.WithTracing(openaitrace.WithTracerProvider(tp)))
+	stream := client.Chat.Completions.NewStreaming(context.Background(), openai.ChatCompletionNewParams{
+		Model: "gpt-4o-mini", Messages: []openai.ChatCompletionMessageParamUnion{openai.UserMessage("Hi")}})
+	defer stream.Close()
+	stream.Next() // one chunk read, and the stream left open
+
+	_ = tp.Shutdown(context.Background())
+	for _, s := range recorder.Ended() {
+		for _, kv := range s.Attributes() {
+			if kv.Key == "error.type" {
+				fmt.Println(s.Name(), kv.Value.AsString())
+			}
+		}
+	}
+	// Output: chat gpt-4o-mini shutdown
 }
