@@ -57,6 +57,7 @@ func TestModerations(t *testing.T) {
 			"tracekit.guardrail.action":        "FLAGGED",
 			"tracekit.guardrail.findings":      []string{"moderation:harassment:0.91", "moderation:violence:0.8"},
 			"openinference.span.kind":          "GUARDRAIL",
+			"llm.model_name":                   "omni-moderation-2024-09-26", // (the model that answered)
 			"gen_ai.response.finish_reasons":   nil,
 			"gen_ai.completion.0.role":         nil,
 			"gen_ai.output.messages":           nil,
@@ -154,5 +155,30 @@ func TestModerationsTruncated(t *testing.T) {
 		if n := len(a["tracekit.guardrail.findings"].AsStringSlice()); tc.truncated && n != maxInterventions {
 			t.Errorf("%d findings, want %d", n, maxInterventions)
 		}
+	}
+}
+
+// TestModerationsOpenInferenceModel: under OpenInference alone a
+// moderation's model is llm.model_name: the model that answered, or the
+// model asked for when no answer came.
+func TestModerationsOpenInferenceModel(t *testing.T) {
+	for _, tc := range []struct {
+		status int
+		body   string
+		want   string
+	}{
+		{200, moderationAnswer, "omni-moderation-2024-09-26"},
+		{400, `{"error":{"message":"bad input","type":"invalid_request_error","code":"invalid_value"}}`, "omni-moderation-latest"},
+	} {
+		h := newHarnessWith(t, jsonHandler(tc.status, tc.body), false,
+			&harnessConfig{tracing: []Option{WithConventions(semconv.OpenInference)}})
+		_, _ = h.client.Moderations.New(context.Background(), openai.ModerationNewParams{
+			Model: "omni-moderation-latest",
+			Input: openai.ModerationNewParamsInputUnion{OfString: openai.String("hi")},
+		})
+		wantAttrs(t, attrs(h.onlySpan()), map[string]any{
+			"openinference.span.kind": "GUARDRAIL",
+			"llm.model_name":          tc.want,
+		})
 	}
 }

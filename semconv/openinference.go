@@ -47,8 +47,12 @@ func oiRequest(dst []attribute.KeyValue, c *genai.Call, capture bool) []attribut
 		dst = append(dst, KeyOISpanKind.String(OISpanKindChain))
 	} else if c.Operation == genai.OpApplyGuardrail || c.Operation == genai.OpModeration {
 		// A GUARDRAIL span: its input and output values (the content
-		// checked, and what a guardrail returned in its place).
+		// checked, and what a guardrail returned in its place); a
+		// moderation's model too (a Bedrock guardrail has none).
 		dst = append(dst, KeyOISpanKind.String(OISpanKindGuardrail))
+		if c.Operation == genai.OpModeration {
+			dst = appendString(dst, KeyOIModelName, r.Model)
+		}
 	} else {
 		kind := OISpanKindLLM
 		if c.Operation == genai.OpInvokeAgent {
@@ -107,7 +111,9 @@ func oiResponse(dst []attribute.KeyValue, c *genai.Call, capture bool) []attribu
 		if capture {
 			dst = appendDocuments(dst, prefixOIReranker, "document.", r.Documents)
 		}
-	} else if c.Operation != genai.OpInvokeWorkflow && c.Operation != genai.OpApplyGuardrail && c.Operation != genai.OpModeration { // (CHAIN and GUARDRAIL spans: output.value only)
+	} else if c.Operation == genai.OpModeration {
+		dst = appendString(dst, KeyOIModelName, r.Model) // (the model that answered)
+	} else if c.Operation != genai.OpInvokeWorkflow && c.Operation != genai.OpApplyGuardrail { // (CHAIN and GUARDRAIL spans: output.value only)
 		dst = appendString(dst, KeyOIModelName, r.Model)
 		for i := range r.Choices {
 			ch := &r.Choices[i]
