@@ -101,14 +101,14 @@ func streamGuardrailTrace(g gjson.Result, intervened bool) *genai.GuardrailVerdi
 	if in := g.Get("inputAssessment"); in.IsObject() {
 		_ = json.Unmarshal([]byte(in.Raw), &t.InputAssessment) // (what it could not decode is left out)
 		for id, a := range t.InputAssessment {
-			arFindings(&a, in.Get(gjson.Escape(id)))
+			arFindings(&a, lastMember(in, id))
 			t.InputAssessment[id] = a
 		}
 	}
 	if out := g.Get("outputAssessments"); out.IsObject() {
 		_ = json.Unmarshal([]byte(out.Raw), &t.OutputAssessments)
 		for id, as := range t.OutputAssessments {
-			raw := out.Get(gjson.Escape(id)).Array()
+			raw := lastMember(out, id).Array()
 			for i := range as {
 				if i < len(raw) {
 					arFindings(&as[i], raw[i])
@@ -121,10 +121,13 @@ func streamGuardrailTrace(g gjson.Result, intervened bool) *genai.GuardrailVerdi
 
 // arFindings sets the automated reasoning findings of an assessment that
 // encoding/json decoded (which leaves them out) from its JSON: each kind
-// once (a finding is an object of one member, named for its kind), with
-// none of its content.
+// once, with none of its content. A finding is a union: an object whose
+// member named for its kind counts, the first known one that is not null
+// (the SDK skips the others: a "__type" tag, a kind newer than it). A
+// repeated key counts once, its last value, as encoding/json and the SDK
+// read it.
 func arFindings(a *types.GuardrailAssessment, raw gjson.Result) {
-	fs := raw.Get("automatedReasoningPolicy.findings")
+	fs := lastMember(lastMember(raw, "automatedReasoningPolicy"), "findings")
 	if !fs.IsArray() {
 		return
 	}
@@ -135,15 +138,37 @@ func arFindings(a *types.GuardrailAssessment, raw gjson.Result) {
 	p.Findings = nil
 	var seen [8]bool
 	fs.ForEach(func(_, f gjson.Result) bool {
-		f.ForEach(func(k, _ gjson.Result) bool {
-			if i, m := arFinding(k.Str); m != nil && !seen[i] {
+		f.ForEach(func(k, v gjson.Result) bool {
+			if v.Type == gjson.Null {
+				return true
+			}
+			i, m := arFinding(k.Str)
+			if m == nil {
+				return true
+			}
+			if !seen[i] {
 				seen[i] = true
 				p.Findings = append(p.Findings, m)
 			}
-			return false // (a union: its first member)
+			return false
 		})
 		return true
 	})
+}
+
+// lastMember is the member of obj named key: its last value when the key
+// repeats (gjson's Get takes the first).
+func lastMember(obj gjson.Result, key string) (v gjson.Result) {
+	if !obj.IsObject() {
+		return v
+	}
+	obj.ForEach(func(k, val gjson.Result) bool {
+		if k.Str == key {
+			v = val
+		}
+		return true
+	})
+	return v
 }
 
 // arFinding is an empty finding of the SDK's type for the kind a finding's
