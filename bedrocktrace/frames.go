@@ -361,6 +361,16 @@ func (st *callState) onFrame(f *frame) (settled bool) {
 		if ragStreamEvent(&st.acc, f.eventType, js, st.capture) {
 			st.markFirstChunk()
 		}
+	case opAgenticStream:
+		if agenticKnownEvent(f.eventType) && !gjson.Valid(js) {
+			// The SDK fails the stream on it.
+			st.call.Err = &genai.Error{Type: "EventStreamError", Message: "event payload the SDK rejects"}
+			st.sdkStops = true
+			return false
+		}
+		if agenticStreamEvent(&st.acc, f.eventType, js, st.call.Operation == genai.OpChat, st.capture) {
+			st.markFirstChunk()
+		}
 	case opFlow:
 		var content bool
 		done, content = flowStreamEvent(&st.acc, f.eventType, js, st.capture)

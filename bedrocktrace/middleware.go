@@ -181,7 +181,11 @@ func (m initMW) HandleInitialize(ctx context.Context, in middleware.InitializeIn
 	}
 	out, md, err := next.HandleInitialize(context.WithValue(st.ctx, stateKey{}, st), in)
 	returned = true
-	st.afterCall(out.Result, err)
+	result := out.Result
+	if st.op == opAgenticStream {
+		result = agenticOutput(md) // the output the caller got
+	}
+	st.afterCall(result, err)
 	return out, md, err
 }
 
@@ -286,6 +290,7 @@ const (
 	opFlow
 	opRerank
 	opGuardrail
+	opAgenticStream
 )
 
 // whole reports whether an operation's answer is all in its typed output
@@ -330,6 +335,9 @@ type callState struct {
 	sdkErr  func() error
 	closed  bool
 	readEnd bool // a Read of the body failed or met its end
+	// bodyEnd: the body of a piped stream met its end or failed, which
+	// settles it (see pipedTee).
+	bodyEnd bool
 	// sdkStops: the SDK's reader stops at a frame the tee has seen (an
 	// exception or error message, a message of another type, a malformed
 	// frame): the outcome is what the SDK reports, when it closes the body.
@@ -394,6 +402,8 @@ func (h *hooks) begin(ctx context.Context, params any) (st *callState) {
 		op = opRAGStream
 	case *bedrockagentruntime.RetrieveInput:
 		op = opRetrieve
+	case *bedrockagentruntime.AgenticRetrieveStreamInput:
+		op = opAgenticStream
 	case *bedrockagentruntime.InvokeFlowInput:
 		op = opFlow
 	case *bedrockagentruntime.RerankInput:
@@ -464,6 +474,10 @@ func (h *hooks) begin(ctx context.Context, params any) (st *callState) {
 	case *bedrockagentruntime.RetrieveInput:
 		c.API = "retrieve"
 		retrieveRequest(c, p)
+	case *bedrockagentruntime.AgenticRetrieveStreamInput:
+		c.API = "agentic_retrieve_stream"
+		c.Streaming = true
+		agenticRequest(c, p)
 	case *bedrockagentruntime.InvokeFlowInput:
 		c.API = "invoke_flow"
 		c.Streaming = true
@@ -478,6 +492,12 @@ func (h *hooks) begin(ctx context.Context, params any) (st *callState) {
 		c.API = "invoke_guardrail_checks"
 		guardrailChecksRequest(c, p, st.capture)
 	}
+	if st.op == opAgenticStream && st.params != nil {
+		// The SDK hands the caller its output before the request is sent:
+		// the input is the caller's again from then on.
+		st.withheld = st.contentValues()
+		st.params = nil
+	}
 	st.span = &st.spanMem
 	st.ctx = res.StartInto(ctx, c, st.span)
 	return st
@@ -490,6 +510,9 @@ func (st *callState) afterCall(result any, err error) {
 	defer st.mu.Unlock()
 	if st.ended {
 		return
+	}
+	if st.op == opAgenticStream {
+		err = st.agenticOutcome(result, err)
 	}
 	if err != nil {
 		st.call.Err = errorOf(err)
@@ -543,7 +566,7 @@ func (st *callState) afterCall(result any, err error) {
 		}
 		st.learnSession(r.ExecutionId)
 	}
-	if st.teeing && !st.closed {
+	if st.teeing && !st.closed && !st.bodyEnd {
 		if st.params != nil {
 			// The input is the caller's again once the call returns: what
 			// an error of the stream may quote of it is taken now, on the
@@ -596,8 +619,11 @@ func (st *callState) endLocked() {
 		switch st.op {
 		case opConverseStream, opInvokeStream, opFlow:
 			st.acc.into(c, st.capture)
-		case opRAGStream:
+		case opRAGStream, opAgenticStream:
 			st.acc.into(c, st.capture)
+			if c.Operation == genai.OpRetrieval {
+				break // documents, no answer
+			}
 			if len(c.Response.Choices) == 0 {
 				c.Response.Choices = append(c.Response.Choices, genai.Choice{Role: "assistant"})
 			}
@@ -679,6 +705,8 @@ func (st *callState) contentValues() []string {
 		extra = appendRAGContent(extra, p.RetrieveAndGenerateConfiguration)
 	case *bedrockagentruntime.RetrieveInput:
 		retrieveRequest(&full, p)
+	case *bedrockagentruntime.AgenticRetrieveStreamInput:
+		agenticRequest(&full, p)
 	case *bedrockruntime.ApplyGuardrailInput:
 		guardrailRequest(&full, p, true)
 	case *bedrockruntime.InvokeGuardrailChecksInput:
@@ -725,7 +753,7 @@ func (st *callState) onResponse(ctx context.Context, resp *http.Response) {
 		st.noteServer(resp)
 	}
 	ok := resp.StatusCode >= 200 && resp.StatusCode <= 299
-	if ok && (st.op == opConverseStream || st.op == opRAGStream) {
+	if ok && (st.op == opConverseStream || st.op == opRAGStream || st.op == opAgenticStream) {
 		// The id of a successful response (an error span carries no
 		// response attributes).
 		if id := resp.Header.Get(requestIDHeader); id != "" {
@@ -743,7 +771,11 @@ func (st *callState) onResponse(ctx context.Context, resp *http.Response) {
 		return
 	}
 	st.teeing = true
-	resp.Body = newFrameTee(resp.Body, st)
+	if st.op == opAgenticStream {
+		resp.Body = &pipedTee{frameTee: newFrameTee(resp.Body, st), st: st}
+	} else {
+		resp.Body = newFrameTee(resp.Body, st)
+	}
 	st.stopCancel = context.AfterFunc(ctx, func() { st.cancelled(ctx) })
 	instr.Hold(st) // a provider that shuts down first ends it (instr.EndHeld)
 }
