@@ -4,7 +4,8 @@
 // Each Converse, ConverseStream, InvokeModel, InvokeModelWithResponseStream,
 // ApplyGuardrail, InvokeGuardrailChecks and agent-runtime InvokeAgent,
 // InvokeInlineAgent, RetrieveAndGenerate, RetrieveAndGenerateStream,
-// Retrieve, Rerank and InvokeFlow call gets one CLIENT span named
+// Retrieve, AgenticRetrieveStream, Rerank and InvokeFlow call gets one
+// CLIENT span named
 // bedrock.converse, bedrock.converse_stream, bedrock.invoke_model,
 // bedrock.invoke_model_with_response_stream, bedrock.apply_guardrail or
 // bedrock.invoke_guardrail_checks (a guardrail check:
@@ -12,7 +13,10 @@
 // tracekit.guardrail.*, as a Converse call's whose guardrail trace is on),
 // bedrock.invoke_agent, bedrock.invoke_inline_agent,
 // bedrock.retrieve_and_generate, bedrock.retrieve_and_generate_stream,
-// bedrock.retrieve (a retrieval: retrieval), bedrock.rerank (a reranking:
+// bedrock.retrieve (a retrieval: retrieval),
+// bedrock.agentic_retrieve_stream (chat when it generates an answer, as
+// RetrieveAndGenerateStream's; retrieval when it does not, as Retrieve's),
+// bedrock.rerank (a reranking:
 // rerank) or bedrock.invoke_flow (a workflow run: invoke_workflow), with
 // gen_ai.system=aws.bedrock and the attributes of Coralogix llm-tracekit
 // (gen_ai.request.*, gen_ai.prompt.<i>.*, gen_ai.completion.<i>.*,
@@ -68,6 +72,10 @@
 // event (Converse metadata, Claude message_stop, the chunk that carries a stop
 // reason for other model families), the SDK closing the body (at its end, on
 // Close, or when its reader gives up), or cancellation of the call's context.
+// AgenticRetrieveStream's SDK never closes the body, which it copies into a
+// pipe its reader reads: its span ends at the body's end (or failure), or
+// when the copy into the pipe fails once the SDK's reader stopped (the
+// caller's Close, or an error the reader recorded).
 // Its outcome is the one the SDK reports to the caller (the event stream's
 // Err): an exception or error frame gives status Error with the SDK's error
 // code as error.type; a read error, or a frame or payload the SDK rejects,

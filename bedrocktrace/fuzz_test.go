@@ -250,6 +250,67 @@ func FuzzRAGStreamEvent(f *testing.F) {
 	})
 }
 
+// FuzzAgenticStreamEvent feeds arbitrary payloads to the
+// AgenticRetrieveStream event reader as every event type, for an answer and
+// for a retrieval: it never panics, keeps no text nor document with capture
+// off, no answer for a retrieval, and what it keeps stays bounded (document
+// ids too); the rendering does not panic.
+func FuzzAgenticStreamEvent(f *testing.F) {
+	for _, fr := range []string{
+		`{"text":"Hold the pin "}`,
+		`{"text":"caf\u00e9 \"quoted\""}`,
+		`{"text":7}`,
+		`{"results":[{"content":{"mimeType":"text/plain","text":"The R2 resets with the pinhole."},"sourceRetriever":{"identifier":"KB2"},"metadata":{"x-amz-bedrock-kb-source-uri":"s3://manuals/r2.pdf","x-amz-bedrock-kb-chunk-id":"c-1"}}],` +
+			`"generatedResponse":{"answer":"Hold the pin for 10 seconds.","citations":[{"startIndex":0,"endIndex":28,"references":[{"resultIndex":0}]}]},"nextToken":"n"}`,
+		`{"results":[{"content":{"mimeType":"image/png","byteContent":"iVBORw0KGgo="},"sourceRetriever":{"identifier":"KB1"},"metadata":{"x-amz-bedrock-kb-source-uri":"https://u:p@x.example/a?X-Amz-Signature=s"}},{"content":{"text":"b"},"metadata":{"x-amz-bedrock-kb-source-uri":7}}]}`,
+		`{"id":"t1","timestamp":1700000000,"attributes":{"message":"planning","status":"IN_PROGRESS","step":"Planning"}}`,
+		`{"id":"t2","timestamp":1,"attributes":{"message":"m","status":"SUCCEEDED","step":"Retrieval","actions":[{"retrieve":{"inputQuery":{"text":"sub"},"sourceRetrievers":[{"identifier":"KB2"}]}},{"memoryRetrieve":{"inputQuery":{"text":"mq"},"memoryId":"mem-1"}}],` +
+			`"warnings":[{"message":{"message":"note"}},{"guardrail":{"action":"INTERVENED","id":"gr-7","version":"1","message":"blocked"}}],"failures":[{"message":"kb down"}],"retrievalResponse":[{"content":{"text":"x"}}]}}`,
+		`{"results":[{"content":{"text":"a"}}],"generatedResponse":{"answer":5}}`,
+	} {
+		f.Add(fr)
+	}
+	events := []string{"responseEvent", "result", "traceEvent", "other"}
+	f.Fuzz(func(t *testing.T, js string) {
+		for _, capture := range []bool{true, false} {
+			for _, answer := range []bool{true, false} {
+				var a streamAcc
+				for _, ev := range events {
+					agenticStreamEvent(&a, ev, js, answer, capture)
+					agenticStreamEvent(&a, ev, js, answer, capture)
+				}
+				c := genai.Call{Operation: genai.OpChat, Provider: genai.ProviderBedrock}
+				if !answer {
+					c.Operation = genai.OpRetrieval
+				}
+				a.into(&c, capture)
+				if a.size > maxStreamContent || len(c.Response.Documents) > maxDocuments {
+					t.Fatal("unbounded")
+				}
+				for _, d := range c.Response.Documents {
+					if len(d.ID) > maxStreamIdent {
+						t.Fatalf("document id of %d bytes", len(d.ID))
+					}
+				}
+				if !capture && len(c.Response.Documents) > 0 {
+					t.Fatalf("documents kept with capture off: %+v", c.Response.Documents)
+				}
+				if !answer && len(c.Response.Choices) > 0 {
+					t.Fatalf("an answer kept for a retrieval: %+v", c.Response.Choices)
+				}
+				for _, ch := range c.Response.Choices {
+					if !capture && ch.Content != "" {
+						t.Fatalf("content kept with capture off: %q", ch.Content)
+					}
+				}
+				for _, conv := range []semconv.Convention{semconv.Tracekit, semconv.OTelGenAI, semconv.OpenInference} {
+					_ = semconv.Renderer{Conventions: conv, Capture: capture}.Response(nil, &c)
+				}
+			}
+		}
+	})
+}
+
 // FuzzFlowStreamEvent feeds arbitrary payloads to the InvokeFlow event reader
 // as every event type: it never panics, buffers nothing with capture off, and
 // stays bounded; the rendered answer is valid JSON in OTel GenAI.
