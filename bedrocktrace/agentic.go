@@ -211,7 +211,11 @@ func (st *callState) bodyEnded(err error) {
 		return
 	}
 	st.bodyEnd = true
-	if st.call.Err == nil {
+	if err != io.EOF && st.readerStopped() {
+		// The caller closed the stream before the body failed (its
+		// context ending later): the outcome is the SDK's.
+		st.settleFromSDKLocked()
+	} else if st.call.Err == nil {
 		switch {
 		case err != io.EOF && st.ctx != nil && st.ctx.Err() != nil:
 			st.call.Err = ctxError(st.ctx.Err())
@@ -246,5 +250,22 @@ func (st *callState) agenticOutcome(result any, err error) error {
 	}
 	es := out.GetStream()
 	st.sdkErr = es.Err
+	if r, ok := es.Reader.(interface{ Closed() <-chan struct{} }); ok {
+		st.readerDone = r.Closed()
+	}
 	return es.Err()
+}
+
+// readerStopped reports whether the SDK's reader of a piped stream has
+// stopped (the caller's Close, or the end of what it read). mu held.
+func (st *callState) readerStopped() bool {
+	if st.readerDone == nil {
+		return false
+	}
+	select {
+	case <-st.readerDone:
+		return true
+	default:
+		return false
+	}
 }

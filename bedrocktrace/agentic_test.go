@@ -12,7 +12,6 @@ import (
 	agtypes "github.com/aws/aws-sdk-go-v2/service/bedrockagentruntime/types"
 	"go.opentelemetry.io/otel/codes"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
-	"go.uber.org/goleak"
 
 	"github.com/tracekit-go/tracekit/internal/schemacheck"
 	"github.com/tracekit-go/tracekit/semconv"
@@ -76,16 +75,6 @@ func agenticFrames(t testing.TB) [][]byte {
 		event(t, "responseEvent", `{"text":"for 10 seconds."}`),
 		event(t, "result", agenticResult),
 	}
-}
-
-// agenticLeakCheck is leakCheck less the goroutine the SDK itself leaves
-// for each AgenticRetrieveStream call, traced or not (its asynchronous
-// reader waits on a channel nothing closes).
-func (e *env) agenticLeakCheck(t *testing.T, f *fake) {
-	t.Helper()
-	f.Close()
-	e.http.CloseIdleConnections()
-	goleak.VerifyNone(t, goleak.IgnoreTopFunction("github.com/aws/aws-sdk-go-v2/service/bedrockagentruntime.newAsyncEventStreamReader.func1"))
 }
 
 // agenticRead reads the whole stream: the text of its response events,
@@ -176,7 +165,7 @@ func TestAgenticRetrieveStream(t *testing.T) {
 		t.Errorf("time to first chunk %v", v)
 	}
 	checkMetrics(t, e, map[string]string{"gen_ai.request.model": agenticModel}, "", -1, -1)
-	e.agenticLeakCheck(t, f)
+	e.leakCheck(t, f)
 }
 
 // TestAgenticRetrieveStreamCaptureOff: with capture off the roles are
@@ -208,7 +197,7 @@ func TestAgenticRetrieveStreamCaptureOff(t *testing.T) {
 				}
 			}
 		}
-		e.agenticLeakCheck(t, f)
+		e.leakCheck(t, f)
 	}
 }
 
@@ -243,7 +232,7 @@ func TestAgenticRetrieveStreamNoGenerate(t *testing.T) {
 		"tracekit.documents.0.content":   "R2 reset guide: hold 10 s.",
 		"tracekit.documents.1.id":        nil,
 	})
-	e.agenticLeakCheck(t, f)
+	e.leakCheck(t, f)
 
 	schemas := schemacheck.New(t)
 	e2 := newEnv(t, schemas)
@@ -277,7 +266,7 @@ func TestAgenticRetrieveStreamNoGenerate(t *testing.T) {
 		"openinference.span.kind":           "RETRIEVER",
 		"retrieval.documents.0.document.id": "s3://manuals/r2.pdf",
 	})
-	e2.agenticLeakCheck(t, f2)
+	e2.leakCheck(t, f2)
 }
 
 // TestAgenticRetrieveStreamConventions: a generated answer under OTel
@@ -372,7 +361,7 @@ func TestAgenticRetrieveStreamException(t *testing.T) {
 		t.Errorf("status %+v", s.Status())
 	}
 	attrsOf(s).want(t, map[string]any{"error.type": "ThrottlingException", "gen_ai.completion.0.role": nil, "gen_ai.request.model": agenticModel})
-	e.agenticLeakCheck(t, f)
+	e.leakCheck(t, f)
 }
 
 // TestAgenticRetrieveStreamHTTPError: an HTTP error, which the SDK reports
@@ -401,7 +390,7 @@ func TestAgenticRetrieveStreamHTTPError(t *testing.T) {
 		"gen_ai.response.id": nil})
 	a.none(t, "*.content", "gen_ai.completion.")
 	checkMetrics(t, e, map[string]string{"gen_ai.request.model": agenticModel}, "ValidationException", -1, -1)
-	e.agenticLeakCheck(t, f)
+	e.leakCheck(t, f)
 }
 
 // TestAgenticRetrieveStreamClose: a caller that Closes the stream early
@@ -430,7 +419,7 @@ func TestAgenticRetrieveStreamClose(t *testing.T) {
 		t.Errorf("status %+v", s.Status())
 	}
 	attrsOf(s).want(t, map[string]any{"gen_ai.completion.0.role": "assistant", "gen_ai.completion.0.content": prefix("Hold the pin "), "error.type": nil})
-	e.agenticLeakCheck(t, f)
+	e.leakCheck(t, f)
 }
 
 // TestAgenticRetrieveStreamCancel: cancelling the call's context mid-stream
@@ -460,7 +449,7 @@ func TestAgenticRetrieveStreamCancel(t *testing.T) {
 		t.Errorf("status %+v", s.Status())
 	}
 	attrsOf(s).want(t, map[string]any{"error.type": "canceled", "gen_ai.completion.0.role": nil})
-	e.agenticLeakCheck(t, f)
+	e.leakCheck(t, f)
 }
 
 // TestAgenticRetrieveStreamBadEnds: a body that ends within a frame, for
@@ -493,6 +482,37 @@ func TestAgenticRetrieveStreamBadEnds(t *testing.T) {
 			want = map[string]any{"error.type": tc.errType, "gen_ai.completion.0.content": nil} // (an error span has no response)
 		}
 		attrsOf(s).want(t, want)
-		e.agenticLeakCheck(t, f)
+		e.leakCheck(t, f)
 	}
+}
+
+// TestAgenticRetrieveStreamCloseThenCancel: a caller that Closes the
+// stream while the server pauses, then cancels its context, closed it
+// first: the span ends without error, with what arrived.
+func TestAgenticRetrieveStreamCloseThenCancel(t *testing.T) {
+	e := newEnv(t)
+	f := newFake(t, reply{frames: agenticFrames(t)[2:4], hang: true})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	out, err := e.agents(f.URL, true).AgenticRetrieveStream(ctx, agenticInput(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	events := out.GetStream().Events()
+	<-events
+	<-events
+	if err := out.GetStream().Close(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(20 * time.Millisecond) // (the SDK's reader stops on its own goroutine)
+	if n := len(e.spans()); n != 0 {
+		t.Fatalf("%d spans ended before the context: the body is still open", n)
+	}
+	cancel()
+	s := e.waitSpan(t)
+	if s.Status().Code != codes.Unset {
+		t.Errorf("status %+v", s.Status())
+	}
+	attrsOf(s).want(t, map[string]any{"error.type": nil, "gen_ai.completion.0.content": "Hold the pin for 10 seconds."})
+	e.leakCheck(t, f)
 }

@@ -336,8 +336,10 @@ type callState struct {
 	closed  bool
 	readEnd bool // a Read of the body failed or met its end
 	// bodyEnd: the body of a piped stream met its end or failed, which
-	// settles it (see pipedTee).
-	bodyEnd bool
+	// settles it (see pipedTee); readerDone is closed once the SDK's reader
+	// of its pipe has stopped.
+	bodyEnd    bool
+	readerDone <-chan struct{}
 	// sdkStops: the SDK's reader stops at a frame the tee has seen (an
 	// exception or error message, a message of another type, a malformed
 	// frame): the outcome is what the SDK reports, when it closes the body.
@@ -826,6 +828,12 @@ func (st *callState) cancelled(ctx context.Context) {
 	if st.sdkErr != nil && st.sdkErr() != nil {
 		// The SDK's reader failed on its own (it records its error before
 		// the caller's stream ends): its error is the outcome.
+		st.settleFromSDKLocked()
+		st.endLocked()
+		return
+	}
+	if st.readerStopped() {
+		// A piped stream's caller closed it before its context ended.
 		st.settleFromSDKLocked()
 		st.endLocked()
 		return
