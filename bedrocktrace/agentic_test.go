@@ -3,6 +3,8 @@ package bedrocktrace
 import (
 	"context"
 	"errors"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -396,13 +398,16 @@ func TestAgenticRetrieveStreamHTTPError(t *testing.T) {
 // TestAgenticRetrieveStreamClose: a caller that Closes the stream early
 // ends the span without error, with what arrived. The SDK never closes the
 // body: the span ends when its copy of the body into the closed stream
-// fails, at the next bytes of the body.
+// fails, at the next bytes of the body (here while the connection stays
+// open).
 func TestAgenticRetrieveStreamClose(t *testing.T) {
 	e := newEnv(t)
 	gate := make(chan struct{})
 	frames := agenticFrames(t)
-	f := newFake(t, reply{frames: append([][]byte{frames[2]}, frames...), gate: gate})
-	out, err := e.agents(f.URL, true).AgenticRetrieveStream(context.Background(), agenticInput(nil))
+	f := newFake(t, reply{frames: append([][]byte{frames[2]}, frames...), gate: gate, hang: true})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	out, err := e.agents(f.URL, true).AgenticRetrieveStream(ctx, agenticInput(nil))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -419,7 +424,40 @@ func TestAgenticRetrieveStreamClose(t *testing.T) {
 		t.Errorf("status %+v", s.Status())
 	}
 	attrsOf(s).want(t, map[string]any{"gen_ai.completion.0.role": "assistant", "gen_ai.completion.0.content": prefix("Hold the pin "), "error.type": nil})
+	cancel() // the SDK leaves the connection open
 	e.leakCheck(t, f)
+}
+
+// TestAgenticRetrieveStreamCloseThenReset: a caller that Closes the stream
+// while the server pauses, whose connection then fails, closed it first:
+// the span ends without error.
+func TestAgenticRetrieveStreamCloseThenReset(t *testing.T) {
+	e := newEnv(t)
+	gate := make(chan struct{})
+	frames := agenticFrames(t)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/vnd.amazon.eventstream")
+		_, _ = w.Write(frames[2])
+		w.(http.Flusher).Flush()
+		<-gate
+		panic(http.ErrAbortHandler) // the connection is cut
+	}))
+	defer srv.Close()
+	out, err := e.agents(srv.URL, true).AgenticRetrieveStream(context.Background(), agenticInput(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	<-out.GetStream().Events()
+	if err := out.GetStream().Close(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(20 * time.Millisecond) // (the SDK's reader stops on its own goroutine)
+	close(gate)
+	s := e.waitSpan(t)
+	if s.Status().Code != codes.Unset {
+		t.Errorf("status %+v", s.Status())
+	}
+	attrsOf(s).want(t, map[string]any{"error.type": nil, "gen_ai.completion.0.content": "Hold the pin "})
 }
 
 // TestAgenticRetrieveStreamCancel: cancelling the call's context mid-stream

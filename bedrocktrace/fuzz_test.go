@@ -267,6 +267,7 @@ func FuzzAgenticStreamEvent(f *testing.F) {
 		`{"id":"t2","timestamp":1,"attributes":{"message":"m","status":"SUCCEEDED","step":"Retrieval","actions":[{"retrieve":{"inputQuery":{"text":"sub"},"sourceRetrievers":[{"identifier":"KB2"}]}},{"memoryRetrieve":{"inputQuery":{"text":"mq"},"memoryId":"mem-1"}}],` +
 			`"warnings":[{"message":{"message":"note"}},{"guardrail":{"action":"INTERVENED","id":"gr-7","version":"1","message":"blocked"}}],"failures":[{"message":"kb down"}],"retrievalResponse":[{"content":{"text":"x"}}]}}`,
 		`{"results":[{"content":{"text":"a"}}],"generatedResponse":{"answer":5}}`,
+		`{"results":[{"content":{"text":"long id"},"metadata":{"x-amz-bedrock-kb-source-uri":"s3://b/` + strings.Repeat("k", maxStreamIdent) + `"}}]}`,
 	} {
 		f.Add(fr)
 	}
