@@ -140,9 +140,10 @@ func agenticKnownEvent(eventType string) bool {
 
 // pipedTee is the tee of a stream whose SDK copies the body into a pipe
 // that its reader reads, and never closes the body (AgenticRetrieveStream).
-// The body's end or failure settles the call (see callState.bodyEnded), and
-// so does a write into the pipe failing: the SDK's reader has stopped (the
-// caller's Close, or an error it recorded first). The SDK copies with
+// The SDK's reader stopping ends the span (callState.watchReader), and so
+// does a write into the pipe failing: the reader has stopped (the caller's
+// Close, or an error it recorded first). The body's end or failure is
+// noted (callState.bodyEnded). The SDK copies with
 // io.Copy, which uses WriteTo: what it writes and returns is io.Copy's own.
 type pipedTee struct {
 	*frameTee
@@ -196,12 +197,13 @@ func (t *pipedTee) WriteTo(w io.Writer) (written int64, err error) {
 	}
 }
 
-// bodyEnded settles a piped stream (see pipedTee) whose body met its end
-// (io.EOF) or failed: the outcome is what its frames said, or a read error
-// (or the context's end that caused it). A body that ends within a frame
-// ends as one that ends between two: the SDK reports no error for it. The
-// SDK's reader may still be decoding the last frames: its own verdict on
-// them is not awaited.
+// bodyEnded notes that the body of a piped stream (see pipedTee) met its
+// end (io.EOF) or failed. Once the call has returned, the SDK's reader
+// stopping ends the span, with the SDK's verdict on the last frames
+// (watchReader). Before, or without a reader to watch, the outcome is what
+// the frames said, or a read error (or the context's end that caused it). A
+// body that ends within a frame ends as one that ends between two: the SDK
+// reports no error for it.
 func (st *callState) bodyEnded(err error) {
 	defer st.guardEnd()
 	st.mu.Lock()
@@ -211,6 +213,9 @@ func (st *callState) bodyEnded(err error) {
 		return
 	}
 	st.bodyEnd = true
+	if st.endedCh != nil {
+		return // watchReader ends the span
+	}
 	if err != io.EOF && st.readerStopped() {
 		// The caller closed the stream before the body failed (its
 		// context ending later): the outcome is the SDK's.
@@ -254,6 +259,29 @@ func (st *callState) agenticOutcome(result any, err error) error {
 		st.readerDone = r.Closed()
 	}
 	return es.Err()
+}
+
+// watchReader ends the span of a piped stream when the SDK's reader of its
+// pipe stops: the caller's Close, the stream's end once the caller has
+// taken every event, or an error the reader recorded (an exception, a
+// payload it rejects, a failed read). The SDK never closes the body, so
+// nothing else tells: the outcome is what the SDK reports. It returns when
+// the span ends otherwise (the call's context, the shutdown): it lives no
+// longer than the SDK's own reader.
+func (st *callState) watchReader(readerDone <-chan struct{}, ended <-chan struct{}) {
+	select {
+	case <-readerDone:
+	case <-ended:
+		return
+	}
+	defer st.guardEnd()
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.ended {
+		return
+	}
+	st.settleFromSDKLocked()
+	st.endLocked()
 }
 
 // readerStopped reports whether the SDK's reader of a piped stream has

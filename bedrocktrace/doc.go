@@ -73,9 +73,10 @@
 // reason for other model families), the SDK closing the body (at its end, on
 // Close, or when its reader gives up), or cancellation of the call's context.
 // AgenticRetrieveStream's SDK never closes the body, which it copies into a
-// pipe its reader reads: its span ends at the body's end (or failure), or
-// when the copy into the pipe fails once the SDK's reader stopped (the
-// caller's Close, or an error the reader recorded).
+// pipe its reader reads: its span ends when that reader stops (the
+// caller's Close, the stream's end once every event is taken, or an error
+// the reader recorded), with the SDK's outcome, or at the end of the call's
+// context. A small goroutine waits for the reader, and returns with it.
 // Its outcome is the one the SDK reports to the caller (the event stream's
 // Err): an exception or error frame gives status Error with the SDK's error
 // code as error.type; a read error, or a frame or payload the SDK rejects,

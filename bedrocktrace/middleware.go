@@ -340,6 +340,7 @@ type callState struct {
 	// of its pipe has stopped.
 	bodyEnd    bool
 	readerDone <-chan struct{}
+	endedCh    chan struct{} // closed when the span ends (see watchReader)
 	// sdkStops: the SDK's reader stops at a frame the tee has seen (an
 	// exception or error message, a message of another type, a malformed
 	// frame): the outcome is what the SDK reports, when it closes the body.
@@ -515,6 +516,13 @@ func (st *callState) afterCall(result any, err error) {
 	}
 	if st.op == opAgenticStream {
 		err = st.agenticOutcome(result, err)
+		if err == nil && st.readerDone != nil {
+			// The SDK never closes the body: its reader stopping ends
+			// the span (watchReader).
+			st.endedCh = make(chan struct{})
+			go st.watchReader(st.readerDone, st.endedCh)
+			return
+		}
 	}
 	if err != nil {
 		st.call.Err = errorOf(err)
@@ -610,6 +618,9 @@ func (st *callState) endLocked() {
 		return
 	}
 	st.ended = true
+	if st.endedCh != nil {
+		close(st.endedCh)
+	}
 	if st.teeing {
 		instr.Release(st)
 	}
