@@ -23,7 +23,7 @@ func TestAgenticSDKRejectsLastEvent(t *testing.T) {
 			event(t, "responseEvent", `{"text":"Hold "}`),
 			event(t, "responseEvent", payload),
 		}})
-		out, err := e.agents(f.URL, true).AgenticRetrieveStream(context.Background(), agenticInput(nil))
+		out, err := e.agents(f.URL, true).AgenticRetrieveStream(e.callCtx(), agenticInput(nil))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -133,7 +133,7 @@ func (e *env) hasDuration() bool {
 func TestAgenticRetrieveStream(t *testing.T) {
 	e := newEnv(t)
 	f := newFake(t, reply{frames: agenticFrames(t), headers: map[string]string{"X-Amzn-Requestid": "req-ar"}})
-	out, err := e.agents(f.URL, true).AgenticRetrieveStream(context.Background(), agenticInput(nil))
+	out, err := e.agents(f.URL, true).AgenticRetrieveStream(e.callCtx(), agenticInput(nil))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -195,7 +195,7 @@ func TestAgenticRetrieveStreamCaptureOff(t *testing.T) {
 		e := newEnv(t)
 		e.extra = []Option{WithConventions(semconv.Tracekit, semconv.OTelGenAI, semconv.OpenInference)}
 		f := newFake(t, reply{frames: agenticFrames(t)})
-		out, err := e.agents(f.URL, false).AgenticRetrieveStream(context.Background(), agenticInput(generate))
+		out, err := e.agents(f.URL, false).AgenticRetrieveStream(e.callCtx(), agenticInput(generate))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -231,7 +231,7 @@ func TestAgenticRetrieveStreamNoGenerate(t *testing.T) {
 	frames = append(frames[:2], event(t, "result", `{"results":[{"content":{"mimeType":"text/plain","text":"R2 reset guide: hold 10 s."},"sourceRetriever":{"identifier":"KB1"},"metadata":{"x-amz-bedrock-kb-source-uri":"s3://manuals/r2.pdf"}}]}`))
 	e := newEnv(t)
 	f := newFake(t, reply{frames: frames})
-	out, err := e.agents(f.URL, true).AgenticRetrieveStream(context.Background(), agenticInput(aws.Bool(false)))
+	out, err := e.agents(f.URL, true).AgenticRetrieveStream(e.callCtx(), agenticInput(aws.Bool(false)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -262,7 +262,7 @@ func TestAgenticRetrieveStreamNoGenerate(t *testing.T) {
 	in.Retrievers = in.Retrievers[:1]
 	in.Retrievers[0].Configuration = &agtypes.RetrieverConfigurationMemberKnowledgeBase{Value: agtypes.KnowledgeBaseRetrieverConfiguration{
 		KnowledgeBaseId: aws.String("KB1"), RetrievalOverrides: &agtypes.RetrievalOverrides{MaxNumberOfResults: aws.Int32(4)}}}
-	out, err = e2.agents(f2.URL, true).AgenticRetrieveStream(context.Background(), in)
+	out, err = e2.agents(f2.URL, true).AgenticRetrieveStream(e2.callCtx(), in)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -307,7 +307,7 @@ func TestAgenticRetrieveStreamConventions(t *testing.T) {
 		}})
 	c := e.agents(f.URL, true)
 	for i := range 2 {
-		out, err := c.AgenticRetrieveStream(context.Background(), agenticInput(aws.Bool(true)))
+		out, err := c.AgenticRetrieveStream(e.callCtx(), agenticInput(aws.Bool(true)))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -346,7 +346,7 @@ func TestAgenticRetrieveStreamConventions(t *testing.T) {
 	e2 := newEnv(t)
 	e2.extra = []Option{WithConventions(semconv.OTelGenAI)}
 	e2.http = e.http // (one client's connections, which leakCheck closes)
-	out, err := e2.agents(f.URL, true).AgenticRetrieveStream(context.Background(), agenticInput(nil))
+	out, err := e2.agents(f.URL, true).AgenticRetrieveStream(e.callCtx(), agenticInput(nil))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -369,7 +369,7 @@ func TestAgenticRetrieveStreamException(t *testing.T) {
 		exception(t, "throttlingException", "slow down: how do I reset the R2?"),
 		event(t, "responseEvent", `{"text":"never seen"}`),
 	}})
-	out, err := e.agents(f.URL, false).AgenticRetrieveStream(context.Background(), agenticInput(nil))
+	out, err := e.agents(f.URL, false).AgenticRetrieveStream(e.callCtx(), agenticInput(nil))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -394,7 +394,7 @@ func TestAgenticRetrieveStreamHTTPError(t *testing.T) {
 	e := newEnv(t)
 	f := newFake(t, reply{status: 400, headers: map[string]string{"X-Amzn-Errortype": "ValidationException"},
 		body: `{"message":"message 'how do I reset the R2?' is invalid"}`})
-	out, err := e.agents(f.URL, false).AgenticRetrieveStream(context.Background(), agenticInput(nil))
+	out, err := e.agents(f.URL, false).AgenticRetrieveStream(e.callCtx(), agenticInput(nil))
 	if err != nil {
 		t.Fatalf("the call returned %v: the SDK reports it through the stream", err)
 	}
@@ -463,7 +463,7 @@ func TestAgenticRetrieveStreamCloseThenReset(t *testing.T) {
 		panic(http.ErrAbortHandler) // the connection is cut
 	}))
 	defer srv.Close()
-	out, err := e.agents(srv.URL, true).AgenticRetrieveStream(context.Background(), agenticInput(nil))
+	out, err := e.agents(srv.URL, true).AgenticRetrieveStream(e.callCtx(), agenticInput(nil))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -524,7 +524,7 @@ func TestAgenticRetrieveStreamBadEnds(t *testing.T) {
 	} {
 		e := newEnv(t)
 		f := newFake(t, reply{frames: tc.frames})
-		out, err := e.agents(f.URL, true).AgenticRetrieveStream(context.Background(), agenticInput(nil))
+		out, err := e.agents(f.URL, true).AgenticRetrieveStream(e.callCtx(), agenticInput(nil))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -38,6 +38,20 @@ type env struct {
 	http   *http.Client
 	// extra options every traced client of this env gets.
 	extra []Option
+	// calls is the context of calls made with callCtx, cancelled by
+	// leakCheck.
+	calls     context.Context
+	stopCalls context.CancelFunc
+}
+
+// callCtx is a context for a call whose connection the SDK may leave open
+// (AgenticRetrieveStream's SDK never closes the body it stops copying):
+// leakCheck cancels it, which closes that connection, before it looks.
+func (e *env) callCtx() context.Context {
+	if e.calls == nil || e.calls.Err() != nil {
+		e.calls, e.stopCalls = context.WithCancel(context.Background())
+	}
+	return e.calls
 }
 
 func newEnv(t testing.TB, procs ...sdktrace.SpanProcessor) *env {

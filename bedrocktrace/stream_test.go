@@ -25,6 +25,9 @@ import (
 // fails.
 func (e *env) leakCheck(t *testing.T, f *fake) {
 	t.Helper()
+	if e.stopCalls != nil {
+		e.stopCalls()
+	}
 	f.Close()
 	for deadline := time.Now().Add(5 * time.Second); ; {
 		e.http.CloseIdleConnections()
